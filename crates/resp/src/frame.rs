@@ -70,7 +70,12 @@ impl Frame {
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        Frame::Array(items.into_iter().map(|s| Frame::bulk_str(s.as_ref())).collect())
+        Frame::Array(
+            items
+                .into_iter()
+                .map(|s| Frame::bulk_str(s.as_ref()))
+                .collect(),
+        )
     }
 
     /// True for error replies (used by callers that count failed commands).

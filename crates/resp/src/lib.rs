@@ -1,7 +1,32 @@
-//! RESP codec for rsentinel: the reply value type shared by every crate ([`Frame`]),
-//! the request parser that turns client bytes into argument vectors with redis' exact
-//! protocol errors, and the reply encoder for RESP2 and RESP3 clients.
+//! RESP codec for rsentinel.
+//!
+//! - [`Frame`] / [`Protocol`]: the reply value shared by every crate.
+//! - [`RequestParser`] (module `request`): client bytes to argument vectors, with redis
+//!   7.0's inline and multibulk rules, limits and exact protocol errors ([`ProtocolError`],
+//!   plus [`query_buffer_sample`] and [`repr`] for redis' matching log lines). It is also a
+//!   `tokio_util` `Decoder`.
+//! - [`encode`] / [`encode_command`]: replies in RESP2 or RESP3 (RESP3 types downgraded
+//!   for RESP2 clients as redis does), and commands for outbound links; [`format_double`]
+//!   is redis' `%.17g` text of a double.
+//! - [`ReplyDecoder`] (module `reply`): a `Decoder` of replies from redis servers and
+//!   sentinels back to [`Frame`]s, bounded in size and nesting, built on `redis-protocol`.
 
+mod double;
+mod encode;
+mod error;
 mod frame;
+mod number;
+mod reply;
+mod request;
+mod scan;
+mod splitargs;
 
+pub use double::format_double;
+pub use encode::{encode, encode_command};
+pub use error::{query_buffer_sample, repr, ProtocolError};
 pub use frame::{Frame, Protocol};
+pub use reply::{ReplyDecoder, ReplyError, DEFAULT_MAX_REPLY_SIZE};
+pub use request::{
+    Limits, RequestParser, PROTO_INLINE_MAX_SIZE, PROTO_IOBUF_LEN, UNAUTHENTICATED_MAX_ARGS,
+    UNAUTHENTICATED_MAX_BULK,
+};

@@ -1,0 +1,98 @@
+//! Writing replies in the client's protocol, downgrading RESP3-only types for RESP2
+//! clients the way redis 7.0 does, and writing commands for outbound links.
+
+use std::fmt::Write as _;
+
+use bytes::{BufMut, BytesMut};
+
+use crate::double::format_double;
+use crate::frame::{Frame, Protocol};
+
+/// Appends `frame` to `out` as `proto` wants it.
+///
+/// RESP2 gets maps as flat arrays of 2n items, sets and pushes as arrays, doubles and
+/// verbatim strings as bulk strings, booleans as `:1`/`:0`, `Null` as `$-1` and
+/// `NullArray` as `*-1`; RESP3 gets `_` for both nulls. CR and LF inside simple strings
+/// and errors become spaces, so a reply can never break the protocol stream.
+pub fn encode(frame: &Frame, proto: Protocol, out: &mut BytesMut) {
+    let resp3 = proto == Protocol::Resp3;
+    match frame {
+        Frame::Simple(text) => line(out, b'+', text),
+        Frame::Error(text) => line(out, b'-', text),
+        Frame::Integer(n) => header(out, b':', n),
+        Frame::Bulk(data) => bulk(out, data),
+        Frame::Null if resp3 => out.put_slice(b"_\r\n"),
+        Frame::Null => out.put_slice(b"$-1\r\n"),
+        Frame::NullArray if resp3 => out.put_slice(b"_\r\n"),
+        Frame::NullArray => out.put_slice(b"*-1\r\n"),
+        Frame::Array(items) => aggregate(out, b'*', items, proto),
+        Frame::Map(pairs) => {
+            if resp3 {
+                header(out, b'%', pairs.len());
+            } else {
+                header(out, b'*', pairs.len() * 2);
+            }
+            for (key, value) in pairs {
+                encode(key, proto, out);
+                encode(value, proto, out);
+            }
+        }
+        Frame::Set(items) => aggregate(out, if resp3 { b'~' } else { b'*' }, items, proto),
+        Frame::Push(items) => aggregate(out, if resp3 { b'>' } else { b'*' }, items, proto),
+        Frame::Double(d) if resp3 => {
+            out.put_u8(b',');
+            out.put_slice(format_double(*d).as_bytes());
+            out.put_slice(b"\r\n");
+        }
+        Frame::Double(d) => bulk(out, format_double(*d).as_bytes()),
+        Frame::Boolean(b) if resp3 => out.put_slice(if *b { b"#t\r\n" } else { b"#f\r\n" }),
+        Frame::Boolean(b) => out.put_slice(if *b { b":1\r\n" } else { b":0\r\n" }),
+        Frame::Verbatim { format, text } if resp3 => {
+            header(out, b'=', text.len() + 4);
+            out.put_slice(format);
+            out.put_u8(b':');
+            out.put_slice(text);
+            out.put_slice(b"\r\n");
+        }
+        Frame::Verbatim { text, .. } => bulk(out, text),
+    }
+}
+
+/// Appends a command as a multibulk request (`*N` then one `$len` per argument).
+pub fn encode_command<A: AsRef<[u8]>>(args: &[A], out: &mut BytesMut) {
+    header(out, b'*', args.len());
+    for arg in args {
+        bulk(out, arg.as_ref());
+    }
+}
+
+/// `<prefix><n>\r\n`.
+fn header(out: &mut BytesMut, prefix: u8, n: impl std::fmt::Display) {
+    out.put_u8(prefix);
+    // Writing into a BytesMut cannot fail: it grows as needed.
+    let _ = write!(out, "{n}");
+    out.put_slice(b"\r\n");
+}
+
+fn bulk(out: &mut BytesMut, data: &[u8]) {
+    header(out, b'$', data.len());
+    out.put_slice(data);
+    out.put_slice(b"\r\n");
+}
+
+fn aggregate(out: &mut BytesMut, prefix: u8, items: &[Frame], proto: Protocol) {
+    header(out, prefix, items.len());
+    for item in items {
+        encode(item, proto, out);
+    }
+}
+
+/// A one-line reply with CR and LF replaced by spaces, as redis does for error texts.
+fn line(out: &mut BytesMut, prefix: u8, text: &str) {
+    out.put_u8(prefix);
+    out.extend(
+        text.bytes()
+            .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+    );
+    out.put_slice(b"\r\n");
+}

@@ -1,0 +1,90 @@
+//! Strict decimal parsing with redis' `string2ll` rules, used for the `*N` and `$N`
+//! headers of requests. Rust's `str::parse` is more lenient (it takes `+5` and `007`),
+//! which would accept requests redis rejects with a protocol error.
+
+/// Longest text redis accepts as a number (`LONG_STR_SIZE` is 21, and the length must be
+/// strictly below it).
+const MAX_LEN: usize = 20;
+
+/// Parses `text` as a signed 64-bit integer exactly like redis' `string2ll`: no sign other
+/// than a leading `-`, no leading zeros (a lone `0` is fine, `-0` is not), no spaces, no
+/// overflow, at most 20 characters.
+pub(crate) fn parse_i64(text: &[u8]) -> Option<i64> {
+    if text.is_empty() || text.len() > MAX_LEN {
+        return None;
+    }
+    if text == b"0" {
+        return Some(0);
+    }
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    match digits.first() {
+        Some(b'1'..=b'9') => {}
+        _ => return None,
+    }
+    let mut value: u64 = 0;
+    for &b in digits {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    if negative {
+        // i64::MIN has no positive counterpart, so go through i128.
+        i64::try_from(-i128::from(value)).ok()
+    } else {
+        i64::try_from(value).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_i64;
+
+    #[test]
+    fn accepts_what_string2ll_accepts() {
+        let cases: &[(&[u8], i64)] = &[
+            (b"0", 0),
+            (b"1", 1),
+            (b"-1", -1),
+            (b"10", 10),
+            (b"9223372036854775807", i64::MAX),
+            (b"-9223372036854775808", i64::MIN),
+            (b"2147483648", 2_147_483_648),
+        ];
+        for (text, want) in cases {
+            assert_eq!(
+                parse_i64(text),
+                Some(*want),
+                "{:?}",
+                String::from_utf8_lossy(text)
+            );
+        }
+    }
+
+    #[test]
+    fn rejects_what_string2ll_rejects() {
+        let cases: &[&[u8]] = &[
+            b"",
+            b"-",
+            b"-0",
+            b"00",
+            b"01",
+            b"+1",
+            b" 1",
+            b"1 ",
+            b"1a",
+            b"0x10",
+            b"9223372036854775808",
+            b"-9223372036854775809",
+            b"99999999999999999999",
+            b"000000000000000000001",
+            b"\xff",
+        ];
+        for text in cases {
+            assert_eq!(parse_i64(text), None, "{:?}", String::from_utf8_lossy(text));
+        }
+    }
+}

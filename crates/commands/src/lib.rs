@@ -5,8 +5,16 @@
 //! The table is data, so lookups are pure; the daemon uses it to check names and arity
 //! before dispatching, and the ACL crate uses it to expand `+@category` rules.
 
+mod command_cmd;
+mod dispatch;
+mod glob;
+mod info;
 mod table;
 
+pub use command_cmd::command;
+pub use dispatch::{resolve, unknown_command_error};
+pub use glob::glob_match;
+pub use info::{command_docs, command_info};
 pub use table::TABLE;
 
 /// One command or subcommand, as redis describes it.
@@ -22,6 +30,10 @@ pub struct CommandSpec {
     pub flags: &'static [&'static str],
     /// ACL categories without the `@`, in the order `COMMAND INFO` prints them.
     pub acl_categories: &'static [&'static str],
+    /// Command tips (`nondeterministic_output`, `request_policy:all_shards`, ...) as
+    /// `COMMAND INFO` prints them. No sentinel command has key specs, so there is no
+    /// key-spec field: `COMMAND INFO` always prints an empty key-spec set.
+    pub tips: &'static [&'static str],
     /// Legacy key positions (first, last, step); all zero for commands without keys.
     pub first_key: i32,
     pub last_key: i32,
@@ -34,6 +46,8 @@ pub struct CommandSpec {
 
 /// The `COMMAND DOCS` fields of one command.
 #[derive(Debug)]
+/// `summary`, `since` and `complexity` are `""` when redis omits them (a few sentinel
+/// subcommands have no complexity).
 pub struct Docs {
     pub summary: &'static str,
     pub since: &'static str,
@@ -64,6 +78,62 @@ pub struct Arg {
     pub flags: &'static [&'static str],
     pub value: Option<&'static str>,
     pub arguments: &'static [Arg],
+}
+
+impl Arg {
+    /// An argument with just a name and a type; the builder methods below add the
+    /// optional fields, which keeps the generated table readable.
+    pub const fn new(name: &'static str, kind: &'static str) -> Arg {
+        Arg {
+            name,
+            kind,
+            display_text: None,
+            key_spec_index: None,
+            token: None,
+            summary: None,
+            since: None,
+            deprecated_since: None,
+            flags: &[],
+            value: None,
+            arguments: &[],
+        }
+    }
+
+    pub const fn token(mut self, token: &'static str) -> Arg {
+        self.token = Some(token);
+        self
+    }
+
+    pub const fn summary(mut self, summary: &'static str) -> Arg {
+        self.summary = Some(summary);
+        self
+    }
+
+    pub const fn since(mut self, since: &'static str) -> Arg {
+        self.since = Some(since);
+        self
+    }
+
+    pub const fn deprecated_since(mut self, version: &'static str) -> Arg {
+        self.deprecated_since = Some(version);
+        self
+    }
+
+    pub const fn key_spec_index(mut self, index: i64) -> Arg {
+        self.key_spec_index = Some(index);
+        self
+    }
+
+    pub const fn flags(mut self, flags: &'static [&'static str]) -> Arg {
+        self.flags = flags;
+        self
+    }
+
+    /// Nested arguments of a `oneof` or `block` argument.
+    pub const fn args(mut self, arguments: &'static [Arg]) -> Arg {
+        self.arguments = arguments;
+        self
+    }
 }
 
 /// The ACL categories redis 7.0 knows, in `ACL CAT` order.
@@ -115,21 +185,43 @@ impl CommandSpec {
 
     /// Whether the command belongs to ACL category `cat` (without `@`).
     pub fn in_category(&self, cat: &str) -> bool {
-        self.acl_categories.iter().any(|c| c.eq_ignore_ascii_case(cat))
+        self.acl_categories
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(cat))
     }
 
     /// Looks up a subcommand by name, case-insensitively.
     pub fn subcommand(&self, name: &[u8]) -> Option<&'static CommandSpec> {
-        self.subcommands.iter().find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
+        self.subcommands
+            .iter()
+            .find(|s| s.name.as_bytes().eq_ignore_ascii_case(name))
     }
 }
 
 /// Looks up a top-level command by name, case-insensitively.
 pub fn lookup(name: &[u8]) -> Option<&'static CommandSpec> {
-    TABLE.iter().find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+    TABLE
+        .iter()
+        .find(|c| c.name.as_bytes().eq_ignore_ascii_case(name))
+}
+
+/// Looks up a command by the name `COMMAND INFO`/`COMMAND DOCS` accept: `ping`, or
+/// `client|kill` for a subcommand (case-insensitive). Like redis, a container name alone
+/// finds the container, and `ping|x` or deeper nesting finds nothing.
+pub fn lookup_full_name(name: &[u8]) -> Option<&'static CommandSpec> {
+    let mut parts = name.split(|&b| b == b'|');
+    let first = parts.next()?;
+    let cmd = lookup(first)?;
+    match (parts.next(), parts.next()) {
+        (None, _) => Some(cmd),
+        (Some(sub), None) => cmd.subcommand(sub),
+        (Some(_), Some(_)) => None,
+    }
 }
 
 /// Every command and subcommand, containers first then their subcommands.
 pub fn all() -> impl Iterator<Item = &'static CommandSpec> {
-    TABLE.iter().flat_map(|c| std::iter::once(c).chain(c.subcommands.iter()))
+    TABLE
+        .iter()
+        .flat_map(|c| std::iter::once(c).chain(c.subcommands.iter()))
 }

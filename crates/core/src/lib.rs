@@ -1,1 +1,37 @@
-//! placeholder
+//! The pure Sentinel core: the instance table (masters, their replicas and the other
+//! Sentinels), the global Sentinel state, and the semantics of the `SENTINEL` command as
+//! redis 7.0.15 has them.
+//!
+//! Nothing here touches sockets, clocks, threads or files: the daemon passes the current
+//! wall-clock time in milliseconds, randomness comes from one RNG seeded at creation, and
+//! everything the daemon must do (publish and log events, rewrite the config, close links)
+//! comes out of [`Sentinel::poll_output`] in order.
+
+mod addr;
+mod commands;
+mod event;
+mod glob;
+mod instance;
+mod link;
+mod master;
+mod persist;
+mod reply;
+mod sentinel;
+mod timing;
+mod util;
+mod vote;
+
+pub use addr::{Addr, AddrError};
+pub use commands::{help_frame, CommandEnv, Reply, FLUSH_FAILED};
+pub use event::{Event, LogLevel, Output};
+pub use glob::matches as glob_match;
+pub use instance::{Flags, Instance, Kind, Role, DEFAULT_REPLICA_PRIORITY};
+pub use link::{Link, LinkId, LinkTable};
+pub use master::{FailoverState, Master};
+pub use persist::LoadError;
+pub use reply::{flags_string, instance_frame};
+pub use sentinel::{
+    InstRef, Sentinel, SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION,
+};
+pub use timing::Timing;
+pub use vote::{VoteChange, VoteState};

@@ -1,0 +1,75 @@
+//! MONITOR, REMOVE and RESET: adding, dropping and resetting masters.
+
+use bytes::Bytes;
+use rsentinel_resp::Frame;
+
+use super::{no_such_master, CommandEnv, Reply};
+use crate::addr::{resolve_host, AddrError};
+use crate::event::LogLevel;
+use crate::glob;
+use crate::sentinel::{InstRef, Sentinel};
+use crate::util::{parse_i64, text};
+
+impl Sentinel {
+    /// `MONITOR <name> <ip> <port> <quorum>`.
+    pub(super) fn cmd_monitor(&mut self, args: &[Bytes], env: &CommandEnv) -> Reply {
+        let name = text(&args[0]);
+        let host = text(&args[1]);
+        let Some(quorum) = parse_i64(&args[3]) else {
+            return Frame::error("ERR Invalid quorum").into();
+        };
+        let Some(port) = parse_i64(&args[2]) else {
+            return Frame::error("ERR Invalid port").into();
+        };
+        if quorum <= 0 {
+            return Frame::error("ERR Quorum must be 1 or greater.").into();
+        }
+        if resolve_host(&host, self.resolve_hostnames, env.resolve).is_none() {
+            return Frame::error("ERR Invalid IP address or hostname specified").into();
+        }
+        let addr = match self.make_addr(&host, port, true, env.resolve) {
+            Ok(a) => a,
+            Err(AddrError::InvalidPort) => return Frame::error("ERR Invalid port number.").into(),
+            Err(AddrError::Unresolvable) => {
+                return Frame::error("ERR Can't resolve instance hostname.").into()
+            }
+        };
+        if self.master_index(&name).is_some() {
+            return Frame::error("ERR Duplicate master name.").into();
+        }
+        // redis keeps the quorum in an unsigned int.
+        let m = self.add_master(&name, addr, quorum as u32, env.now_ms);
+        self.flush_config();
+        let text = format!(
+            "{} quorum {}",
+            self.describe(InstRef::Master(m)),
+            self.masters[m].quorum as i32
+        );
+        self.event(LogLevel::Warning, "+monitor", Some(m), text);
+        Reply::AfterFlush
+    }
+
+    /// `REMOVE <name>`.
+    pub(super) fn cmd_remove(&mut self, name: &[u8]) -> Reply {
+        let Some(m) = self.master_index(&text(name)) else {
+            return no_such_master().into();
+        };
+        let text = self.describe(InstRef::Master(m));
+        self.event(LogLevel::Warning, "-monitor", Some(m), text);
+        self.remove_master(m);
+        self.flush_config();
+        Reply::AfterFlush
+    }
+
+    /// `RESET <pattern>`: reset every master whose name matches; replies the count.
+    pub(super) fn cmd_reset(&mut self, pattern: &[u8], now_ms: u64) -> Frame {
+        let mut count = 0;
+        for m in 0..self.masters.len() {
+            if glob::matches(pattern, self.masters[m].inst.name.as_bytes(), false) {
+                self.reset_master(m, false, true, now_ms);
+                count += 1;
+            }
+        }
+        Frame::Integer(count)
+    }
+}

@@ -1,0 +1,37 @@
+//! What the core asks the daemon to do after a call: publish/log events, log plain lines,
+//! persist the configuration, close links. Kept in one ordered queue so the daemon
+//! reproduces redis' log order exactly (e.g. `-monitor` before "configuration saved").
+
+pub use rsentinel_config::LogLevel;
+
+use crate::link::LinkId;
+
+/// A Sentinel event, as redis' `sentinelEvent`: published on channel `kind` with message
+/// `text` (unless the level is `Debug`), and logged as `<kind> <text>` at `level`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub level: LogLevel,
+    /// Event type, also the pub/sub channel: `+monitor`, `+sdown`, ...
+    pub kind: String,
+    /// The message, e.g. `master mymaster 127.0.0.1 6379 quorum 2`.
+    pub text: String,
+    /// The master's notification script, set when redis would schedule it for this event
+    /// (warning level and an instance given): run as `script <kind> <text>`.
+    pub notification_script: Option<String>,
+}
+
+/// One output of the core, to be handled in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Output {
+    Event(Event),
+    /// A plain log line (not an event): e.g. `Sentinel ID is ...`.
+    Log {
+        level: LogLevel,
+        text: String,
+    },
+    /// Rewrite the config file now from [`crate::Sentinel::settings`] and fsync it, as redis'
+    /// `sentinelFlushConfig` (logs "Sentinel new configuration saved on disk" or the warning).
+    FlushConfig,
+    /// Close both connections of this link (it is now marked disconnected, or gone).
+    CloseLink(LinkId),
+}

@@ -1,0 +1,191 @@
+//! A monitored master: its own instance state, its configuration (quorum, timeouts,
+//! scripts, auth, renamed commands), its replicas and the other Sentinels watching it,
+//! and the failover bookkeeping later issues drive.
+
+use crate::addr::Addr;
+use crate::instance::{Flags, Instance};
+use crate::link::LinkTable;
+use crate::timing::Timing;
+
+/// Failover state machine states (`SENTINEL_FAILOVER_STATE_*`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FailoverState {
+    None,
+    WaitStart,
+    SelectSlave,
+    SendSlaveofNoone,
+    WaitPromotion,
+    ReconfSlaves,
+    UpdateConfig,
+}
+
+impl FailoverState {
+    /// Name shown in `failover-state` (`sentinelFailoverStateStr`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FailoverState::None => "none",
+            FailoverState::WaitStart => "wait_start",
+            FailoverState::SelectSlave => "select_slave",
+            FailoverState::SendSlaveofNoone => "send_slaveof_noone",
+            FailoverState::WaitPromotion => "wait_promotion",
+            FailoverState::ReconfSlaves => "reconf_slaves",
+            FailoverState::UpdateConfig => "update_config",
+        }
+    }
+}
+
+/// One monitored master.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Master {
+    pub inst: Instance,
+    pub quorum: u32,
+    pub parallel_syncs: u32,
+    pub failover_timeout_ms: u64,
+    pub auth_pass: Option<String>,
+    pub auth_user: Option<String>,
+    pub notification_script: Option<String>,
+    pub client_reconfig_script: Option<String>,
+    /// Renamed commands (case-insensitive source name), in insertion order.
+    pub renamed_commands: Vec<(String, String)>,
+    /// Replicas keyed by their announced `ip:port` name, in discovery order.
+    pub replicas: Vec<Instance>,
+    /// Other Sentinels keyed by run id, in discovery order.
+    pub sentinels: Vec<Instance>,
+    /// Run id we voted for as failover leader, and in which epoch.
+    pub leader: Option<String>,
+    pub leader_epoch: u64,
+    pub failover_epoch: u64,
+    pub failover_state: FailoverState,
+    pub failover_state_change_time: u64,
+    pub failover_start_time: u64,
+    pub failover_delay_logged: u64,
+    /// Name of the replica selected for promotion.
+    pub promoted_replica: Option<String>,
+}
+
+impl Master {
+    pub fn new(inst: Instance, quorum: u32, failover_timeout_ms: u64) -> Master {
+        Master {
+            inst,
+            quorum,
+            parallel_syncs: rsentinel_config::DEFAULT_PARALLEL_SYNCS,
+            failover_timeout_ms,
+            auth_pass: None,
+            auth_user: None,
+            notification_script: None,
+            client_reconfig_script: None,
+            renamed_commands: Vec::new(),
+            replicas: Vec::new(),
+            sentinels: Vec::new(),
+            leader: None,
+            leader_epoch: 0,
+            failover_epoch: 0,
+            failover_state: FailoverState::None,
+            failover_state_change_time: 0,
+            failover_start_time: 0,
+            failover_delay_logged: 0,
+            promoted_replica: None,
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.inst.name
+    }
+
+    pub fn replica(&self, name: &str) -> Option<&Instance> {
+        self.replicas.iter().find(|r| r.name == name)
+    }
+
+    /// The address clients should use: the promoted replica's once the failover reached
+    /// reconf-slaves (`sentinelGetCurrentMasterAddress`).
+    pub fn current_addr(&self) -> &Addr {
+        if self.inst.flags.contains(Flags::FAILOVER_IN_PROGRESS)
+            && self.failover_state >= FailoverState::ReconfSlaves
+        {
+            if let Some(p) = self
+                .promoted_replica
+                .as_deref()
+                .and_then(|n| self.replica(n))
+            {
+                return &p.addr;
+            }
+        }
+        &self.inst.addr
+    }
+
+    /// Replace or add a command renaming, as `SENTINEL SET rename-command`: any older
+    /// renaming of `from` goes; a renaming to itself is not stored.
+    pub fn rename_command(&mut self, from: &str, to: &str) {
+        self.renamed_commands
+            .retain(|(f, _)| !f.eq_ignore_ascii_case(from));
+        if !from.eq_ignore_ascii_case(to) {
+            self.renamed_commands
+                .push((from.to_string(), to.to_string()));
+        }
+    }
+
+    /// The name to send for `command` to this master or its replicas.
+    pub fn map_command<'a>(&'a self, command: &'a str) -> &'a str {
+        self.renamed_commands
+            .iter()
+            .find(|(f, _)| f.eq_ignore_ascii_case(command))
+            .map_or(command, |(_, t)| t.as_str())
+    }
+
+    /// Set `down-after-milliseconds` here and on every replica and Sentinel.
+    pub fn set_down_after(&mut self, ms: u64) {
+        self.inst.down_after_ms = ms;
+        for i in self.replicas.iter_mut().chain(self.sentinels.iter_mut()) {
+            i.down_after_ms = ms;
+        }
+    }
+
+    /// The replica to promote, if any (`sentinelSelectSlave`): up, recently seen, fresh
+    /// INFO, not too long disconnected from its master, priority not zero; best is lowest
+    /// priority, then largest offset, then smallest run id (no run id sorts last).
+    pub fn select_replica(
+        &self,
+        links: &LinkTable,
+        timing: &Timing,
+        now_ms: u64,
+    ) -> Option<&Instance> {
+        let age = |t: u64| now_ms as i64 - t as i64;
+        let mut max_down = 0i64;
+        if self.inst.flags.contains(Flags::S_DOWN) {
+            max_down += age(self.inst.s_down_since_time);
+        }
+        max_down += self.inst.down_after_ms as i64 * 10;
+        let info_validity = if self.inst.flags.contains(Flags::S_DOWN) {
+            timing.ping_period * 5
+        } else {
+            timing.info_period * 3
+        };
+        let mut candidates: Vec<&Instance> = self
+            .replicas
+            .iter()
+            .filter(|r| {
+                let Some(link) = links.get(r.link) else {
+                    return false;
+                };
+                !r.flags.intersects(Flags::S_DOWN | Flags::O_DOWN)
+                    && !link.disconnected
+                    && age(link.last_avail_time) <= (timing.ping_period * 5) as i64
+                    && r.slave_priority != 0
+                    && age(r.info_refresh) <= info_validity as i64
+                    && (r.master_link_down_time as i64) <= max_down
+            })
+            .collect();
+        candidates.sort_by(|a, b| {
+            a.slave_priority
+                .cmp(&b.slave_priority)
+                .then(b.slave_repl_offset.cmp(&a.slave_repl_offset))
+                .then_with(|| match (&a.runid, &b.runid) {
+                    (None, None) => std::cmp::Ordering::Equal,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (Some(x), Some(y)) => x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase()),
+                })
+        });
+        candidates.first().copied()
+    }
+}

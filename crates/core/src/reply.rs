@@ -1,0 +1,157 @@
+//! The reply describing one instance (`addReplySentinelRedisInstance`): a map whose
+//! fields and order depend on the instance kind and flags, all values bulk strings.
+
+use rsentinel_resp::Frame;
+
+use crate::instance::{Flags, Instance, Kind, Role};
+use crate::link::Link;
+use crate::master::Master;
+
+/// Flag words in redis' order.
+const FLAG_WORDS: &[(Flags, &str)] = &[
+    (Flags::MASTER_DOWN, "master_down"),
+    (Flags::FAILOVER_IN_PROGRESS, "failover_in_progress"),
+    (Flags::PROMOTED, "promoted"),
+    (Flags::RECONF_SENT, "reconf_sent"),
+    (Flags::RECONF_INPROG, "reconf_inprog"),
+    (Flags::RECONF_DONE, "reconf_done"),
+    (Flags::FORCE_FAILOVER, "force_failover"),
+    (Flags::SCRIPT_KILL_SENT, "script_kill_sent"),
+];
+
+/// The `flags` field: `s_down,o_down,<kind>,disconnected,...`.
+pub fn flags_string(inst: &Instance, link_disconnected: bool) -> String {
+    let mut words: Vec<&str> = Vec::new();
+    if inst.flags.contains(Flags::S_DOWN) {
+        words.push("s_down");
+    }
+    if inst.flags.contains(Flags::O_DOWN) {
+        words.push("o_down");
+    }
+    words.push(inst.kind.as_str());
+    if link_disconnected {
+        words.push("disconnected");
+    }
+    for (f, w) in FLAG_WORDS {
+        if inst.flags.contains(*f) {
+            words.push(w);
+        }
+    }
+    words.join(",")
+}
+
+struct Fields(Vec<(Frame, Frame)>);
+
+impl Fields {
+    fn s(&mut self, k: &str, v: &str) {
+        self.0.push((Frame::bulk_str(k), Frame::bulk_str(v)));
+    }
+    fn n(&mut self, k: &str, v: i64) {
+        self.s(k, &v.to_string());
+    }
+}
+
+/// Milliseconds elapsed since `t`, signed like redis' `mstime() - t`.
+fn since(now_ms: u64, t: u64) -> i64 {
+    now_ms as i64 - t as i64
+}
+
+/// Describe an instance. `master` is the master's own record when `inst` is a master.
+pub fn instance_frame(
+    inst: &Instance,
+    master: Option<&Master>,
+    link: Option<&Link>,
+    announce_hostnames: bool,
+    now_ms: u64,
+) -> Frame {
+    let fallback;
+    let link = match link {
+        Some(l) => l,
+        None => {
+            fallback = Link::new(now_ms);
+            &fallback
+        }
+    };
+    let mut f = Fields(Vec::with_capacity(32));
+    f.s("name", &inst.name);
+    f.s("ip", inst.addr.announced(announce_hostnames));
+    f.n("port", i64::from(inst.addr.port));
+    f.s("runid", inst.runid.as_deref().unwrap_or(""));
+    f.s("flags", &flags_string(inst, link.disconnected));
+    f.n("link-pending-commands", i64::from(link.pending_commands));
+    f.n("link-refcount", i64::from(link.refcount));
+    if let Some(m) = master.filter(|_| inst.flags.contains(Flags::FAILOVER_IN_PROGRESS)) {
+        f.s("failover-state", m.failover_state.as_str());
+    }
+    let ping_sent = if link.act_ping_time != 0 {
+        since(now_ms, link.act_ping_time)
+    } else {
+        0
+    };
+    f.n("last-ping-sent", ping_sent);
+    f.n("last-ok-ping-reply", since(now_ms, link.last_avail_time));
+    f.n("last-ping-reply", since(now_ms, link.last_pong_time));
+    if inst.flags.contains(Flags::S_DOWN) {
+        f.n("s-down-time", since(now_ms, inst.s_down_since_time));
+    }
+    if inst.flags.contains(Flags::O_DOWN) {
+        f.n("o-down-time", since(now_ms, inst.o_down_since_time));
+    }
+    f.n("down-after-milliseconds", inst.down_after_ms as i64);
+    if matches!(inst.kind, Kind::Master | Kind::Replica) {
+        let refresh = if inst.info_refresh != 0 {
+            since(now_ms, inst.info_refresh)
+        } else {
+            0
+        };
+        f.n("info-refresh", refresh);
+        f.s(
+            "role-reported",
+            if inst.role_reported == Role::Master {
+                "master"
+            } else {
+                "slave"
+            },
+        );
+        f.n("role-reported-time", since(now_ms, inst.role_reported_time));
+    }
+    if let Some(m) = master {
+        f.n("config-epoch", inst.config_epoch as i64);
+        f.n("num-slaves", m.replicas.len() as i64);
+        f.n("num-other-sentinels", m.sentinels.len() as i64);
+        f.n("quorum", i64::from(m.quorum));
+        f.n("failover-timeout", m.failover_timeout_ms as i64);
+        f.n("parallel-syncs", i64::from(m.parallel_syncs as i32));
+        if let Some(s) = &m.notification_script {
+            f.s("notification-script", s);
+        }
+        if let Some(s) = &m.client_reconfig_script {
+            f.s("client-reconfig-script", s);
+        }
+    }
+    if inst.kind == Kind::Replica {
+        f.n("master-link-down-time", inst.master_link_down_time as i64);
+        f.s(
+            "master-link-status",
+            if inst.slave_master_link_up {
+                "ok"
+            } else {
+                "err"
+            },
+        );
+        f.s(
+            "master-host",
+            inst.slave_master_host.as_deref().unwrap_or("?"),
+        );
+        f.n("master-port", inst.slave_master_port);
+        f.n("slave-priority", inst.slave_priority);
+        f.n("slave-repl-offset", inst.slave_repl_offset as i64);
+        f.n("replica-announced", i64::from(inst.replica_announced));
+    }
+    if inst.kind == Kind::Sentinel {
+        f.n("last-hello-message", since(now_ms, inst.last_hello_time));
+        f.s("voted-leader", inst.leader.as_deref().unwrap_or("?"));
+        f.n("voted-leader-epoch", inst.leader_epoch as i64);
+    }
+    Frame::Map(f.0)
+}

@@ -1,0 +1,535 @@
+//! The Sentinel state: global settings, the master table, the link table, the output
+//! queue and the seeded RNG; plus the operations on the table that commands share
+//! (create, remove, reset, events).
+
+use std::collections::VecDeque;
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::addr::Addr;
+use crate::event::{Event, LogLevel, Output};
+use crate::instance::{Flags, Instance, Kind, Role};
+use crate::link::{LinkId, LinkTable};
+use crate::master::{FailoverState, Master};
+use crate::timing::Timing;
+
+/// `SENTINEL SIMULATE-FAILURE` flags.
+pub const SIMFAILURE_CRASH_AFTER_ELECTION: u32 = 1 << 0;
+pub const SIMFAILURE_CRASH_AFTER_PROMOTION: u32 = 1 << 1;
+
+/// Bound on the random delay added to failover start times (`SENTINEL_MAX_DESYNC`).
+const MAX_DESYNC_MS: u64 = 1000;
+
+/// Where an instance sits in the table: a master, or a replica/Sentinel of a master.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstRef {
+    Master(usize),
+    Replica(usize, usize),
+    Sentinel(usize, usize),
+}
+
+/// The whole pure state of one Sentinel.
+#[derive(Debug)]
+pub struct Sentinel {
+    pub(crate) myid: String,
+    pub(crate) current_epoch: u64,
+    pub(crate) masters: Vec<Master>,
+    pub(crate) links: LinkTable,
+    pub(crate) tilt: bool,
+    pub(crate) tilt_start_time: u64,
+    pub(crate) running_scripts: u32,
+    pub(crate) announce_ip: Option<String>,
+    pub(crate) announce_port: u16,
+    pub(crate) simfailure_flags: u32,
+    pub(crate) deny_scripts_reconfig: bool,
+    pub(crate) resolve_hostnames: bool,
+    pub(crate) announce_hostnames: bool,
+    pub(crate) sentinel_user: Option<String>,
+    pub(crate) sentinel_pass: Option<String>,
+    pub(crate) timing: Timing,
+    pub(crate) rng: StdRng,
+    pub(crate) outputs: VecDeque<Output>,
+    /// The run id was generated at load and must be persisted by `start`.
+    pub(crate) myid_generated: bool,
+}
+
+impl Sentinel {
+    /// An empty Sentinel with redis' defaults; `persist::load` fills it from the settings.
+    pub(crate) fn empty(seed: u64) -> Sentinel {
+        Sentinel {
+            myid: String::new(),
+            current_epoch: 0,
+            masters: Vec::new(),
+            links: LinkTable::default(),
+            tilt: false,
+            tilt_start_time: 0,
+            running_scripts: 0,
+            announce_ip: None,
+            announce_port: 0,
+            simfailure_flags: 0,
+            deny_scripts_reconfig: true,
+            resolve_hostnames: false,
+            announce_hostnames: false,
+            sentinel_user: None,
+            sentinel_pass: None,
+            timing: Timing::default(),
+            rng: StdRng::seed_from_u64(seed),
+            outputs: VecDeque::new(),
+            myid_generated: false,
+        }
+    }
+
+    /// 40 random hex characters (`getRandomHexChars`).
+    pub(crate) fn random_hex_id(&mut self) -> String {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        (0..40)
+            .map(|_| HEX[self.rng.gen_range(0..16)] as char)
+            .collect()
+    }
+
+    /// This Sentinel's run id.
+    pub fn myid(&self) -> &str {
+        &self.myid
+    }
+
+    pub fn current_epoch(&self) -> u64 {
+        self.current_epoch
+    }
+
+    /// Monitored masters, in insertion order.
+    pub fn masters(&self) -> &[Master] {
+        &self.masters
+    }
+
+    pub fn master(&self, name: &str) -> Option<&Master> {
+        self.masters.iter().find(|m| m.inst.name == name)
+    }
+
+    /// Names of the monitored masters, in order (for `ROLE`).
+    pub fn master_names(&self) -> Vec<String> {
+        self.masters.iter().map(|m| m.inst.name.clone()).collect()
+    }
+
+    pub(crate) fn master_index(&self, name: &str) -> Option<usize> {
+        self.masters.iter().position(|m| m.inst.name == name)
+    }
+
+    pub fn links(&self) -> &LinkTable {
+        &self.links
+    }
+
+    pub fn timing(&self) -> &Timing {
+        &self.timing
+    }
+
+    pub fn simfailure_flags(&self) -> u32 {
+        self.simfailure_flags
+    }
+
+    pub fn tilt(&self) -> bool {
+        self.tilt
+    }
+
+    pub fn announce_ip(&self) -> Option<&str> {
+        self.announce_ip.as_deref()
+    }
+
+    pub fn announce_port(&self) -> u16 {
+        self.announce_port
+    }
+
+    pub fn announce_hostnames(&self) -> bool {
+        self.announce_hostnames
+    }
+
+    pub fn resolve_hostnames(&self) -> bool {
+        self.resolve_hostnames
+    }
+
+    /// Credentials for connecting to other Sentinels (`sentinel-user`/`sentinel-pass`).
+    pub fn sentinel_auth(&self) -> (Option<&str>, Option<&str>) {
+        (self.sentinel_user.as_deref(), self.sentinel_pass.as_deref())
+    }
+
+    /// Emit the start-up outputs (`sentinelIsRunning`): persist a freshly generated run
+    /// id, log it, and a `+monitor` event per configured master.
+    pub fn start(&mut self, _now_ms: u64) {
+        if self.myid_generated {
+            self.myid_generated = false;
+            self.outputs.push_back(Output::FlushConfig);
+        }
+        self.log(LogLevel::Warning, format!("Sentinel ID is {}", self.myid));
+        for m in 0..self.masters.len() {
+            let text = format!(
+                "{} quorum {}",
+                self.describe(InstRef::Master(m)),
+                self.masters[m].quorum as i32
+            );
+            self.event(LogLevel::Warning, "+monitor", Some(m), text);
+        }
+    }
+
+    /// Next output, in the order produced.
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.outputs.pop_front()
+    }
+
+    pub(crate) fn instance(&self, r: InstRef) -> Option<&Instance> {
+        match r {
+            InstRef::Master(m) => self.masters.get(m).map(|m| &m.inst),
+            InstRef::Replica(m, i) => self.masters.get(m)?.replicas.get(i),
+            InstRef::Sentinel(m, i) => self.masters.get(m)?.sentinels.get(i),
+        }
+    }
+
+    /// The `%@` prefix of events: `master name ip port`, or for replicas and Sentinels
+    /// `slave name ip port @ master mip mport`.
+    pub(crate) fn describe(&self, r: InstRef) -> String {
+        let ah = self.announce_hostnames;
+        let Some(inst) = self.instance(r) else {
+            return String::new();
+        };
+        let own = format!(
+            "{} {} {} {}",
+            inst.kind.as_str(),
+            inst.name,
+            inst.addr.announced(ah),
+            inst.addr.port
+        );
+        match r {
+            InstRef::Master(_) => own,
+            InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => {
+                let master = &self.masters[m].inst;
+                format!(
+                    "{own} @ {} {} {}",
+                    master.name,
+                    master.addr.announced(ah),
+                    master.addr.port
+                )
+            }
+        }
+    }
+
+    /// Queue an event about (a child of) master `m`; the notification script applies to
+    /// warnings, as in `sentinelEvent`.
+    pub(crate) fn event(
+        &mut self,
+        level: LogLevel,
+        kind: &str,
+        master: Option<usize>,
+        text: String,
+    ) {
+        let notification_script = match (level, master) {
+            (LogLevel::Warning, Some(m)) => self
+                .masters
+                .get(m)
+                .and_then(|m| m.notification_script.clone()),
+            _ => None,
+        };
+        self.outputs.push_back(Output::Event(Event {
+            level,
+            kind: kind.to_string(),
+            text,
+            notification_script,
+        }));
+    }
+
+    pub(crate) fn log(&mut self, level: LogLevel, text: String) {
+        self.outputs.push_back(Output::Log { level, text });
+    }
+
+    pub(crate) fn flush_config(&mut self) {
+        self.outputs.push_back(Output::FlushConfig);
+    }
+
+    /// Close a link's connections (it stays in the table, disconnected).
+    pub(crate) fn close_link(&mut self, id: LinkId) {
+        if let Some(l) = self.links.get_mut(id) {
+            l.close();
+            self.outputs.push_back(Output::CloseLink(id));
+        }
+    }
+
+    /// Drop an instance's use of its link; a link left unused is closed.
+    pub(crate) fn release_link(&mut self, id: LinkId) {
+        if self.links.release(id) {
+            self.outputs.push_back(Output::CloseLink(id));
+        }
+    }
+
+    /// Add a master (`createSentinelRedisInstance` with `SRI_MASTER`); the caller checked
+    /// the name is free.
+    pub(crate) fn add_master(&mut self, name: &str, addr: Addr, quorum: u32, now_ms: u64) -> usize {
+        let link = self.links.create(now_ms);
+        let inst = Instance::new(
+            Kind::Master,
+            name.to_string(),
+            addr,
+            link,
+            self.timing.default_down_after,
+            now_ms,
+        );
+        self.masters.push(Master::new(
+            inst,
+            quorum,
+            self.timing.default_failover_timeout,
+        ));
+        self.masters.len() - 1
+    }
+
+    /// Add a replica of master `m`, named by its announced address; `None` if one with
+    /// that name exists.
+    pub(crate) fn add_replica(&mut self, m: usize, addr: Addr, now_ms: u64) -> Option<usize> {
+        let name = addr.announced_with_port(self.announce_hostnames);
+        if self.masters[m].replica(&name).is_some() {
+            return None;
+        }
+        let link = self.links.create(now_ms);
+        let down_after = self.masters[m].inst.down_after_ms;
+        let inst = Instance::new(Kind::Replica, name, addr, link, down_after, now_ms);
+        self.masters[m].replicas.push(inst);
+        Some(self.masters[m].replicas.len() - 1)
+    }
+
+    /// Add another Sentinel of master `m`, named by its run id, sharing the link of the
+    /// same Sentinel under another master when there is one; `None` on duplicate run id.
+    pub(crate) fn add_sentinel(
+        &mut self,
+        m: usize,
+        addr: Addr,
+        runid: &str,
+        now_ms: u64,
+    ) -> Option<usize> {
+        if self.masters[m].sentinels.iter().any(|s| s.name == runid) {
+            return None;
+        }
+        // sentinelTryConnectionSharing: same run id under another master.
+        let shared = self
+            .masters
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != m)
+            .find_map(|(_, other)| {
+                other
+                    .sentinels
+                    .iter()
+                    .find(|s| s.runid.as_deref() == Some(runid))
+                    .map(|s| s.link)
+            });
+        let link = match shared {
+            Some(l) => {
+                self.links.retain(l);
+                l
+            }
+            None => self.links.create(now_ms),
+        };
+        let down_after = self.masters[m].inst.down_after_ms;
+        let mut inst = Instance::new(
+            Kind::Sentinel,
+            runid.to_string(),
+            addr,
+            link,
+            down_after,
+            now_ms,
+        );
+        inst.runid = Some(runid.to_string());
+        self.masters[m].sentinels.push(inst);
+        Some(self.masters[m].sentinels.len() - 1)
+    }
+
+    /// Remove master `m` with its replicas and Sentinels, releasing their links.
+    pub(crate) fn remove_master(&mut self, m: usize) {
+        let master = self.masters.remove(m);
+        for inst in master.replicas.iter().chain(master.sentinels.iter()) {
+            self.release_link(inst.link);
+        }
+        self.release_link(master.inst.link);
+    }
+
+    /// `sentinelResetMaster`: forget replicas (and Sentinels unless `keep_sentinels`),
+    /// runtime flags, vote, failover state and timers; reconnect.
+    pub(crate) fn reset_master(
+        &mut self,
+        m: usize,
+        keep_sentinels: bool,
+        generate_event: bool,
+        now_ms: u64,
+    ) {
+        let replicas = std::mem::take(&mut self.masters[m].replicas);
+        for r in &replicas {
+            self.release_link(r.link);
+        }
+        if !keep_sentinels {
+            let sentinels = std::mem::take(&mut self.masters[m].sentinels);
+            for s in &sentinels {
+                self.release_link(s.link);
+            }
+        }
+        let link = self.masters[m].inst.link;
+        self.close_link(link);
+        let master = &mut self.masters[m];
+        master.inst.flags = Flags::empty();
+        master.leader = None;
+        master.failover_state = FailoverState::None;
+        master.failover_state_change_time = 0;
+        master.failover_start_time = 0;
+        master.promoted_replica = None;
+        master.inst.runid = None;
+        master.inst.slave_master_host = None;
+        master.inst.role_reported_time = now_ms;
+        master.inst.role_reported = Role::Master;
+        if let Some(l) = self.links.get_mut(link) {
+            l.act_ping_time = now_ms;
+            l.last_ping_time = 0;
+            l.last_avail_time = now_ms;
+            l.last_pong_time = now_ms;
+        }
+        if generate_event {
+            let text = self.describe(InstRef::Master(m));
+            self.event(LogLevel::Warning, "+reset-master", Some(m), text);
+        }
+    }
+
+    /// A random delay in `0..1000` ms used to desynchronize failover starts.
+    pub(crate) fn desync(&mut self) -> u64 {
+        self.rng.gen_range(0..MAX_DESYNC_MS)
+    }
+
+    /// `sentinelStartFailover`: new epoch, wait-start state, randomized start time.
+    pub(crate) fn start_failover(&mut self, m: usize, now_ms: u64) {
+        self.current_epoch += 1;
+        let epoch = self.current_epoch;
+        {
+            let master = &mut self.masters[m];
+            master.failover_state = FailoverState::WaitStart;
+            master.inst.flags.insert(Flags::FAILOVER_IN_PROGRESS);
+            master.failover_epoch = epoch;
+        }
+        self.event(LogLevel::Warning, "+new-epoch", Some(m), epoch.to_string());
+        let text = self.describe(InstRef::Master(m));
+        self.event(LogLevel::Warning, "+try-failover", Some(m), text);
+        let delay = self.desync();
+        let master = &mut self.masters[m];
+        master.failover_start_time = now_ms + delay;
+        master.failover_state_change_time = now_ms;
+    }
+
+    /// The `# Sentinel` section of INFO, header included, lines ending in CRLF.
+    pub fn info_section(&self, now_ms: u64) -> String {
+        let tilt_since = if self.tilt {
+            (now_ms as i64 - self.tilt_start_time as i64) / 1000
+        } else {
+            -1
+        };
+        let mut s = format!(
+            "# Sentinel\r\nsentinel_masters:{}\r\nsentinel_tilt:{}\r\nsentinel_tilt_since_seconds:{}\r\n\
+             sentinel_running_scripts:{}\r\nsentinel_scripts_queue_length:{}\r\n\
+             sentinel_simulate_failure_flags:{}\r\n",
+            self.masters.len(),
+            u8::from(self.tilt),
+            tilt_since,
+            self.running_scripts,
+            0,
+            self.simfailure_flags
+        );
+        for (i, m) in self.masters.iter().enumerate() {
+            let status = if m.inst.flags.contains(Flags::O_DOWN) {
+                "odown"
+            } else if m.inst.flags.contains(Flags::S_DOWN) {
+                "sdown"
+            } else {
+                "ok"
+            };
+            s.push_str(&format!(
+                "master{}:name={},status={},address={}:{},slaves={},sentinels={}\r\n",
+                i,
+                m.inst.name,
+                status,
+                m.inst.addr.announced(self.announce_hostnames),
+                m.inst.addr.port,
+                m.replicas.len(),
+                m.sentinels.len() + 1
+            ));
+        }
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rsentinel_config::{KnownSentinel, MasterConfig, SentinelSettings};
+
+    fn no_dns(_: &str) -> Option<String> {
+        None
+    }
+
+    fn sample() -> Sentinel {
+        let mut m = MasterConfig::new("mymaster", "127.0.0.1", 6379, 2);
+        m.known_replicas = vec![("10.0.0.2".into(), 6380)];
+        m.known_sentinels = vec![KnownSentinel {
+            host: "::1".into(),
+            port: 26379,
+            runid: "c".repeat(40),
+        }];
+        let cfg = SentinelSettings {
+            myid: Some("a".repeat(40)),
+            masters: vec![m],
+            ..Default::default()
+        };
+        Sentinel::new(cfg, 1000, 1, &no_dns).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn event_prefixes() {
+        let s = sample();
+        assert_eq!(
+            s.describe(InstRef::Master(0)),
+            "master mymaster 127.0.0.1 6379"
+        );
+        assert_eq!(
+            s.describe(InstRef::Replica(0, 0)),
+            "slave 10.0.0.2:6380 10.0.0.2 6380 @ mymaster 127.0.0.1 6379"
+        );
+        assert_eq!(
+            s.describe(InstRef::Sentinel(0, 0)),
+            format!(
+                "sentinel {} ::1 26379 @ mymaster 127.0.0.1 6379",
+                "c".repeat(40)
+            )
+        );
+        assert_eq!(s.master_names(), vec!["mymaster".to_string()]);
+    }
+
+    #[test]
+    fn info_status_and_tilt() {
+        let mut s = sample();
+        s.masters[0].inst.flags.insert(Flags::S_DOWN);
+        assert!(s.info_section(0).ends_with(
+            "master0:name=mymaster,status=sdown,address=127.0.0.1:6379,slaves=1,sentinels=2\r\n"
+        ));
+        s.masters[0].inst.flags.insert(Flags::O_DOWN);
+        s.tilt = true;
+        s.tilt_start_time = 1000;
+        let info = s.info_section(63_999);
+        assert!(info.contains("sentinel_tilt:1\r\nsentinel_tilt_since_seconds:62\r\n"));
+        assert!(info.contains("status=odown"));
+    }
+
+    #[test]
+    fn warning_events_carry_the_notification_script() {
+        let mut s = sample();
+        s.masters[0].notification_script = Some("/n.sh".into());
+        s.event(LogLevel::Notice, "+x", Some(0), String::new());
+        s.event(LogLevel::Warning, "+y", Some(0), String::new());
+        s.event(LogLevel::Warning, "+z", None, String::new());
+        let scripts: Vec<_> = std::iter::from_fn(|| s.poll_output())
+            .filter_map(|o| match o {
+                Output::Event(e) => Some(e.notification_script),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(scripts, vec![None, Some("/n.sh".to_string()), None]);
+    }
+}

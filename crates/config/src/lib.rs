@@ -2,6 +2,41 @@
 //! file, line and directive like redis, the rewrite that keeps comments and foreign lines
 //! (like `CONFIG REWRITE`), the atomic write, and the command-line arguments.
 
+mod atomic;
+mod cli;
+mod error;
+mod lexer;
+mod load;
+mod numbers;
+mod rewrite;
+mod sentinel;
 mod settings;
+mod special;
+mod std_table;
+mod std_value;
 
+pub use atomic::{rewrite_file, write_atomic};
+pub use cli::{options_text, parse_cli, Cli, CommandLine};
+pub use error::{ConfigError, REDIS_VERSION};
+pub use lexer::{repr as quote, split_args};
+pub use load::{fatal_error_text, load, load_cli, load_parts, parse, read_text};
+pub use rewrite::{render, RewriteEnv};
 pub use settings::*;
+
+/// True when redis-sentinel 7.0.15 accepts `name` as a generic (non-`sentinel`) directive
+/// name; used by the daemon for `CONFIG GET`-style lookups and by tests.
+pub fn is_known_directive(name: &str) -> bool {
+    std_table::lookup(name).is_some()
+        || [
+            "include",
+            "rename-command",
+            "user",
+            "loadmodule",
+            "sentinel",
+        ]
+        .iter()
+        .any(|k| k.eq_ignore_ascii_case(name))
+}
+
+#[cfg(test)]
+mod tests;

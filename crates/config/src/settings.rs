@@ -79,7 +79,7 @@ impl Default for ServerSettings {
 }
 
 /// Sentinel-wide settings and state from `sentinel ...` lines.
-#[derive(Clone, Debug, PartialEq, Default)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SentinelSettings {
     /// 40 hex characters; `None` until generated on first start.
     pub myid: Option<String>,
@@ -94,6 +94,25 @@ pub struct SentinelSettings {
     pub sentinel_pass: Option<String>,
     /// Monitored masters in file order.
     pub masters: Vec<MasterConfig>,
+}
+
+impl Default for SentinelSettings {
+    fn default() -> Self {
+        SentinelSettings {
+            myid: None,
+            current_epoch: 0,
+            // Redis' SENTINEL_DEFAULT_DENY_SCRIPTS_RECONFIG is yes: scripts cannot be changed
+            // at runtime unless the file allows it.
+            deny_scripts_reconfig: true,
+            resolve_hostnames: false,
+            announce_hostnames: false,
+            announce_ip: None,
+            announce_port: 0,
+            sentinel_user: None,
+            sentinel_pass: None,
+            masters: Vec::new(),
+        }
+    }
 }
 
 /// One monitored master and its persisted state.
@@ -165,4 +184,40 @@ impl MasterConfig {
 pub struct Config {
     pub server: ServerSettings,
     pub sentinel: SentinelSettings,
+}
+
+impl Config {
+    /// Directives that were accepted (as redis-sentinel accepts them) but that rsentinel
+    /// does not act upon, one description each, for the daemon to log at startup.
+    pub fn not_acted_upon(&self) -> Vec<String> {
+        let s = &self.server;
+        let mut out = Vec::new();
+        for (name, args) in s.other.iter().filter(|(n, _)| n != "include") {
+            let mut line = name.clone();
+            for a in args {
+                line.push(' ');
+                line.push_str(&crate::lexer::repr(a));
+            }
+            out.push(line);
+        }
+        if let Some(u) = &s.unixsocket {
+            out.push(format!("unixsocket {}", crate::lexer::repr(u)));
+        }
+        if s.syslog_enabled {
+            out.push("syslog-enabled yes".to_string());
+        }
+        if s.syslog_ident != "redis" {
+            out.push(format!(
+                "syslog-ident {}",
+                crate::lexer::repr(&s.syslog_ident)
+            ));
+        }
+        if s.syslog_facility != "local0" {
+            out.push(format!("syslog-facility {}", s.syslog_facility));
+        }
+        if s.supervised != "no" {
+            out.push(format!("supervised {}", s.supervised));
+        }
+        out
+    }
 }

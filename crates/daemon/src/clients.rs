@@ -1,0 +1,171 @@
+//! The table of connected clients: what `CLIENT LIST`, `CLIENT KILL`, `INFO clients` and the
+//! pub/sub hub need to know about each connection, and the channel to reach its session.
+
+use bytes::Bytes;
+use rsentinel_resp::{Frame, Protocol};
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::time::Instant;
+use tokio::sync::mpsc;
+
+/// What a session is told from outside its own request/reply loop.
+#[derive(Debug)]
+pub enum Outbound {
+    /// A pub/sub message to deliver.
+    Message(Frame),
+    /// Close the connection (CLIENT KILL, ACL user deleted, output buffer limit).
+    Kill,
+}
+
+/// `CLIENT REPLY` mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    Skip,
+}
+
+/// One connection.
+#[derive(Debug)]
+pub struct Client {
+    pub id: u64,
+    pub addr: SocketAddr,
+    pub laddr: SocketAddr,
+    pub fd: i32,
+    pub name: Option<Bytes>,
+    pub created: Instant,
+    pub last_interaction: Instant,
+    pub user: String,
+    pub authenticated: bool,
+    pub protocol: Protocol,
+    pub channels: BTreeSet<Bytes>,
+    pub patterns: BTreeSet<Bytes>,
+    /// The last command's full name (`client|list`), `NULL` before the first.
+    pub last_cmd: String,
+    pub reply_mode: ReplyMode,
+    pub no_evict: bool,
+    pub tracking: bool,
+    /// Bytes queued for this client and not yet written (pub/sub output buffer).
+    pub pending_out: usize,
+    /// Since when `pending_out` is above the soft limit.
+    pub soft_limit_since: Option<Instant>,
+    /// Query buffer bytes as last seen by the session.
+    pub qbuf: usize,
+    pub tx: mpsc::UnboundedSender<Outbound>,
+}
+
+impl Client {
+    /// In pub/sub context: subscribed to something (RESP2 restricts the commands then).
+    pub fn in_pubsub(&self) -> bool {
+        !self.channels.is_empty() || !self.patterns.is_empty()
+    }
+
+    /// Redis' client type name for `CLIENT KILL TYPE` and `CLIENT LIST TYPE`.
+    pub fn kind(&self) -> &'static str {
+        if self.in_pubsub() {
+            "pubsub"
+        } else {
+            "normal"
+        }
+    }
+
+    /// The flags field of `CLIENT LIST`.
+    fn flags(&self) -> String {
+        let mut f = String::new();
+        if self.in_pubsub() {
+            f.push('P');
+        }
+        if self.no_evict {
+            f.push('e');
+        }
+        if self.tracking {
+            f.push('t');
+        }
+        if f.is_empty() {
+            f.push('N');
+        }
+        f
+    }
+
+    /// One `CLIENT LIST` / `CLIENT INFO` line, fields in redis 7.0's order.
+    pub fn describe(&self, now: Instant) -> String {
+        let name = self
+            .name
+            .as_ref()
+            .map(|n| String::from_utf8_lossy(n).into_owned())
+            .unwrap_or_default();
+        let age = now.saturating_duration_since(self.created).as_secs();
+        let idle = now
+            .saturating_duration_since(self.last_interaction)
+            .as_secs();
+        let cmd = if self.last_cmd.is_empty() {
+            "NULL"
+        } else {
+            self.last_cmd.as_str()
+        };
+        let resp = match self.protocol {
+            Protocol::Resp2 => 2,
+            Protocol::Resp3 => 3,
+        };
+        // Memory figures describe this implementation's buffers, not redis' allocator.
+        let qbuf_free = 20_474usize.saturating_sub(self.qbuf);
+        let tot_mem = 16_384 + self.qbuf + self.pending_out;
+        format!(
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db=0 sub={} psub={} ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
+            self.id,
+            self.addr,
+            self.laddr,
+            self.fd,
+            name,
+            age,
+            idle,
+            self.flags(),
+            self.channels.len(),
+            self.patterns.len(),
+            self.qbuf,
+            qbuf_free,
+            self.pending_out,
+            tot_mem,
+            cmd,
+            self.user,
+            resp
+        )
+    }
+}
+
+/// Every connected client by id (ids only grow, so the map is in connection order).
+#[derive(Debug, Default)]
+pub struct Clients {
+    pub map: BTreeMap<u64, Client>,
+    next_id: u64,
+}
+
+impl Clients {
+    pub fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    pub fn get(&self, id: u64) -> Option<&Client> {
+        self.map.get(&id)
+    }
+
+    pub fn get_mut(&mut self, id: u64) -> Option<&mut Client> {
+        self.map.get_mut(&id)
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Asks a client's session to close; true if such a client exists.
+    pub fn kill(&self, id: u64) -> bool {
+        match self.map.get(&id) {
+            Some(c) => {
+                let _ = c.tx.send(Outbound::Kill);
+                true
+            }
+            None => false,
+        }
+    }
+}

@@ -1,0 +1,214 @@
+//! Command dispatch, in redis' order: existence and arity from the command table, then
+//! authentication, then ACL permissions, then the RESP2 pub/sub context, then the command.
+//! Keeping that order is what makes error replies identical to redis-sentinel's.
+
+use crate::clients::ReplyMode;
+use crate::state::{Daemon, ShutdownRequest};
+use bytes::Bytes;
+use rsentinel_commands::CommandSpec;
+use rsentinel_resp::{Frame, Protocol};
+
+/// What the session does after a command.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Replies to write, in order (subscribe confirmations can be several).
+    pub replies: Vec<Frame>,
+    /// Close the connection once the replies are written.
+    pub close_after: bool,
+}
+
+impl Outcome {
+    fn one(frame: Frame) -> Outcome {
+        Outcome {
+            replies: vec![frame],
+            close_after: false,
+        }
+    }
+}
+
+const NOAUTH: &str = "NOAUTH Authentication required.";
+
+/// Commands allowed to a RESP2 client that is subscribed to something.
+const PUBSUB_CONTEXT_OK: &[&str] = &[
+    "ping",
+    "subscribe",
+    "unsubscribe",
+    "psubscribe",
+    "punsubscribe",
+];
+
+impl Daemon {
+    /// Runs one command for client `id` and returns what to send back.
+    pub fn execute(&mut self, id: u64, args: &[Bytes]) -> Outcome {
+        let mut out = self.execute_inner(id, args);
+        for r in &out.replies {
+            if r.is_error() {
+                self.stats.error_replies += 1;
+            }
+        }
+        self.apply_reply_mode(id, args, &mut out);
+        self.after_command();
+        out
+    }
+
+    fn execute_inner(&mut self, id: u64, args: &[Bytes]) -> Outcome {
+        let spec = match rsentinel_commands::resolve(args) {
+            Ok(spec) => spec,
+            Err(err) => return Outcome::one(err),
+        };
+        let Some(client) = self.clients.get(id) else {
+            return Outcome::default();
+        };
+        if !client.authenticated && !spec_has_flag(spec, "no_auth") {
+            return Outcome::one(Frame::error(NOAUTH));
+        }
+        let user = client.user.clone();
+        let in_resp2_pubsub = client.in_pubsub() && client.protocol == Protocol::Resp2;
+        if client.authenticated {
+            if let Err(denied) = self.acl.check_command(user.as_bytes(), spec, args) {
+                let info = client.describe(std::time::Instant::now());
+                let ctx = rsentinel_acl::AclContext {
+                    username: user.as_bytes(),
+                    now_ms: Daemon::now_ms() as i64,
+                    client_info: &info,
+                    aclfile: None,
+                };
+                self.acl.log_denied(&denied, &ctx);
+                return Outcome::one(Frame::error(denied.error_text()));
+            }
+        }
+        let top = spec.parent.unwrap_or(spec.name);
+        if in_resp2_pubsub && !PUBSUB_CONTEXT_OK.contains(&top) {
+            return Outcome::one(Frame::error(format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+                spec.full_name()
+            )));
+        }
+        self.stats.commands_processed += 1;
+        if let Some(c) = self.clients.get_mut(id) {
+            c.last_cmd = spec.full_name();
+        }
+        self.run(id, top, spec, args, in_resp2_pubsub)
+    }
+
+    fn run(
+        &mut self,
+        id: u64,
+        top: &str,
+        spec: &'static CommandSpec,
+        args: &[Bytes],
+        in_resp2_pubsub: bool,
+    ) -> Outcome {
+        match top {
+            "ping" => Outcome::one(ping(args, in_resp2_pubsub)),
+            "auth" => Outcome::one(self.auth_command(id, args)),
+            "hello" => Outcome::one(self.hello_command(id, args)),
+            "info" => Outcome::one(Frame::Verbatim {
+                format: *b"txt",
+                text: Bytes::from(self.info(&args[1..])),
+            }),
+            "role" => Outcome::one(self.role()),
+            "client" => self.client_command(id, spec, args),
+            "command" => Outcome::one(rsentinel_commands::command(args)),
+            "subscribe" => Outcome {
+                replies: self.pubsub.subscribe(&mut self.clients, id, &args[1..]),
+                close_after: false,
+            },
+            "psubscribe" => Outcome {
+                replies: self.pubsub.psubscribe(&mut self.clients, id, &args[1..]),
+                close_after: false,
+            },
+            "unsubscribe" => Outcome {
+                replies: self.pubsub.unsubscribe(&mut self.clients, id, &args[1..]),
+                close_after: false,
+            },
+            "punsubscribe" => Outcome {
+                replies: self.pubsub.punsubscribe(&mut self.clients, id, &args[1..]),
+                close_after: false,
+            },
+            "publish" => Outcome::one(self.publish_command(args)),
+            "shutdown" => self.shutdown_command(args),
+            "acl" => self.acl_command(id, args),
+            "sentinel" => Outcome::one(self.sentinel_command(args)),
+            other => Outcome::one(Frame::error(format!(
+                "ERR unknown command '{other}', with args beginning with: "
+            ))),
+        }
+    }
+
+    /// CLIENT REPLY OFF/SKIP suppress replies, as redis does.
+    fn apply_reply_mode(&mut self, id: u64, args: &[Bytes], out: &mut Outcome) {
+        let Some(c) = self.clients.get_mut(id) else {
+            return;
+        };
+        let is_client_reply = args.len() >= 2
+            && args[0].eq_ignore_ascii_case(b"client")
+            && args[1].eq_ignore_ascii_case(b"reply");
+        match c.reply_mode {
+            ReplyMode::Off => out.replies.clear(),
+            ReplyMode::Skip if !is_client_reply => {
+                out.replies.clear();
+                c.reply_mode = ReplyMode::On;
+            }
+            ReplyMode::Skip => out.replies.clear(),
+            ReplyMode::On => {}
+        }
+    }
+
+    /// Sentinel's PUBLISH accepts only hello messages, for sentinels that publish their
+    /// hellos to each other directly; it answers 1 like redis.
+    fn publish_command(&mut self, args: &[Bytes]) -> Frame {
+        if args[1].as_ref() != b"__sentinel__:hello" {
+            return Frame::error("ERR Only HELLO messages are accepted by Sentinel instances.");
+        }
+        // Hello processing (sentinel discovery) arrives with the gossip issue; redis
+        // answers 1 whatever the message holds.
+        Frame::Integer(1)
+    }
+
+    fn role(&self) -> Frame {
+        let names = self.sentinel.master_names();
+        Frame::Array(vec![Frame::bulk_str("sentinel"), Frame::bulk_array(names)])
+    }
+
+    fn shutdown_command(&mut self, args: &[Bytes]) -> Outcome {
+        let mut abort = false;
+        for a in &args[1..] {
+            let lower = String::from_utf8_lossy(a).to_ascii_lowercase();
+            match lower.as_str() {
+                "nosave" | "save" | "now" | "force" => {}
+                "abort" => abort = true,
+                _ => return Outcome::one(Frame::error("ERR syntax error")),
+            }
+        }
+        if abort {
+            return Outcome::one(Frame::error("ERR No shutdown in progress."));
+        }
+        self.log.warning("User requested shutdown...");
+        self.shutdown = Some(ShutdownRequest);
+        self.shutdown_notify.notify_one();
+        Outcome {
+            replies: Vec::new(),
+            close_after: true,
+        }
+    }
+}
+
+/// PING: `+PONG`, or the argument; in RESP2 pub/sub context a `pong` array.
+fn ping(args: &[Bytes], in_resp2_pubsub: bool) -> Frame {
+    if args.len() > 2 {
+        return Frame::error("ERR wrong number of arguments for 'ping' command");
+    }
+    if in_resp2_pubsub {
+        let arg = args.get(1).cloned().unwrap_or_default();
+        return Frame::Array(vec![Frame::bulk_str("pong"), Frame::Bulk(arg)]);
+    }
+    match args.get(1) {
+        Some(a) => Frame::Bulk(a.clone()),
+        None => Frame::Simple("PONG".into()),
+    }
+}
+
+fn spec_has_flag(spec: &CommandSpec, flag: &str) -> bool {
+    spec.flags.contains(&flag)
+}

@@ -1,0 +1,212 @@
+//! Where the daemon meets the pure parts: SENTINEL and ACL commands go to their crates,
+//! and what those report back (events, dirty state, ACL effects) is carried out here:
+//! events are logged and published, dirty state is written to the config file.
+
+use crate::dispatch::Outcome;
+use crate::state::Daemon;
+use bytes::Bytes;
+use rsentinel_acl::AclReply;
+use rsentinel_config::LogLevel;
+use rsentinel_core::{CommandEnv, Output};
+use rsentinel_resp::Frame;
+use std::net::ToSocketAddrs;
+use std::os::unix::fs::PermissionsExt;
+use std::time::Instant;
+
+/// Resolves a host name to its first address, as redis' anetResolve does (blocking).
+pub(crate) fn resolve(host: &str) -> Option<String> {
+    if host.parse::<std::net::IpAddr>().is_ok() {
+        return Some(host.to_string());
+    }
+    (host, 0)
+        .to_socket_addrs()
+        .ok()?
+        .next()
+        .map(|a| a.ip().to_string())
+}
+
+/// A script path is usable when it is a regular file with an execute bit.
+fn script_ok(path: &str) -> bool {
+    std::fs::metadata(path)
+        .map(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        .unwrap_or(false)
+}
+
+impl Daemon {
+    pub(crate) fn sentinel_command(&mut self, args: &[Bytes]) -> Frame {
+        let env = CommandEnv {
+            now_ms: Daemon::now_ms(),
+            resolve: &resolve,
+            script_ok: &script_ok,
+        };
+        let reply = self.sentinel.command(&args[1..], &env);
+        // Commands that change persistent state answer with the outcome of the save.
+        let flush_ok = self.drain_outputs();
+        reply.into_frame(flush_ok)
+    }
+
+    pub(crate) fn acl_command(&mut self, id: u64, args: &[Bytes]) -> Outcome {
+        let (user, info) = self.acl_identity(id);
+        let aclfile = self.config.server.aclfile.clone();
+        let ctx = rsentinel_acl::AclContext {
+            username: user.as_bytes(),
+            now_ms: Daemon::now_ms() as i64,
+            client_info: &info,
+            aclfile: aclfile.as_deref(),
+        };
+        let frame = match self.acl.acl_command(args, &ctx) {
+            AclReply::Frame(f) => f,
+            AclReply::Load { path } => {
+                let text = std::fs::read_to_string(&path);
+                match &text {
+                    Ok(t) => self.acl.finish_load(&path, Ok(t)),
+                    Err(e) => self.acl.finish_load(&path, Err(&strerror(e))),
+                }
+            }
+            AclReply::Save { path, text } => match write_atomic(&path, text.as_bytes()) {
+                Ok(()) => Frame::ok(),
+                Err(e) => {
+                    self.log
+                        .warning(&format!("Failed to save ACL file '{path}': {e}"));
+                    rsentinel_acl::save_failed_reply()
+                }
+            },
+        };
+        let close_me = self.apply_acl_changes(id);
+        Outcome {
+            replies: vec![frame],
+            close_after: close_me,
+        }
+    }
+
+    /// Clients authenticated as a deleted or reloaded user are disconnected, and
+    /// subscribers that lost a channel permission too, as redis does, so a revoked
+    /// credential stops working at once. Returns true when the calling client is one of
+    /// them (it is closed after its reply).
+    fn apply_acl_changes(&mut self, me: u64) -> bool {
+        let changes = self.acl.take_changes();
+        let mut victims: Vec<u64> = Vec::new();
+        for c in self.clients.map.values() {
+            let user = c.user.as_bytes();
+            if changes.disconnect_users.iter().any(|u| u == user) {
+                victims.push(c.id);
+            } else if changes.recheck_pubsub_users.iter().any(|u| u == user) {
+                let lost = c
+                    .channels
+                    .iter()
+                    .any(|ch| !self.acl.channel_allowed(user, ch, false))
+                    || c.patterns
+                        .iter()
+                        .any(|p| !self.acl.channel_allowed(user, p, true));
+                if lost {
+                    victims.push(c.id);
+                }
+            }
+        }
+        let mut close_me = false;
+        for v in victims {
+            if v == me {
+                close_me = true;
+            } else {
+                self.clients.kill(v);
+            }
+        }
+        close_me
+    }
+
+    /// Runs after every command and timer.
+    pub fn after_command(&mut self) {
+        self.drain_outputs();
+    }
+
+    /// Carries out the core's outputs in order: events are logged and published, log
+    /// lines logged, config saves written. Returns false if a save failed.
+    pub(crate) fn drain_outputs(&mut self) -> bool {
+        let mut flush_ok = true;
+        while let Some(out) = self.sentinel.poll_output() {
+            match out {
+                Output::Event(ev) => {
+                    self.log.log(ev.level, &format!("{} {}", ev.kind, ev.text));
+                    if ev.level != LogLevel::Debug {
+                        let (_, over) = self.pubsub.publish(
+                            &mut self.clients,
+                            ev.kind.as_bytes(),
+                            ev.text.as_bytes(),
+                            Instant::now(),
+                        );
+                        self.log_over_limit(&over);
+                    }
+                }
+                Output::Log { level, text } => self.log.log(level, &text),
+                Output::FlushConfig => flush_ok = self.flush_config().is_ok(),
+                // Instance links arrive with monitoring; until then there is nothing to close.
+                Output::CloseLink(_) => {}
+            }
+        }
+        flush_ok
+    }
+
+    pub(crate) fn log_over_limit(&self, ids: &[u64]) {
+        for id in ids {
+            if let Some(c) = self.clients.get(*id) {
+                self.log.warning(&format!(
+                    "Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                    c.describe(Instant::now())
+                ));
+            }
+        }
+    }
+
+    /// Rewrites the config file with the current state (redis' sentinelFlushConfig).
+    pub fn flush_config(&mut self) -> Result<(), String> {
+        let mut config = self.config.clone();
+        config.sentinel = self.sentinel.settings();
+        let env = rsentinel_config::RewriteEnv {
+            dir: std::env::current_dir()
+                .map(|d| d.display().to_string())
+                .unwrap_or_default(),
+            user_lines: if config.server.aclfile.is_some() {
+                Vec::new()
+            } else {
+                self.acl.config_user_lines()
+            },
+        };
+        match rsentinel_config::rewrite_file(&self.config_path, &config, &env) {
+            Ok(()) => {
+                self.log.notice("Sentinel new configuration saved on disk");
+                Ok(())
+            }
+            Err(e) => {
+                self.log.warning(&format!(
+                    "WARNING: Sentinel was not able to save the new configuration on disk!!!: {e}"
+                ));
+                Err(e.to_string())
+            }
+        }
+    }
+}
+
+/// The C library's text for an I/O error ("No such file or directory"), as redis prints.
+pub(crate) fn strerror(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    match s.find(" (os error") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// Writes a whole file atomically: temp file, fsync, rename.
+fn write_atomic(path: &str, data: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    let tmp = format!("{path}.tmp-{}", std::process::id());
+    let res = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(data)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res
+}

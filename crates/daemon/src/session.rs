@@ -1,0 +1,205 @@
+//! One client connection: read, parse, execute in order, write. Pub/sub messages and kill
+//! requests arrive on the client's channel and are interleaved between commands, never
+//! inside a reply.
+
+use crate::clients::Outbound;
+use crate::state::Daemon;
+use bytes::{Bytes, BytesMut};
+use rsentinel_resp::{encode, Limits, Protocol, RequestParser};
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+pub async fn run(
+    daemon: Rc<RefCell<Daemon>>,
+    mut stream: TcpStream,
+    id: u64,
+    mut rx: UnboundedReceiver<Outbound>,
+) {
+    let mut parser = RequestParser::new(Limits::default());
+    let mut inbuf = BytesMut::with_capacity(16 * 1024);
+    let mut out = BytesMut::new();
+    // Reads of redis' size (PROTO_IOBUF_LEN) make the "too big" protocol errors trigger
+    // at the same points as in redis.
+    let mut chunk = vec![0u8; rsentinel_resp::PROTO_IOBUF_LEN];
+    let idle_timeout = daemon.borrow().config.server.timeout;
+    'conn: loop {
+        let idle = async {
+            if idle_timeout == 0 {
+                std::future::pending::<()>().await
+            } else {
+                tokio::time::sleep(Duration::from_secs(idle_timeout)).await
+            }
+        };
+        tokio::select! {
+            read = stream.read(&mut chunk) => {
+                let n = match read {
+                    Ok(0) | Err(_) => break 'conn,
+                    Ok(n) => n,
+                };
+                inbuf.extend_from_slice(&chunk[..n]);
+                {
+                    let mut d = daemon.borrow_mut();
+                    d.stats.net_input_bytes += n as u64;
+                    d.stats.reads_processed += 1;
+                    if let Some(c) = d.clients.get_mut(id) {
+                        c.last_interaction = Instant::now();
+                    }
+                }
+                loop {
+                    let auth_required = daemon
+                        .borrow()
+                        .clients
+                        .get(id)
+                        .is_some_and(|c| !c.authenticated);
+                    parser.set_auth_required(auth_required);
+                    let args = match parser.parse(&mut inbuf) {
+                        Ok(Some(args)) => args,
+                        Ok(None) => break,
+                        Err(e) => {
+                            // Redis replies (except past the query buffer limit) and
+                            // closes the connection after any protocol error.
+                            let log = daemon.borrow().log.clone();
+                            match e.message() {
+                                Some(_) => log.verbose(&format!(
+                                    "Protocol error ({}) from client: id={id}. {}",
+                                    e.log_reason(),
+                                    rsentinel_resp::query_buffer_sample(&inbuf)
+                                )),
+                                None => log.warning(&format!(
+                                    "Closing client that reached max query buffer length: id={id} ({e})"
+                                )),
+                            }
+                            if let Some(bytes) = e.reply_bytes() {
+                                out.extend_from_slice(&bytes);
+                            }
+                            let _ = write_out(&daemon, &mut stream, &mut out).await;
+                            break 'conn;
+                        }
+                    };
+                    wait_if_paused(&daemon, &args).await;
+                    let outcome = daemon.borrow_mut().execute(id, &args);
+                    let proto = protocol_of(&daemon, id);
+                    for r in &outcome.replies {
+                        encode(r, proto, &mut out);
+                    }
+                    if outcome.close_after {
+                        let _ = write_out(&daemon, &mut stream, &mut out).await;
+                        break 'conn;
+                    }
+                }
+                let pending = inbuf.len() + parser.held_bytes();
+                {
+                    let mut d = daemon.borrow_mut();
+                    d.recent_max_input = d.recent_max_input.max(pending);
+                    if let Some(c) = d.clients.get_mut(id) {
+                        c.qbuf = pending;
+                    }
+                }
+                if write_out(&daemon, &mut stream, &mut out).await.is_err() {
+                    break 'conn;
+                }
+            }
+            msg = rx.recv() => {
+                match msg {
+                    None | Some(Outbound::Kill) => break 'conn,
+                    Some(Outbound::Message(frame)) => {
+                        let proto = protocol_of(&daemon, id);
+                        encode(&frame, proto, &mut out);
+                        let size = out.len();
+                        let res = write_out(&daemon, &mut stream, &mut out).await;
+                        if let Some(c) = daemon.borrow_mut().clients.get_mut(id) {
+                            c.pending_out = c.pending_out.saturating_sub(size.max(1));
+                            if rx.is_empty() {
+                                c.pending_out = 0;
+                            }
+                        }
+                        if res.is_err() {
+                            break 'conn;
+                        }
+                    }
+                }
+            }
+            _ = idle => {
+                let subscribed = daemon.borrow().clients.get(id).is_some_and(|c| c.in_pubsub());
+                let idle_for = daemon.borrow().clients.get(id).map(|c| c.last_interaction.elapsed());
+                if !subscribed && idle_for.is_some_and(|d| d >= Duration::from_secs(idle_timeout)) {
+                    daemon.borrow().log.verbose("Closing idle client");
+                    break 'conn;
+                }
+            }
+        }
+    }
+    let mut d = daemon.borrow_mut();
+    let Daemon {
+        pubsub,
+        clients,
+        tracking,
+        ..
+    } = &mut *d;
+    pubsub.drop_client(clients, id);
+    clients.map.remove(&id);
+    tracking.remove(&id);
+    d.log.verbose("Client closed connection");
+}
+
+fn protocol_of(daemon: &Rc<RefCell<Daemon>>, id: u64) -> Protocol {
+    daemon
+        .borrow()
+        .clients
+        .get(id)
+        .map(|c| c.protocol)
+        .unwrap_or_default()
+}
+
+async fn write_out(
+    daemon: &Rc<RefCell<Daemon>>,
+    stream: &mut TcpStream,
+    out: &mut BytesMut,
+) -> std::io::Result<()> {
+    if out.is_empty() {
+        return Ok(());
+    }
+    let n = out.len();
+    stream.write_all(out).await?;
+    out.clear();
+    let mut d = daemon.borrow_mut();
+    d.stats.net_output_bytes += n as u64;
+    d.stats.writes_processed += 1;
+    Ok(())
+}
+
+/// CLIENT PAUSE: commands wait while a pause covers them (ALL: every command; WRITE:
+/// commands that may write or propagate, which in a sentinel is PUBLISH).
+async fn wait_if_paused(daemon: &Rc<RefCell<Daemon>>, args: &[Bytes]) {
+    loop {
+        let (until, notify) = {
+            let d = daemon.borrow();
+            let Some((until, all)) = d.pause.until else {
+                return;
+            };
+            let is_write = args
+                .first()
+                .is_some_and(|a| a.eq_ignore_ascii_case(b"publish"));
+            if !all && !is_write {
+                return;
+            }
+            (until, d.unpaused.clone())
+        };
+        if Instant::now() >= until {
+            let mut d = daemon.borrow_mut();
+            if d.pause.until.is_some_and(|(u, _)| u <= Instant::now()) {
+                d.pause.until = None;
+            }
+            return;
+        }
+        let notified = notify.notified();
+        tokio::select! {
+            _ = tokio::time::sleep_until(until.into()) => {}
+            _ = notified => {}
+        }
+    }
+}

@@ -103,10 +103,8 @@ impl Daemon {
             "ping" => Outcome::one(ping(args, in_resp2_pubsub)),
             "auth" => Outcome::one(self.auth_command(id, args)),
             "hello" => Outcome::one(self.hello_command(id, args)),
-            "info" => Outcome::one(Frame::Verbatim {
-                format: *b"txt",
-                text: Bytes::from(self.info(&args[1..])),
-            }),
+            // A plain bulk string in RESP3 too, as redis 7.0 sends it.
+            "info" => Outcome::one(Frame::Bulk(Bytes::from(self.info(&args[1..])))),
             "role" => Outcome::one(self.role()),
             "client" => self.client_command(id, spec, args),
             "command" => Outcome::one(rsentinel_commands::command(args)),

@@ -39,10 +39,11 @@ pub fn main_entry(args: Vec<String>) -> i32 {
     };
     if cli.version {
         println!(
-            "rsentinel v={} sha=00000000:0 malloc=libc bits={} build={}",
+            "rsentinel v={} sha=00000000:0 malloc=libc bits={} build={} ({})",
             crate::REDIS_VERSION,
             usize::BITS,
-            crate::BUILD_ID
+            crate::BUILD_ID,
+            crate::VERSION
         );
         return 0;
     }

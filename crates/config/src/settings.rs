@@ -215,7 +215,9 @@ impl Config {
         if s.syslog_facility != "local0" {
             out.push(format!("syslog-facility {}", s.syslog_facility));
         }
-        if s.supervised != "no" {
+        // systemd (and auto with NOTIFY_SOCKET) supervision is acted upon; upstart's
+        // SIGSTOP handshake is not.
+        if s.supervised.eq_ignore_ascii_case("upstart") {
             out.push(format!("supervised {}", s.supervised));
         }
         out

@@ -16,6 +16,7 @@ mod pubsub;
 mod server;
 mod session;
 mod state;
+mod supervise;
 
 pub use logger::Logger;
 pub use server::{bind_addrs, BindAddr};
@@ -48,7 +49,11 @@ mod build_id {
         let mut i = 0;
         while i < 16 {
             let nibble = ((HASH >> (60 - 4 * i)) & 0xf) as u8;
-            out[i] = if nibble < 10 { b'0' + nibble } else { b'a' + nibble - 10 };
+            out[i] = if nibble < 10 {
+                b'0' + nibble
+            } else {
+                b'a' + nibble - 10
+            };
             i += 1;
         }
         out

@@ -258,6 +258,7 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
             log.warning(&format!("Failed to write PID file: {e}"));
         }
     }
+    let systemd = crate::supervise::systemd_wanted(&config.server.supervised);
     let shutdown_notify = Rc::new(Notify::new());
     let daemon = Rc::new(RefCell::new(Daemon {
         config_path,
@@ -289,6 +290,11 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
     for l in listeners {
         tokio::task::spawn_local(server::accept_loop(daemon.clone(), l));
     }
+    if systemd {
+        log.notice("supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit.");
+        crate::supervise::notify(&log, "STATUS=Ready to accept connections\n");
+        crate::supervise::notify(&log, "READY=1\n");
+    }
     let signal = wait_signal();
     tokio::select! {
         sig = signal => {
@@ -296,6 +302,9 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
             log.warning("User requested shutdown...");
         }
         _ = shutdown_notify.notified() => {}
+    }
+    if systemd {
+        crate::supervise::notify(&log, "STOPPING=1\n");
     }
     if let Some(p) = &pidfile {
         log.notice("Removing the pid file.");

@@ -93,6 +93,12 @@ pub async fn accept_loop(daemon: Rc<RefCell<Daemon>>, listener: TcpListener) {
             }
         };
         let _ = stream.set_nodelay(true);
+        let keepalive = daemon.borrow().config.server.tcp_keepalive;
+        if keepalive > 0 {
+            let ka =
+                socket2::TcpKeepalive::new().with_time(std::time::Duration::from_secs(keepalive));
+            let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&ka);
+        }
         admit(daemon.clone(), stream, peer).await;
     }
 }

@@ -209,7 +209,13 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
     };
     let port = config.server.port;
     let mut listeners = Vec::new();
-    for b in server::bind_addrs(&config.server.bind) {
+    // Port 0 means no TCP listener at all, as in redis (only a unix socket would serve).
+    let binds = if port == 0 {
+        Vec::new()
+    } else {
+        server::bind_addrs(&config.server.bind)
+    };
+    for b in binds {
         match server::listen(&b.host, port, config.server.tcp_backlog) {
             Ok(l) => listeners.push(l),
             Err(e) if b.optional => {

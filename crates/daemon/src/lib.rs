@@ -10,6 +10,7 @@ mod clients;
 mod dispatch;
 mod glue;
 mod info;
+pub mod links;
 pub mod logger;
 mod process;
 mod pubsub;

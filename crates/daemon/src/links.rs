@@ -1,0 +1,146 @@
+//! Outbound links to monitored instances (masters, replicas, other sentinels).
+//!
+//! A link is a dumb pipe on purpose: it connects, writes the commands it is given and
+//! reports every reply, message and disconnection back, tagged with the link's id. What
+//! to send (AUTH, CLIENT SETNAME, PING, INFO, SUBSCRIBE, ...) and what replies mean is
+//! decided by the pure core, so the same logic runs unchanged in the simulator.
+
+use bytes::{Bytes, BytesMut};
+use rsentinel_resp::{encode_command, Frame, ReplyDecoder};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio_util::codec::Decoder;
+
+/// Identifies one link across its reconnections (the core's link id).
+pub type LinkId = u64;
+
+/// What the driver asks a link to do.
+#[derive(Debug)]
+pub enum LinkCommand {
+    /// Write one command; its reply comes back as a [`LinkEvent::Reply`] in order.
+    Send(Vec<Bytes>),
+    /// Close the connection; the link task ends after reporting `Closed`.
+    Close,
+}
+
+/// What a link reports to the driver.
+#[derive(Debug, PartialEq)]
+pub enum LinkEvent {
+    /// The TCP connection is established; nothing was sent yet.
+    Connected(LinkId),
+    /// One decoded reply or pushed message, in arrival order.
+    Reply(LinkId, Frame),
+    /// The connection failed or was lost (or closed on request); the task has ended.
+    Closed(LinkId, String),
+}
+
+/// The driver's handle on one link task.
+#[derive(Debug, Clone)]
+pub struct LinkHandle {
+    tx: mpsc::UnboundedSender<LinkCommand>,
+}
+
+impl LinkHandle {
+    /// Queues a command; false if the link task has already ended.
+    pub fn send(&self, args: Vec<Bytes>) -> bool {
+        self.tx.send(LinkCommand::Send(args)).is_ok()
+    }
+
+    /// Asks the link to close.
+    pub fn close(&self) {
+        let _ = self.tx.send(LinkCommand::Close);
+    }
+}
+
+/// How long a connection attempt may take before it counts as failed.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// Replies larger than this are a protocol violation from the peer (an INFO reply is a
+/// few KiB); the link is dropped rather than buffering without bound.
+pub const MAX_REPLY: usize = 16 * 1024 * 1024;
+
+/// Starts a link task on the current `LocalSet` connecting to `host:port`.
+pub fn spawn(
+    id: LinkId,
+    host: String,
+    port: u16,
+    events: mpsc::UnboundedSender<LinkEvent>,
+) -> LinkHandle {
+    let (tx, rx) = mpsc::unbounded_channel();
+    tokio::task::spawn_local(run(id, host, port, rx, events));
+    LinkHandle { tx }
+}
+
+async fn run(
+    id: LinkId,
+    host: String,
+    port: u16,
+    mut commands: mpsc::UnboundedReceiver<LinkCommand>,
+    events: mpsc::UnboundedSender<LinkEvent>,
+) {
+    let connect = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host.as_str(), port)));
+    let mut stream = match connect.await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            let _ = events.send(LinkEvent::Closed(id, e.to_string()));
+            return;
+        }
+        Err(_) => {
+            let _ = events.send(LinkEvent::Closed(id, "connection timed out".into()));
+            return;
+        }
+    };
+    let _ = stream.set_nodelay(true);
+    if events.send(LinkEvent::Connected(id)).is_err() {
+        return;
+    }
+    let reason = pump(id, &mut stream, &mut commands, &events).await;
+    let _ = events.send(LinkEvent::Closed(id, reason));
+}
+
+/// Moves commands out and replies in until the connection ends; returns why.
+async fn pump(
+    id: LinkId,
+    stream: &mut TcpStream,
+    commands: &mut mpsc::UnboundedReceiver<LinkCommand>,
+    events: &mpsc::UnboundedSender<LinkEvent>,
+) -> String {
+    let mut decoder = ReplyDecoder::with_max_frame_size(MAX_REPLY);
+    let mut inbuf = BytesMut::with_capacity(16 * 1024);
+    let mut out = BytesMut::new();
+    loop {
+        tokio::select! {
+            cmd = commands.recv() => match cmd {
+                None | Some(LinkCommand::Close) => return "closed".into(),
+                Some(LinkCommand::Send(args)) => {
+                    encode_command(&args, &mut out);
+                    // Batch whatever else is already queued into the same write.
+                    while let Ok(LinkCommand::Send(more)) = commands.try_recv() {
+                        encode_command(&more, &mut out);
+                    }
+                    if let Err(e) = stream.write_all(&out).await {
+                        return e.to_string();
+                    }
+                    out.clear();
+                }
+            },
+            read = stream.read_buf(&mut inbuf) => match read {
+                Ok(0) => return "connection closed by peer".into(),
+                Err(e) => return e.to_string(),
+                Ok(_) => loop {
+                    match decoder.decode(&mut inbuf) {
+                        Ok(Some(frame)) => {
+                            if events.send(LinkEvent::Reply(id, frame)).is_err() {
+                                return "driver gone".into();
+                            }
+                        }
+                        Ok(None) => break,
+                        Err(e) => return format!("protocol error: {e}"),
+                    }
+                },
+            },
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The instance link layer against a real redis-server: replies in order, pub/sub
+//! messages, and disconnection reports.
+
+use bytes::Bytes;
+use rsentinel_daemon::links::{self, LinkEvent};
+use rsentinel_resp::Frame;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+struct Redis(Child);
+
+impl Drop for Redis {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn start_redis(port: u16) -> Redis {
+    let mut child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .args(["--bind", "127.0.0.1"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("redis-server is installed (scripts/install-deps)");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Redis(child);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("redis-server did not start on {port}");
+}
+
+fn args(words: &[&str]) -> Vec<Bytes> {
+    words
+        .iter()
+        .map(|w| Bytes::copy_from_slice(w.as_bytes()))
+        .collect()
+}
+
+async fn next(rx: &mut mpsc::UnboundedReceiver<LinkEvent>) -> LinkEvent {
+    tokio::time::timeout(Duration::from_secs(10), rx.recv())
+        .await
+        .expect("an event within 10 s")
+        .expect("the channel stays open")
+}
+
+#[test]
+fn replies_messages_and_disconnection() {
+    let port = free_port();
+    let redis = start_redis(port);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async move {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let cmd = links::spawn(1, "127.0.0.1".into(), port, tx.clone());
+        assert_eq!(next(&mut rx).await, LinkEvent::Connected(1));
+        let sub = links::spawn(2, "127.0.0.1".into(), port, tx.clone());
+        assert_eq!(next(&mut rx).await, LinkEvent::Connected(2));
+
+        // Replies come back in order, one event each, even when pipelined.
+        cmd.send(args(&["PING"]));
+        cmd.send(args(&["ECHO", "second"]));
+        assert_eq!(
+            next(&mut rx).await,
+            LinkEvent::Reply(1, Frame::Simple("PONG".into()))
+        );
+        assert_eq!(
+            next(&mut rx).await,
+            LinkEvent::Reply(1, Frame::bulk_str("second"))
+        );
+
+        // A subscription's confirmation and messages arrive on the pub/sub link.
+        sub.send(args(&["SUBSCRIBE", "__sentinel__:hello"]));
+        match next(&mut rx).await {
+            LinkEvent::Reply(2, Frame::Array(items)) => {
+                assert_eq!(items[0], Frame::bulk_str("subscribe"))
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+        cmd.send(args(&["PUBLISH", "__sentinel__:hello", "hi"]));
+        let mut seen_count = false;
+        let mut seen_message = false;
+        while !(seen_count && seen_message) {
+            match next(&mut rx).await {
+                LinkEvent::Reply(1, Frame::Integer(1)) => seen_count = true,
+                LinkEvent::Reply(2, Frame::Array(items)) => {
+                    assert_eq!(items[0], Frame::bulk_str("message"));
+                    assert_eq!(items[2], Frame::bulk_str("hi"));
+                    seen_message = true;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+
+        // Losing the server is reported on both links.
+        drop(redis);
+        let mut closed = Vec::new();
+        while closed.len() < 2 {
+            if let LinkEvent::Closed(id, _) = next(&mut rx).await {
+                closed.push(id);
+            }
+        }
+        closed.sort();
+        assert_eq!(closed, vec![1, 2]);
+
+        // A port where nothing listens fails to connect.
+        let dead = free_port();
+        let _gone = links::spawn(3, "127.0.0.1".into(), dead, tx.clone());
+        assert!(matches!(next(&mut rx).await, LinkEvent::Closed(3, _)));
+    });
+}

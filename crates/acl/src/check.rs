@@ -2,8 +2,8 @@
 //! it use these Pub/Sub channels (`ACLCheckAllUserCommandPerm`).
 
 use bytes::Bytes;
+use rsentinel_commands::glob_match;
 
-use crate::glob::glob_match;
 use crate::registry::registry;
 use crate::selector::Selector;
 use crate::user::User;

@@ -152,7 +152,7 @@ impl Acl {
         } else if is("dryrun") && argc >= 4 {
             self.cmd_dryrun(&args[2..])
         } else if argc == 2 && is("help") {
-            help_reply(&args[0])
+            rsentinel_commands::help_reply(&args[0], HELP)
         } else {
             err(format!(
                 "unknown subcommand or wrong number of arguments for '{}'. Try {} HELP.",
@@ -277,15 +277,4 @@ fn cmd_genpass(bits: Option<&Bytes>) -> Frame {
     let mut hex = hex::encode(raw);
     hex.truncate(chars);
     Frame::bulk(hex)
-}
-
-fn help_reply(cmd: &[u8]) -> Frame {
-    let mut lines = vec![Frame::Simple(format!(
-        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        lossy(cstr(cmd)).to_uppercase()
-    ))];
-    lines.extend(HELP.iter().map(|l| Frame::Simple((*l).to_string())));
-    lines.push(Frame::Simple("HELP".to_string()));
-    lines.push(Frame::Simple("    Prints this help.".to_string()));
-    Frame::Array(lines)
 }

@@ -9,7 +9,6 @@ mod check;
 mod command;
 mod describe;
 mod error;
-mod glob;
 mod log;
 mod registry;
 mod sds;

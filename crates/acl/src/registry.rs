@@ -57,9 +57,9 @@ impl Registry {
         self.entries.len()
     }
 
-    /// The id of a top-level command, case-insensitively.
-    fn top_id(&self, name: &[u8]) -> Option<usize> {
-        self.top.iter().copied().find(|&id| {
+    /// The id among `ids` whose command is called `name`, case-insensitively.
+    fn named(&self, ids: &[usize], name: &[u8]) -> Option<usize> {
+        ids.iter().copied().find(|&id| {
             self.entries[id]
                 .spec
                 .name
@@ -68,15 +68,14 @@ impl Registry {
         })
     }
 
+    /// The id of a top-level command, case-insensitively.
+    fn top_id(&self, name: &[u8]) -> Option<usize> {
+        self.named(&self.top, name)
+    }
+
     /// The id of a subcommand of `parent`, case-insensitively.
     pub fn sub_id(&self, parent: usize, name: &[u8]) -> Option<usize> {
-        self.entries[parent].subs.iter().copied().find(|&id| {
-            self.entries[id]
-                .spec
-                .name
-                .as_bytes()
-                .eq_ignore_ascii_case(name)
-        })
+        self.named(&self.entries[parent].subs, name)
     }
 
     /// Resolves `name` or `container|sub` strictly, as redis'

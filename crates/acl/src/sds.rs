@@ -1,6 +1,6 @@
 //! Byte-string helpers that reproduce how redis' C code sees its arguments:
-//! C-string truncation at NUL, `isspace`, `sdssplitargs`, and the merging of
-//! selector arguments spread over several words.
+//! C-string truncation at NUL, `isspace`, and the merging of selector arguments
+//! spread over several words (`sdssplitargs` is `rsentinel_resp::split_args`).
 
 /// The part of `s` a C string function sees: everything before the first NUL.
 pub(crate) fn cstr(s: &[u8]) -> &[u8] {
@@ -24,88 +24,6 @@ pub(crate) fn has_spaces(s: &[u8]) -> bool {
 /// Case-insensitive comparison of a C-string view of `op` with `word`.
 pub(crate) fn eq_ci(op: &[u8], word: &str) -> bool {
     cstr(op).eq_ignore_ascii_case(word.as_bytes())
-}
-
-fn hex_val(b: u8) -> Option<u8> {
-    (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok())
-}
-
-/// `sdssplitargs`: splits a line into words honouring "double" (with
-/// escapes) and 'single' quotes. `None` for unbalanced quotes. Like the C
-/// code it stops at the first NUL.
-pub(crate) fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
-    let line = cstr(line);
-    let at = |i: usize| line.get(i).copied().unwrap_or(0);
-    let mut out = Vec::new();
-    let mut i = 0;
-    loop {
-        while at(i) != 0 && is_space(at(i)) {
-            i += 1;
-        }
-        if at(i) == 0 {
-            return Some(out);
-        }
-        let (mut inq, mut insq, mut done) = (false, false, false);
-        let mut cur = Vec::new();
-        while !done {
-            let c = at(i);
-            if inq {
-                if c == b'\\' && at(i + 1) == b'x' {
-                    if let (Some(h), Some(l)) = (hex_val(at(i + 2)), hex_val(at(i + 3))) {
-                        cur.push(h * 16 + l);
-                        i += 3;
-                    } else {
-                        i += 1;
-                        cur.push(b'x');
-                    }
-                } else if c == b'\\' && at(i + 1) != 0 {
-                    i += 1;
-                    cur.push(match at(i) {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 0x08,
-                        b'a' => 0x07,
-                        other => other,
-                    });
-                } else if c == b'"' {
-                    if at(i + 1) != 0 && !is_space(at(i + 1)) {
-                        return None;
-                    }
-                    done = true;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    cur.push(c);
-                }
-            } else if insq {
-                if c == b'\\' && at(i + 1) == b'\'' {
-                    i += 1;
-                    cur.push(b'\'');
-                } else if c == b'\'' {
-                    if at(i + 1) != 0 && !is_space(at(i + 1)) {
-                        return None;
-                    }
-                    done = true;
-                } else if c == 0 {
-                    return None;
-                } else {
-                    cur.push(c);
-                }
-            } else {
-                match c {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => done = true,
-                    b'"' => inq = true,
-                    b'\'' => insq = true,
-                    _ => cur.push(c),
-                }
-            }
-            if at(i) != 0 {
-                i += 1;
-            }
-        }
-        out.push(cur);
-    }
 }
 
 /// `ACLMergeSelectorArguments`: joins `(a`, `b`, `c)` into `(a b c)`.
@@ -141,20 +59,6 @@ pub(crate) fn merge_selector_args<A: AsRef<[u8]>>(args: &[A]) -> Result<Vec<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn split_args_like_sds() {
-        let v = |s: &str| split_args(s.as_bytes());
-        assert_eq!(v("  a  b "), Some(vec![b"a".to_vec(), b"b".to_vec()]));
-        assert_eq!(v("\"a b\" c"), Some(vec![b"a b".to_vec(), b"c".to_vec()]));
-        assert_eq!(v("\"\\x41\\n\""), Some(vec![b"A\n".to_vec()]));
-        assert_eq!(v("'it\\'s'"), Some(vec![b"it's".to_vec()]));
-        assert_eq!(v("\"a\"b"), None);
-        assert_eq!(v("\"abc"), None);
-        assert_eq!(v("'abc"), None);
-        assert_eq!(v(""), Some(vec![]));
-        assert_eq!(v("a\"b c\""), Some(vec![b"ab c".to_vec()]));
-    }
 
     #[test]
     fn merge_selectors() {

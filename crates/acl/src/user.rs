@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use crate::describe;
 use crate::error::RuleError;
-use crate::sds::{eq_ci, split_args};
+use crate::sds::eq_ci;
 use crate::selector::Selector;
 
 /// The RESTORE payload sanitization flag of a user.
@@ -41,6 +41,19 @@ fn valid_hash(h: &[u8]) -> bool {
     h.len() == 64
         && h.iter()
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(b))
+}
+
+/// The stored hash a password rule names: `>pass`/`<pass` hash the text after the
+/// sigil, `#hash`/`!hash` give the hash itself, which must be valid.
+fn rule_hash(op: &[u8]) -> Result<String, RuleError> {
+    let (sigil, rest) = op.split_first().ok_or(RuleError::BadHash)?;
+    if matches!(sigil, b'>' | b'<') {
+        Ok(hash_password(rest))
+    } else if valid_hash(rest) {
+        Ok(String::from_utf8_lossy(rest).into_owned())
+    } else {
+        Err(RuleError::BadHash)
+    }
 }
 
 impl User {
@@ -96,25 +109,13 @@ impl User {
             self.nopass = false;
             self.passwords.clear();
         } else if op[0] == b'>' || op[0] == b'#' {
-            let hash = if op[0] == b'>' {
-                hash_password(&op[1..])
-            } else if valid_hash(&op[1..]) {
-                String::from_utf8_lossy(&op[1..]).into_owned()
-            } else {
-                return Err(RuleError::BadHash);
-            };
+            let hash = rule_hash(op)?;
             if !self.passwords.contains(&hash) {
                 self.passwords.push(hash);
             }
             self.nopass = false;
         } else if op[0] == b'<' || op[0] == b'!' {
-            let hash = if op[0] == b'<' {
-                hash_password(&op[1..])
-            } else if valid_hash(&op[1..]) {
-                String::from_utf8_lossy(&op[1..]).into_owned()
-            } else {
-                return Err(RuleError::BadHash);
-            };
+            let hash = rule_hash(op)?;
             let pos = self
                 .passwords
                 .iter()
@@ -124,7 +125,7 @@ impl User {
         } else if op[0] == b'(' && op.last() == Some(&b')') && op.len() >= 2 {
             let mut sel = Selector::new(pubsub_all);
             // Unbalanced quotes yield no rules at all, as in redis.
-            for rule in split_args(&op[1..op.len() - 1]).unwrap_or_default() {
+            for rule in rsentinel_resp::split_args(&op[1..op.len() - 1]).unwrap_or_default() {
                 sel.apply(&rule)?;
             }
             self.selectors.push(sel);

@@ -9,12 +9,12 @@ use bytes::Bytes;
 use rsentinel_resp::Frame;
 
 use crate::{
-    all, command_docs, command_info, glob_match, lookup, lookup_full_name, resolve,
+    all, command_docs, command_info, glob_match, help_reply, lookup, lookup_full_name, resolve,
     unknown_command_error, CommandSpec, TABLE,
 };
 
+/// The `COMMAND HELP` lines between [`help_reply`]'s header and its `HELP` entry.
 const HELP: &[&str] = &[
-    "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "(no subcommand)",
     "    Return details about all Redis commands.",
     "COUNT",
@@ -33,8 +33,6 @@ const HELP: &[&str] = &[
     "    Return the keys from a full Redis command.",
     "GETKEYSANDFLAGS <full-command>",
     "    Return the keys and the access flags from a full Redis command.",
-    "HELP",
-    "    Prints this help.",
 ];
 
 /// Runs `COMMAND ...`; `args[0]` is the command name. Unknown subcommands and wrong
@@ -74,7 +72,7 @@ pub fn command(args: &[Bytes]) -> Frame {
                 .collect(),
         ),
         "getkeys" | "getkeysandflags" => getkeys(rest),
-        "help" => Frame::Array(HELP.iter().map(|l| Frame::Simple(l.to_string())).collect()),
+        "help" => help_reply(&args[0], HELP),
         // Unreachable while the table and this match agree; answer like redis would.
         other => Frame::error(format!(
             "ERR unknown subcommand '{other}'. Try COMMAND HELP."

@@ -75,6 +75,25 @@ fn unknown_subcommand_error(container: &[u8], sub: &[u8]) -> Frame {
     error_from_bytes(text)
 }
 
+/// redis' `addReplyHelp`: a header naming the command as the client sent it (upper-cased,
+/// cut at NUL), the container's own `lines`, then the `HELP` entry every container shares,
+/// all as status replies. `COMMAND`, `ACL` and `SENTINEL` (and `CLIENT`) answer `HELP` so.
+pub fn help_reply(command: &[u8], lines: &[&str]) -> Frame {
+    let name: Vec<u8> = c_str(command, usize::MAX)
+        .iter()
+        .map(u8::to_ascii_uppercase)
+        .collect();
+    let mut out = Vec::with_capacity(lines.len() + 3);
+    out.push(Frame::Simple(format!(
+        "{} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        String::from_utf8_lossy(&name)
+    )));
+    out.extend(lines.iter().map(|l| Frame::Simple((*l).to_string())));
+    out.push(Frame::Simple("HELP".to_string()));
+    out.push(Frame::Simple("    Prints this help.".to_string()));
+    Frame::Array(out)
+}
+
 /// What C's `%.Ns` prints of `bytes`: up to the first NUL, at most `max` bytes.
 fn c_str(bytes: &[u8], max: usize) -> &[u8] {
     let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
@@ -138,6 +157,21 @@ mod tests {
         assert_eq!(
             err(&[b"client", &[0xff, b'a']]),
             "ERR unknown subcommand '\u{fffd}a'. Try CLIENT HELP."
+        );
+    }
+
+    #[test]
+    fn help_reply_frames_the_lines() {
+        let simple = |s: &str| Frame::Simple(s.to_string());
+        assert_eq!(
+            help_reply(b"cLiEnt\0x", &["ID", "    Return the ID."]),
+            Frame::Array(vec![
+                simple("CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"),
+                simple("ID"),
+                simple("    Return the ID."),
+                simple("HELP"),
+                simple("    Prints this help."),
+            ])
         );
     }
 

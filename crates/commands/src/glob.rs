@@ -2,11 +2,17 @@
 //! `[abc]`, `[^abc]`, `[a-z]`, `\x` escapes and an ASCII-only `nocase` flag. ACL key and
 //! channel patterns, `SENTINEL CONFIG GET`, `PSUBSCRIBE` and `COMMAND LIST FILTERBY PATTERN`
 //! all share it, so its quirks (unterminated `[`, `[a-]`, signed-char ranges) are kept.
+//! Debian's 7.0.15 carries the CVE-2024-31228 fix, so `*` recursion deeper than
+//! [`MAX_NESTING`] levels counts as "no match" there and here.
+
+/// How many nested `*` recursions a match may take before it gives up with "no match"
+/// (redis' CVE-2024-31228 guard). It also bounds the stack this matcher uses.
+const MAX_NESTING: u32 = 1000;
 
 /// Whether `s` matches the glob `pattern`, as redis' `stringmatchlen` decides.
 pub fn glob_match(pattern: &[u8], s: &[u8], nocase: bool) -> bool {
     let mut skip_longer = false;
-    Matcher { nocase }.matches(pattern, s, &mut skip_longer)
+    Matcher { nocase }.matches(pattern, s, &mut skip_longer, 0)
 }
 
 struct Matcher {
@@ -40,8 +46,13 @@ impl Matcher {
 
     /// `skip_longer` is redis' pruning flag: once a `*` found no match for the rest of the
     /// pattern anywhere in the rest of the string, earlier `*`s cannot help either. It
-    /// keeps patterns like `a*a*a*a*b` from taking exponential time.
-    fn matches(&self, mut p: &[u8], mut s: &[u8], skip_longer: &mut bool) -> bool {
+    /// keeps patterns like `a*a*a*a*b` from taking exponential time. `nesting` counts the
+    /// `*` recursions above this call; past [`MAX_NESTING`] the call fails without setting
+    /// `skip_longer`, exactly as redis does.
+    fn matches(&self, mut p: &[u8], mut s: &[u8], skip_longer: &mut bool, nesting: u32) -> bool {
+        if nesting > MAX_NESTING {
+            return false;
+        }
         while !p.is_empty() && !s.is_empty() {
             match p[0] {
                 b'*' => {
@@ -52,7 +63,7 @@ impl Matcher {
                         return true;
                     }
                     while !s.is_empty() {
-                        if self.matches(&p[1..], s, skip_longer) {
+                        if self.matches(&p[1..], s, skip_longer, nesting + 1) {
                             return true;
                         }
                         if *skip_longer {
@@ -204,6 +215,21 @@ mod tests {
                 false,
                 false,
             ),
+            (b"*a*a*a*a*a*a*a*b", &[b'a'; 43], false, false),
+            (b"a*", b"", false, false),
+            (b"x", b"xx", false, false),
+            (b"news.*", b"news.1", false, true),
+            (b"news.*", b"news", false, false),
+            (b"a*b*c", b"axxbyyc", false, true),
+            (b"a*b*c", b"axxbyy", false, false),
+            (b"ab[", b"abc", false, false),
+            (b"a[", b"ab", false, false),
+            (b"h[a-b]llo", b"hcllo", false, false),
+            (b"m[^a-c]x", b"mbx", false, false),
+            (b"m[^a-c]x", b"mdx", false, true),
+            (b"ANNOUNCE-*", b"announce-ip", false, false),
+            (b"ANNOUNCE-*", b"announce-ip", true, true),
+            (b"A*", b"abc", true, true),
         ];
         for (pattern, s, nocase, expected) in cases {
             assert_eq!(
@@ -214,6 +240,39 @@ mod tests {
                 String::from_utf8_lossy(s)
             );
         }
+    }
+
+    /// `n` nested `*` recursions: each `a*` pair past the first byte adds one level.
+    fn nested(n: usize) -> (Vec<u8>, Vec<u8>) {
+        let mut pattern = b"a*".repeat(n);
+        pattern.push(b'a');
+        (pattern, vec![b'a'; n + 1])
+    }
+
+    #[test]
+    fn nesting_beyond_the_limit_is_no_match() {
+        // Level 1000 may still recurse; level 1001 gives up, as in redis' CVE-2024-31228 fix.
+        let (pattern, s) = nested(1000);
+        assert!(glob_match(&pattern, &s, false));
+        let (pattern, s) = nested(1001);
+        assert!(!glob_match(&pattern, &s, false));
+    }
+
+    #[test]
+    fn abusive_patterns_stay_bounded() {
+        // Without the nesting cap this recursion would be 50,000 frames deep; without the
+        // `skip_longer` pruning it would take exponential time. It must simply say no.
+        let pattern = b"*?".repeat(50_000);
+        let s = vec![b'a'; 200_000];
+        let started = std::time::Instant::now();
+        assert!(!glob_match(&pattern, &s, false));
+        assert!(!glob_match(&pattern, &s, true));
+        assert!(started.elapsed() < std::time::Duration::from_secs(10));
+        assert!(!glob_match(
+            b"a*a*a*a*a*a*a*a*a*a*a*a*a*a*b",
+            &[b'a'; 200],
+            false
+        ));
     }
 
     /// Escapes every byte so the pattern can only match `s` itself.

@@ -12,7 +12,7 @@ mod info;
 mod table;
 
 pub use command_cmd::command;
-pub use dispatch::{resolve, unknown_command_error};
+pub use dispatch::{help_reply, resolve, unknown_command_error};
 pub use glob::glob_match;
 pub use info::{command_docs, command_info};
 pub use table::TABLE;

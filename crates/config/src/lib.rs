@@ -20,6 +20,7 @@ pub use cli::{options_text, parse_cli, Cli, CommandLine};
 pub use error::{ConfigError, REDIS_VERSION};
 pub use lexer::{repr as quote, split_args};
 pub use load::{fatal_error_text, load, load_cli, load_parts, parse, read_text};
+pub use numbers::{yes_no, yes_no_str};
 pub use rewrite::{render, RewriteEnv};
 pub use settings::*;
 

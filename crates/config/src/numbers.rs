@@ -4,35 +4,7 @@
 
 /// `string2ll`: strict decimal, optional `-`, no `+`, no spaces, no leading zeros.
 pub fn string2ll(s: &str) -> Option<i64> {
-    let b = s.as_bytes();
-    if b.is_empty() || b.len() > 20 {
-        return None;
-    }
-    if b == b"0" {
-        return Some(0);
-    }
-    let (neg, digits) = match b[0] {
-        b'-' => (true, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() || !(b'1'..=b'9').contains(&digits[0]) {
-        return None;
-    }
-    let mut v: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(d - b'0'))?;
-    }
-    if neg {
-        if v > (i64::MAX as u64) + 1 {
-            return None;
-        }
-        Some((v as i64).wrapping_neg())
-    } else {
-        i64::try_from(v).ok()
-    }
+    rsentinel_resp::string2ll(s.as_bytes())
 }
 
 /// `memtoull`: a byte count with an optional case-insensitive unit (b, k, kb, m, mb, g, gb).
@@ -122,17 +94,19 @@ pub fn strtoull(s: &str) -> u64 {
     }
 }
 
-/// `yesnotoi`: case-insensitive yes/no.
-pub fn yes_no(s: &str) -> Option<bool> {
-    if s.eq_ignore_ascii_case("yes") {
+/// `yesnotoi`: case-insensitive yes/no. Takes bytes too, for `SENTINEL CONFIG SET` values.
+pub fn yes_no(s: impl AsRef<[u8]>) -> Option<bool> {
+    let s = s.as_ref();
+    if s.eq_ignore_ascii_case(b"yes") {
         Some(true)
-    } else if s.eq_ignore_ascii_case("no") {
+    } else if s.eq_ignore_ascii_case(b"no") {
         Some(false)
     } else {
         None
     }
 }
 
+/// How redis writes a boolean in the config and in `CONFIG GET` replies.
 pub fn yes_no_str(v: bool) -> &'static str {
     if v {
         "yes"

@@ -61,18 +61,7 @@ impl State {
                 continue;
             }
             let argv = split_args(line).unwrap_or_default();
-            let known = argv.first().is_some_and(|n| {
-                std_table::lookup(n).is_some()
-                    || [
-                        "include",
-                        "rename-command",
-                        "user",
-                        "loadmodule",
-                        "sentinel",
-                    ]
-                    .iter()
-                    .any(|k| k.eq_ignore_ascii_case(n))
-            });
+            let known = argv.first().is_some_and(|n| crate::is_known_directive(n));
             if !known {
                 // Unparsable or unknown: redis keeps it as a comment.
                 st.lines.push(format!("# ??? {line}"));

@@ -78,6 +78,15 @@ const OBUF_DEFAULTS: [(u64, u64, i64); 3] = [
     (32 << 20, 8 << 20, 60),
 ];
 
+/// redis reads a single empty argument of a list option (`save ""`, `bind ""`) as an
+/// empty list.
+fn blank_means_none(args: &[String]) -> &[String] {
+    match args {
+        [only] if only.is_empty() => &[],
+        _ => args,
+    }
+}
+
 pub fn parse(name: &str, args: &[String]) -> Result<Value, String> {
     let wrong = || Err("wrong number of arguments".to_string());
     match name {
@@ -86,11 +95,7 @@ pub fn parse(name: &str, args: &[String]) -> Result<Value, String> {
             _ => wrong(),
         },
         "save" => {
-            let args: &[String] = if args.len() == 1 && args[0].is_empty() {
-                &[]
-            } else {
-                args
-            };
+            let args = blank_means_none(args);
             let bad = || "Invalid save parameters".to_string();
             if args.len() & 1 == 1 {
                 return Err(bad());
@@ -162,10 +167,7 @@ pub fn parse(name: &str, args: &[String]) -> Result<Value, String> {
             if args.len() > 16 {
                 return Err("Too many bind addresses specified.".into());
             }
-            if args.len() == 1 && args[0].is_empty() {
-                return Ok(Value::Bind(Vec::new()));
-            }
-            Ok(Value::Bind(args.to_vec()))
+            Ok(Value::Bind(blank_means_none(args).to_vec()))
         }
         "replicaof" => match args {
             [h, p] if h.eq_ignore_ascii_case("no") && p.eq_ignore_ascii_case("one") => {
@@ -178,11 +180,7 @@ pub fn parse(name: &str, args: &[String]) -> Result<Value, String> {
             _ => wrong(),
         },
         "latency-tracking-info-percentiles" => {
-            let args: &[String] = if args.len() == 1 && args[0].is_empty() {
-                &[]
-            } else {
-                args
-            };
+            let args = blank_means_none(args);
             let mut out = Vec::new();
             for a in args {
                 let v: f64 = a

@@ -8,6 +8,8 @@
 //! - [`encode`] / [`encode_command`]: replies in RESP2 or RESP3 (RESP3 types downgraded
 //!   for RESP2 clients as redis does), and commands for outbound links; [`format_double`]
 //!   is redis' `%.17g` text of a double.
+//! - [`split_args`] (redis' `sdssplitargs`) and [`string2ll`]: the line splitter and the
+//!   strict integer reader redis uses for inline requests, config lines and arguments.
 //! - [`ReplyDecoder`] (module `reply`): a `Decoder` of replies from redis servers and
 //!   sentinels back to [`Frame`]s, bounded in size and nesting, built on `redis-protocol`.
 
@@ -25,8 +27,10 @@ pub use double::format_double;
 pub use encode::{encode, encode_command};
 pub use error::{query_buffer_sample, repr, ProtocolError};
 pub use frame::{Frame, Protocol};
+pub use number::string2ll;
 pub use reply::{ReplyDecoder, ReplyError, DEFAULT_MAX_REPLY_SIZE};
 pub use request::{
     Limits, RequestParser, PROTO_INLINE_MAX_SIZE, PROTO_IOBUF_LEN, UNAUTHENTICATED_MAX_ARGS,
     UNAUTHENTICATED_MAX_BULK,
 };
+pub use splitargs::{split_args, UnbalancedQuotes};

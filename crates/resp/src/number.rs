@@ -1,6 +1,7 @@
 //! Strict decimal parsing with redis' `string2ll` rules, used for the `*N` and `$N`
-//! headers of requests. Rust's `str::parse` is more lenient (it takes `+5` and `007`),
-//! which would accept requests redis rejects with a protocol error.
+//! headers of requests, and by the config and core crates wherever redis calls
+//! `string2ll`. Rust's `str::parse` is more lenient (it takes `+5` and `007`), which would
+//! accept input redis rejects.
 
 /// Longest text redis accepts as a number (`LONG_STR_SIZE` is 21, and the length must be
 /// strictly below it).
@@ -9,7 +10,7 @@ const MAX_LEN: usize = 20;
 /// Parses `text` as a signed 64-bit integer exactly like redis' `string2ll`: no sign other
 /// than a leading `-`, no leading zeros (a lone `0` is fine, `-0` is not), no spaces, no
 /// overflow, at most 20 characters.
-pub(crate) fn parse_i64(text: &[u8]) -> Option<i64> {
+pub fn string2ll(text: &[u8]) -> Option<i64> {
     if text.is_empty() || text.len() > MAX_LEN {
         return None;
     }
@@ -41,7 +42,7 @@ pub(crate) fn parse_i64(text: &[u8]) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
-    use super::parse_i64;
+    use super::string2ll;
 
     #[test]
     fn accepts_what_string2ll_accepts() {
@@ -56,7 +57,7 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(
-                parse_i64(text),
+                string2ll(text),
                 Some(*want),
                 "{:?}",
                 String::from_utf8_lossy(text)
@@ -84,7 +85,7 @@ mod tests {
             b"\xff",
         ];
         for text in cases {
-            assert_eq!(parse_i64(text), None, "{:?}", String::from_utf8_lossy(text));
+            assert_eq!(string2ll(text), None, "{:?}", String::from_utf8_lossy(text));
         }
     }
 }

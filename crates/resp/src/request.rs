@@ -10,7 +10,7 @@ use bytes::{Buf, Bytes, BytesMut};
 use tokio_util::codec::Decoder;
 
 use crate::error::ProtocolError;
-use crate::number::parse_i64;
+use crate::number::string2ll;
 use crate::splitargs::split_args;
 
 /// `PROTO_INLINE_MAX_SIZE`: an inline line, or a `*N` / `$N` header, that has not ended
@@ -224,8 +224,11 @@ impl RequestParser {
                         Some(cr) if buf[cr] == b'\r' => cr,
                         _ => newline,
                     };
-                    let args =
-                        split_args(&buf[..end]).map_err(|_| ProtocolError::UnbalancedQuotes)?;
+                    let args: Vec<Bytes> = split_args(&buf[..end])
+                        .map_err(|_| ProtocolError::UnbalancedQuotes)?
+                        .into_iter()
+                        .map(Bytes::from)
+                        .collect();
                     buf.advance(newline + 1);
                     self.state = State::Idle;
                     if !args.is_empty() {
@@ -244,7 +247,7 @@ impl RequestParser {
                     if cr + 1 >= buf.len() {
                         return Ok(None);
                     }
-                    let count = match parse_i64(&buf[1..cr]) {
+                    let count = match string2ll(&buf[1..cr]) {
                         Some(n) if n <= i64::from(i32::MAX) => n,
                         _ => return Err(ProtocolError::InvalidMultibulkLength),
                     };
@@ -328,7 +331,7 @@ fn bulk_header(
     if buf[0] != b'$' {
         return Err(ProtocolError::ExpectedDollar(buf[0]));
     }
-    let len = match parse_i64(&buf[1..cr]) {
+    let len = match string2ll(&buf[1..cr]) {
         Some(n) if n >= 0 && n.unsigned_abs() <= limits.proto_max_bulk_len => n,
         _ => return Err(ProtocolError::InvalidBulkLength),
     };

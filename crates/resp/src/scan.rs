@@ -4,7 +4,7 @@
 //! otherwise reparse from the start on every read and recurse without a depth limit).
 
 use crate::frame::Protocol;
-use crate::number::parse_i64;
+use crate::number::string2ll;
 
 /// What is wrong with the input; the reply decoder turns it into its error type.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -208,7 +208,7 @@ impl Scanner {
 
 /// A declared length or count: `Some(n)`, or `None` for the RESP2 null `-1`.
 fn declared(line: &[u8], resp3: bool) -> Result<Option<u64>, ScanError> {
-    match parse_i64(line) {
+    match string2ll(line) {
         Some(-1) if !resp3 => Ok(None),
         Some(n) if n >= 0 => Ok(Some(n.unsigned_abs())),
         _ if line == b"?" => Err(ScanError::Malformed(

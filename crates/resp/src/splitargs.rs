@@ -1,13 +1,12 @@
-//! Splitting an inline command line into arguments with redis' `sdssplitargs` rules, so
-//! `redis-cli`-style and telnet-style requests give the same argument vectors (and the
-//! same "unbalanced quotes" error) as with redis.
-
-use bytes::Bytes;
+//! Splitting a line into arguments with redis' `sdssplitargs` rules. Inline requests use
+//! it here, so `redis-cli`-style and telnet-style requests give the same argument vectors
+//! (and the same "unbalanced quotes" error) as with redis; the config and ACL crates use
+//! it for `sentinel.conf` lines and ACL selectors, which redis splits the same way.
 
 /// The line has an unterminated quote, or a closing quote followed by something other
 /// than whitespace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct UnbalancedQuotes;
+pub struct UnbalancedQuotes;
 
 /// C `isspace` in the "C" locale: blanks between arguments and after a closing quote.
 fn is_c_space(b: u8) -> bool {
@@ -28,13 +27,41 @@ fn hex_value(b: u8) -> Option<u8> {
     }
 }
 
+/// The escape sequence at `line[p]` inside `quote`s, as the byte it stands for and its
+/// length: double quotes know `\xHH`, `\n \r \t \b \a` and `\<any>`; single quotes
+/// only `\'`. `None` when `line[p]` starts no escape there.
+fn escape(quote: u8, line: &[u8], p: usize) -> Option<(u8, usize)> {
+    if at(line, p) != b'\\' {
+        return None;
+    }
+    let next = at(line, p + 1);
+    if quote == b'\'' {
+        return (next == b'\'').then_some((b'\'', 2));
+    }
+    if next == b'x' {
+        if let (Some(hi), Some(lo)) = (hex_value(at(line, p + 2)), hex_value(at(line, p + 3))) {
+            return Some((hi * 16 + lo, 4));
+        }
+    }
+    let byte = match next {
+        0 => return None,
+        b'n' => b'\n',
+        b'r' => b'\r',
+        b't' => b'\t',
+        b'b' => 0x08,
+        b'a' => 0x07,
+        other => other,
+    };
+    Some((byte, 2))
+}
+
 /// Splits `line` into arguments. A NUL byte ends the line, as it ends redis' C string.
 ///
 /// Outside quotes an argument ends at space, tab, CR, LF or NUL (not at vertical tab or
 /// form feed, although those are skipped between arguments). Double quotes understand
 /// `\n \r \t \b \a \xHH` and `\<any>`; single quotes only `\'`. A closing quote must be
 /// followed by whitespace or the end of the line.
-pub(crate) fn split_args(line: &[u8]) -> Result<Vec<Bytes>, UnbalancedQuotes> {
+pub fn split_args(line: &[u8]) -> Result<Vec<Vec<u8>>, UnbalancedQuotes> {
     let line = match line.iter().position(|&b| b == 0) {
         Some(nul) => &line[..nul],
         None => line,
@@ -49,71 +76,42 @@ pub(crate) fn split_args(line: &[u8]) -> Result<Vec<Bytes>, UnbalancedQuotes> {
             return Ok(args);
         }
         let mut current = Vec::new();
-        let mut in_double = false;
-        let mut in_single = false;
+        // The quote character while inside a quoted part of the argument.
+        let mut quote: Option<u8> = None;
         loop {
             let c = at(line, p);
-            if in_double {
-                let hex = (c == b'\\' && at(line, p + 1) == b'x')
-                    .then(|| Some(hex_value(at(line, p + 2))? * 16 + hex_value(at(line, p + 3))?))
-                    .flatten();
-                if let Some(byte) = hex {
-                    current.push(byte);
-                    p += 3;
-                } else if c == b'\\' && at(line, p + 1) != 0 {
-                    p += 1;
-                    current.push(match line[p] {
-                        b'n' => b'\n',
-                        b'r' => b'\r',
-                        b't' => b'\t',
-                        b'b' => 0x08,
-                        b'a' => 0x07,
-                        other => other,
-                    });
-                } else if c == b'"' {
-                    let next = at(line, p + 1);
-                    if next != 0 && !is_c_space(next) {
+            match quote {
+                Some(q) => {
+                    if let Some((byte, len)) = escape(q, line, p) {
+                        current.push(byte);
+                        p += len - 1;
+                    } else if c == q {
+                        let next = at(line, p + 1);
+                        if next != 0 && !is_c_space(next) {
+                            return Err(UnbalancedQuotes);
+                        }
+                        p += 1;
+                        break;
+                    } else if c == 0 {
                         return Err(UnbalancedQuotes);
+                    } else {
+                        current.push(c);
                     }
-                    p += 1;
-                    break;
-                } else if c == 0 {
-                    return Err(UnbalancedQuotes);
-                } else {
-                    current.push(c);
                 }
-            } else if in_single {
-                if c == b'\\' && at(line, p + 1) == b'\'' {
-                    p += 1;
-                    current.push(b'\'');
-                } else if c == b'\'' {
-                    let next = at(line, p + 1);
-                    if next != 0 && !is_c_space(next) {
-                        return Err(UnbalancedQuotes);
-                    }
-                    p += 1;
-                    break;
-                } else if c == 0 {
-                    return Err(UnbalancedQuotes);
-                } else {
-                    current.push(c);
-                }
-            } else {
-                match c {
+                None => match c {
                     b' ' | b'\n' | b'\r' | b'\t' | 0 => {
                         if c != 0 {
                             p += 1;
                         }
                         break;
                     }
-                    b'"' => in_double = true,
-                    b'\'' => in_single = true,
+                    b'"' | b'\'' => quote = Some(c),
                     other => current.push(other),
-                }
+                },
             }
             p += 1;
         }
-        args.push(Bytes::from(current));
+        args.push(current);
     }
 }
 
@@ -182,5 +180,20 @@ mod tests {
                 String::from_utf8_lossy(line)
             );
         }
+    }
+
+    /// The cases the ACL crate checked when it had its own copy (selector bodies).
+    #[test]
+    fn acl_selector_bodies() {
+        let v = |s: &str| split(s.as_bytes()).ok();
+        assert_eq!(v("  a  b "), Some(vec![b"a".to_vec(), b"b".to_vec()]));
+        assert_eq!(v("\"a b\" c"), Some(vec![b"a b".to_vec(), b"c".to_vec()]));
+        assert_eq!(v("\"\\x41\\n\""), Some(vec![b"A\n".to_vec()]));
+        assert_eq!(v("'it\\'s'"), Some(vec![b"it's".to_vec()]));
+        assert_eq!(v("\"a\"b"), None);
+        assert_eq!(v("\"abc"), None);
+        assert_eq!(v("'abc"), None);
+        assert_eq!(v(""), Some(vec![]));
+        assert_eq!(v("a\"b c\""), Some(vec![b"ab c".to_vec()]));
     }
 }

@@ -4,7 +4,8 @@
 
 pub use rsentinel_config::LogLevel;
 
-use crate::link::LinkId;
+use crate::net::ConnId;
+use bytes::Bytes;
 
 /// A Sentinel event, as redis' `sentinelEvent`: published on channel `kind` with message
 /// `text` (unless the level is `Debug`), and logged as `<kind> <text>` at `level`.
@@ -32,6 +33,18 @@ pub enum Output {
     /// Rewrite the config file now from [`crate::Sentinel::settings`] and fsync it, as redis'
     /// `sentinelFlushConfig` (logs "Sentinel new configuration saved on disk" or the warning).
     FlushConfig,
-    /// Close both connections of this link (it is now marked disconnected, or gone).
-    CloseLink(LinkId),
+    /// Open a TCP connection to an instance; report it with `conn_up`/`conn_down`.
+    /// Commands for it may follow at once and are to be written once it is up.
+    Connect {
+        conn: ConnId,
+        host: String,
+        port: u16,
+    },
+    /// Write one command on a connection; its reply goes to `conn_frame`.
+    Send {
+        conn: ConnId,
+        args: Vec<Bytes>,
+    },
+    /// Close a connection; no further events are expected for it.
+    Close(ConnId),
 }

@@ -65,11 +65,8 @@ impl Kind {
 }
 
 /// The role an instance reports in INFO.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Role {
-    Master,
-    Replica,
-}
+/// The role an instance reports in INFO (redis 7.0: `role:master` / `role:slave`).
+pub use rsentinel_monitor::Role;
 
 /// Default replica priority until INFO says otherwise.
 pub const DEFAULT_REPLICA_PRIORITY: i64 = 100;
@@ -96,7 +93,9 @@ pub struct Instance {
     pub master_reboot_since_time: u64,
     /// Time of the last INFO reply (0 = never).
     pub info_refresh: u64,
-    pub role_reported: Role,
+    /// `None` after an INFO without a role line, which redis shows as "slave" but never
+    /// treats as one.
+    pub role_reported: Option<Role>,
     pub role_reported_time: u64,
     pub slave_conf_change_time: u64,
     /// Cached INFO output.
@@ -142,10 +141,10 @@ impl Instance {
             master_reboot_down_after_ms: 0,
             master_reboot_since_time: 0,
             info_refresh: 0,
-            role_reported: if kind == Kind::Replica {
-                Role::Replica
-            } else {
-                Role::Master
+            role_reported: match kind {
+                Kind::Master => Some(Role::Master),
+                Kind::Replica => Some(Role::Replica),
+                Kind::Sentinel => None,
             },
             role_reported_time: now_ms,
             slave_conf_change_time: now_ms,

@@ -9,14 +9,21 @@
 
 mod addr;
 mod commands;
+mod discovery;
 mod event;
-mod glob;
+mod hello;
 mod instance;
+mod judge;
 mod link;
 mod master;
+mod net;
 mod persist;
+mod reconf;
+mod refresh;
+mod replies;
 mod reply;
 mod sentinel;
+mod timer;
 mod timing;
 mod util;
 mod vote;
@@ -24,14 +31,17 @@ mod vote;
 pub use addr::{Addr, AddrError};
 pub use commands::{help_frame, CommandEnv, Reply, FLUSH_FAILED};
 pub use event::{Event, LogLevel, Output};
-pub use glob::matches as glob_match;
 pub use instance::{Flags, Instance, Kind, Role, DEFAULT_REPLICA_PRIORITY};
 pub use link::{Link, LinkId, LinkTable};
 pub use master::{FailoverState, Master};
+pub use net::{Callback, Conn, ConnId, ConnKind, InstKey, Pending};
 pub use persist::LoadError;
 pub use reply::{flags_string, instance_frame};
+/// redis' `stringmatchlen`, shared with the ACL and command-table crates.
+pub use rsentinel_commands::glob_match;
 pub use sentinel::{
     InstRef, Sentinel, SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION,
 };
+pub use timer::{HELLO_CHANNEL, MAX_PENDING_COMMANDS};
 pub use timing::Timing;
 pub use vote::{VoteChange, VoteState};

@@ -2,6 +2,7 @@
 //! failure-detection timestamps that live on it, as redis' `instanceLink`. Links to the
 //! same Sentinel are shared between the masters it monitors, hence the table and refcount.
 
+use crate::net::Conn;
 use std::collections::BTreeMap;
 
 /// Identifies a link in the [`LinkTable`]; the daemon keys its sockets by it.
@@ -12,6 +13,10 @@ pub struct LinkId(pub u64);
 /// Times are wall-clock milliseconds, 0 meaning "never".
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Link {
+    /// The command connection, when one exists (connecting or up).
+    pub cc: Option<Conn>,
+    /// The pub/sub connection (masters and replicas only).
+    pub pc: Option<Conn>,
     /// Number of instances using this link (more than one only for shared Sentinels).
     pub refcount: u32,
     /// True while either connection is missing.
@@ -37,6 +42,8 @@ impl Link {
     /// A not yet connected link, as `createInstanceLink`.
     pub fn new(now_ms: u64) -> Link {
         Link {
+            cc: None,
+            pc: None,
             refcount: 1,
             disconnected: true,
             pending_commands: 0,
@@ -51,10 +58,13 @@ impl Link {
         }
     }
 
-    /// Both connections closed (`instanceLinkCloseConnection` on cc and pc).
-    pub fn close(&mut self) {
-        self.pending_commands = 0;
-        self.disconnected = true;
+    /// The ids of the connections that exist.
+    pub fn conn_ids(&self) -> Vec<crate::net::ConnId> {
+        [self.cc.as_ref(), self.pc.as_ref()]
+            .into_iter()
+            .flatten()
+            .map(|c| c.id)
+            .collect()
     }
 }
 

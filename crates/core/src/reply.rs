@@ -107,7 +107,7 @@ pub fn instance_frame(
         f.n("info-refresh", refresh);
         f.s(
             "role-reported",
-            if inst.role_reported == Role::Master {
+            if inst.role_reported == Some(Role::Master) {
                 "master"
             } else {
                 "slave"

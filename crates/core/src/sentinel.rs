@@ -2,6 +2,8 @@
 //! queue and the seeded RNG; plus the operations on the table that commands share
 //! (create, remove, reset, events).
 
+use crate::net::{ConnId, ConnKind};
+use std::collections::BTreeMap;
 use std::collections::VecDeque;
 
 use rand::rngs::StdRng;
@@ -50,6 +52,19 @@ pub struct Sentinel {
     pub(crate) timing: Timing,
     pub(crate) rng: StdRng,
     pub(crate) outputs: VecDeque<Output>,
+    /// Which link each live connection belongs to.
+    pub(crate) conn_links: BTreeMap<ConnId, LinkId>,
+    pub(crate) next_conn: u64,
+    /// When the timer ran last (TILT compares against it); 0 before the first run.
+    pub(crate) previous_time: u64,
+    /// When the timer should run next.
+    pub(crate) next_tick: u64,
+    /// The server's requirepass, used toward Sentinels without `sentinel-pass`.
+    pub(crate) requirepass: Option<String>,
+    /// Host lookups for addresses learned at run time.
+    pub(crate) resolver: crate::reconf::Resolver,
+    /// Our TCP port, announced in hellos when no announce-port is set.
+    pub(crate) listen_port: u16,
     /// The run id was generated at load and must be persisted by `start`.
     pub(crate) myid_generated: bool,
 }
@@ -76,6 +91,13 @@ impl Sentinel {
             timing: Timing::default(),
             rng: StdRng::seed_from_u64(seed),
             outputs: VecDeque::new(),
+            conn_links: BTreeMap::new(),
+            next_conn: 0,
+            previous_time: 0,
+            next_tick: 0,
+            requirepass: None,
+            resolver: Default::default(),
+            listen_port: 26379,
             myid_generated: false,
         }
     }
@@ -161,13 +183,19 @@ impl Sentinel {
         }
         self.log(LogLevel::Warning, format!("Sentinel ID is {}", self.myid));
         for m in 0..self.masters.len() {
-            let text = format!(
-                "{} quorum {}",
-                self.describe(InstRef::Master(m)),
-                self.masters[m].quorum as i32
-            );
-            self.event(LogLevel::Warning, "+monitor", Some(m), text);
+            self.announce_monitor(m);
         }
+    }
+
+    /// The `+monitor` event for master `m`, sent at start-up and by `SENTINEL MONITOR`.
+    pub(crate) fn announce_monitor(&mut self, m: usize) {
+        let Some(master) = self.masters.get(m) else {
+            return;
+        };
+        // redis prints the unsigned quorum with `%d`.
+        let quorum = master.quorum as i32;
+        let text = format!("{} quorum {quorum}", self.describe(InstRef::Master(m)));
+        self.event(LogLevel::Warning, "+monitor", Some(m), text);
     }
 
     /// Next output, in the order produced.
@@ -180,6 +208,14 @@ impl Sentinel {
             InstRef::Master(m) => self.masters.get(m).map(|m| &m.inst),
             InstRef::Replica(m, i) => self.masters.get(m)?.replicas.get(i),
             InstRef::Sentinel(m, i) => self.masters.get(m)?.sentinels.get(i),
+        }
+    }
+
+    pub(crate) fn instance_mut(&mut self, r: InstRef) -> Option<&mut Instance> {
+        match r {
+            InstRef::Master(m) => self.masters.get_mut(m).map(|m| &mut m.inst),
+            InstRef::Replica(m, i) => self.masters.get_mut(m)?.replicas.get_mut(i),
+            InstRef::Sentinel(m, i) => self.masters.get_mut(m)?.sentinels.get_mut(i),
         }
     }
 
@@ -243,18 +279,20 @@ impl Sentinel {
         self.outputs.push_back(Output::FlushConfig);
     }
 
-    /// Close a link's connections (it stays in the table, disconnected).
+    /// Close a link's connections (it stays in the table, disconnected, and reconnects).
     pub(crate) fn close_link(&mut self, id: LinkId) {
-        if let Some(l) = self.links.get_mut(id) {
-            l.close();
-            self.outputs.push_back(Output::CloseLink(id));
-        }
+        self.close_conn(id, ConnKind::Command);
+        self.close_conn(id, ConnKind::PubSub);
     }
 
     /// Drop an instance's use of its link; a link left unused is closed.
     pub(crate) fn release_link(&mut self, id: LinkId) {
+        let conns = self.links.get(id).map(|l| l.conn_ids()).unwrap_or_default();
         if self.links.release(id) {
-            self.outputs.push_back(Output::CloseLink(id));
+            for c in conns {
+                self.conn_links.remove(&c);
+                self.outputs.push_back(Output::Close(c));
+            }
         }
     }
 
@@ -378,7 +416,7 @@ impl Sentinel {
         master.inst.runid = None;
         master.inst.slave_master_host = None;
         master.inst.role_reported_time = now_ms;
-        master.inst.role_reported = Role::Master;
+        master.inst.role_reported = Some(Role::Master);
         if let Some(l) = self.links.get_mut(link) {
             l.act_ping_time = now_ms;
             l.last_ping_time = 0;
@@ -394,25 +432,6 @@ impl Sentinel {
     /// A random delay in `0..1000` ms used to desynchronize failover starts.
     pub(crate) fn desync(&mut self) -> u64 {
         self.rng.gen_range(0..MAX_DESYNC_MS)
-    }
-
-    /// `sentinelStartFailover`: new epoch, wait-start state, randomized start time.
-    pub(crate) fn start_failover(&mut self, m: usize, now_ms: u64) {
-        self.current_epoch += 1;
-        let epoch = self.current_epoch;
-        {
-            let master = &mut self.masters[m];
-            master.failover_state = FailoverState::WaitStart;
-            master.inst.flags.insert(Flags::FAILOVER_IN_PROGRESS);
-            master.failover_epoch = epoch;
-        }
-        self.event(LogLevel::Warning, "+new-epoch", Some(m), epoch.to_string());
-        let text = self.describe(InstRef::Master(m));
-        self.event(LogLevel::Warning, "+try-failover", Some(m), text);
-        let delay = self.desync();
-        let master = &mut self.masters[m];
-        master.failover_start_time = now_ms + delay;
-        master.failover_state_change_time = now_ms;
     }
 
     /// The `# Sentinel` section of INFO, header included, lines ending in CRLF.

@@ -1,48 +1,9 @@
 //! Small parsing helpers with redis' exact acceptance rules.
 
-/// redis' `string2ll`: optional `-`, no leading zeros, no spaces or `+`, fits in i64.
-pub fn parse_i64(s: &[u8]) -> Option<i64> {
-    if s.is_empty() || s.len() >= 21 {
-        return None;
-    }
-    if s == b"0" {
-        return Some(0);
-    }
-    let (neg, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        _ => (false, s),
-    };
-    match digits.first() {
-        Some(b'1'..=b'9') => {}
-        _ => return None,
-    }
-    let mut v: u64 = 0;
-    for &c in digits {
-        if !c.is_ascii_digit() {
-            return None;
-        }
-        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
-    }
-    if neg {
-        if v > i64::MAX as u64 + 1 {
-            return None;
-        }
-        Some((v as i128).wrapping_neg() as i64)
-    } else {
-        i64::try_from(v).ok()
-    }
-}
-
-/// redis' `yesnotoi`.
-pub fn parse_yes_no(s: &[u8]) -> Option<bool> {
-    if s.eq_ignore_ascii_case(b"yes") {
-        Some(true)
-    } else if s.eq_ignore_ascii_case(b"no") {
-        Some(false)
-    } else {
-        None
-    }
-}
+/// redis' `string2ll` (optional `-`, no leading zeros, no spaces or `+`, fits in i64) and
+/// `yesnotoi`, from the crates that own them, under the names the command code uses.
+pub use rsentinel_config::yes_no as parse_yes_no;
+pub use rsentinel_resp::string2ll as parse_i64;
 
 /// Argument bytes as text (lossy for non UTF-8, which redis would echo raw).
 pub fn text(b: &[u8]) -> String {

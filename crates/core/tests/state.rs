@@ -101,16 +101,31 @@ fn reset_counts_and_announces_without_persisting() {
         "other", "10.0.0.1", 7000, 1,
     ));
     let mut s = sentinel_from(cfg);
+    // One timer run opens the links: master (command + pub/sub), replica (both), Sentinel
+    // (command only) for "mymaster", and the master link of "other".
+    s.tick(T0 + 1_000);
+    let opened: Vec<_> = drain(&mut s)
+        .into_iter()
+        .filter_map(|o| match o {
+            Output::Connect { conn, .. } => Some(conn),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(opened.len(), 7);
     assert_eq!(run(&mut s, &["reset", "nomatch"]), Frame::Integer(0));
     assert_eq!(run(&mut s, &["reset", "my*"]), Frame::Integer(1));
     let out = drain(&mut s);
     assert!(!out.contains(&Output::FlushConfig));
-    assert_eq!(
-        out.iter()
-            .filter(|o| matches!(o, Output::CloseLink(_)))
-            .count(),
-        3
-    );
+    // Every connection of mymaster's instances is closed; other's stays.
+    let closed: Vec<_> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Close(c) => Some(*c),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(closed.len(), 5);
+    assert!(closed.iter().all(|c| opened.contains(c)));
     assert!(
         matches!(out.last(), Some(Output::Event(e)) if e.kind == "+reset-master" && e.text == "master mymaster 127.0.0.1 6379")
     );

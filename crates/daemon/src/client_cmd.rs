@@ -151,7 +151,12 @@ impl Daemon {
             },
             "tracking" => self.client_tracking(id, args),
             "trackinginfo" => self.client_trackinginfo(id),
-            "getredir" => Frame::Integer(self.tracking_of(id).map(|t| t.redirect).unwrap_or(-1)),
+            // -1 when tracking is off; 0 when on without a redirection, as redis.
+            "getredir" => Frame::Integer(
+                self.tracking_of(id)
+                    .map(|t| t.redirect.max(0))
+                    .unwrap_or(-1),
+            ),
             "caching" => self.client_caching(id, args),
             _ => Frame::error(format!(
                 "ERR unknown subcommand '{}'. Try CLIENT HELP.",
@@ -166,7 +171,7 @@ impl Daemon {
 
     fn client_list(&self, args: &[Bytes]) -> Frame {
         let mut kind: Option<String> = None;
-        let mut ids: Option<Vec<u64>> = None;
+        let mut ids: Option<Vec<i64>> = None;
         let mut i = 2;
         while i < args.len() {
             let opt = lower(&args[i]);
@@ -186,11 +191,12 @@ impl Daemon {
                 kind = Some(t);
                 i += 2;
             } else if opt == "id" && i + 1 < args.len() {
+                // Any integer is accepted, as in redis; ids no client has match nothing.
                 let mut v = Vec::new();
                 for a in &args[i + 1..] {
                     match parse_i64(a) {
-                        Some(n) if n > 0 => v.push(n as u64),
-                        _ => return Frame::error("ERR Invalid client ID"),
+                        Some(n) => v.push(n),
+                        None => return Frame::error("ERR Invalid client ID"),
                     }
                 }
                 ids = Some(v);
@@ -200,12 +206,17 @@ impl Daemon {
             }
         }
         let now = Instant::now();
+        // With ID, clients come in the order (and as often) as asked, like redis.
+        let listed: Vec<&crate::clients::Client> = match &ids {
+            Some(v) => v
+                .iter()
+                .filter_map(|&n| u64::try_from(n).ok().and_then(|n| self.clients.get(n)))
+                .collect(),
+            None => self.clients.map.values().collect(),
+        };
         let mut text = String::new();
-        for c in self.clients.map.values() {
+        for c in listed {
             if kind.as_deref().is_some_and(|k| k != c.kind()) {
-                continue;
-            }
-            if ids.as_ref().is_some_and(|v| !v.contains(&c.id)) {
                 continue;
             }
             text.push_str(&c.describe(now));

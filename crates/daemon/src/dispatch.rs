@@ -56,9 +56,13 @@ impl Daemon {
             Ok(spec) => spec,
             Err(err) => return Outcome::one(err),
         };
-        let Some(client) = self.clients.get(id) else {
+        // Redis records the command before the auth and ACL checks, so CLIENT LIST and
+        // the ACL LOG entry of a refused command show that command.
+        let Some(client) = self.clients.get_mut(id) else {
             return Outcome::default();
         };
+        client.last_cmd = spec.full_name();
+        let client = &*client;
         if !client.authenticated && !spec_has_flag(spec, "no_auth") {
             return Outcome::one(Frame::error(NOAUTH));
         }
@@ -85,9 +89,6 @@ impl Daemon {
             )));
         }
         self.stats.commands_processed += 1;
-        if let Some(c) = self.clients.get_mut(id) {
-            c.last_cmd = spec.full_name();
-        }
         self.run(id, top, spec, args, in_resp2_pubsub)
     }
 
@@ -159,8 +160,8 @@ impl Daemon {
         if args[1].as_ref() != b"__sentinel__:hello" {
             return Frame::error("ERR Only HELLO messages are accepted by Sentinel instances.");
         }
-        // Hello processing (sentinel discovery) arrives with the gossip issue; redis
-        // answers 1 whatever the message holds.
+        // Redis answers 1 whatever the message holds.
+        self.sentinel.receive_hello(&args[2], Daemon::now_ms());
         Frame::Integer(1)
     }
 

@@ -139,8 +139,20 @@ impl Daemon {
                 }
                 Output::Log { level, text } => self.log.log(level, &text),
                 Output::FlushConfig => flush_ok = self.flush_config().is_ok(),
-                // Instance links arrive with monitoring; until then there is nothing to close.
-                Output::CloseLink(_) => {}
+                Output::Connect { conn, host, port } => {
+                    let handle = crate::links::spawn(conn.0, host, port, self.link_events.clone());
+                    self.links.insert(conn, handle);
+                }
+                Output::Send { conn, args } => {
+                    if let Some(h) = self.links.get(&conn) {
+                        h.send(args);
+                    }
+                }
+                Output::Close(conn) => {
+                    if let Some(h) = self.links.remove(&conn) {
+                        h.close();
+                    }
+                }
             }
         }
         flush_ok

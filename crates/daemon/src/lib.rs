@@ -8,6 +8,7 @@ mod auth;
 mod client_cmd;
 mod clients;
 mod dispatch;
+mod driver;
 mod glue;
 mod info;
 pub mod links;

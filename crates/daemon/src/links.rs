@@ -28,8 +28,9 @@ pub enum LinkCommand {
 /// What a link reports to the driver.
 #[derive(Debug, PartialEq)]
 pub enum LinkEvent {
-    /// The TCP connection is established; nothing was sent yet.
-    Connected(LinkId),
+    /// The TCP connection is established (with our local IP on it, which hellos
+    /// announce); nothing was sent yet.
+    Connected(LinkId, String),
     /// One decoded reply or pushed message, in arrival order.
     Reply(LinkId, Frame),
     /// The connection failed or was lost (or closed on request); the task has ended.
@@ -93,7 +94,11 @@ async fn run(
         }
     };
     let _ = stream.set_nodelay(true);
-    if events.send(LinkEvent::Connected(id)).is_err() {
+    let local_ip = stream
+        .local_addr()
+        .map(|a| a.ip().to_string())
+        .unwrap_or_default();
+    if events.send(LinkEvent::Connected(id, local_ip)).is_err() {
         return;
     }
     let reason = pump(id, &mut stream, &mut commands, &events).await;

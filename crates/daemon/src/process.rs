@@ -30,7 +30,12 @@ Examples:
 
 /// Runs the whole program; returns the process exit code.
 pub fn main_entry(args: Vec<String>) -> i32 {
-    let cli = match rsentinel_config::parse_cli(&args[1.min(args.len())..]) {
+    let mut rest = args[1.min(args.len())..].to_vec();
+    // `--test-config FILE`, as the usage shows it, means `FILE --test-config`.
+    if rest.len() >= 2 && rest[0] == "--test-config" && !rest[1].starts_with('-') {
+        rest.swap(0, 1);
+    }
+    let cli = match rsentinel_config::parse_cli(&rest) {
         Ok(c) => c,
         Err(msg) => {
             eprintln!("{msg}");
@@ -63,7 +68,8 @@ pub fn main_entry(args: Vec<String>) -> i32 {
             return 1;
         }
         Err(e) => {
-            eprintln!("{e}");
+            // The report ends with its own newline, as redis prints it.
+            eprint!("{e}");
             return 1;
         }
     };
@@ -242,7 +248,7 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
     {
         Ok(s) => s,
         Err(e) => {
-            eprintln!(
+            eprint!(
                 "{}",
                 rsentinel_config::fatal_error_text(
                     &config_path.display().to_string(),
@@ -253,6 +259,10 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
             return 1;
         }
     };
+    let mut sentinel = sentinel;
+    sentinel.set_requirepass(config.server.requirepass.clone());
+    sentinel.set_resolver(Box::new(crate::glue::resolve));
+    sentinel.set_listen_port(port);
     let pidfile = config.server.pidfile.clone().or_else(|| {
         config
             .server
@@ -266,6 +276,7 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
     }
     let systemd = crate::supervise::systemd_wanted(&config.server.supervised);
     let shutdown_notify = Rc::new(Notify::new());
+    let (link_events, link_rx) = tokio::sync::mpsc::unbounded_channel();
     let daemon = Rc::new(RefCell::new(Daemon {
         config_path,
         config,
@@ -287,6 +298,8 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
         shutdown_notify: shutdown_notify.clone(),
         recent_max_input: 0,
         tracking: Default::default(),
+        links: Default::default(),
+        link_events,
     }));
     {
         let mut d = daemon.borrow_mut();
@@ -296,6 +309,7 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
     for l in listeners {
         tokio::task::spawn_local(server::accept_loop(daemon.clone(), l));
     }
+    tokio::task::spawn_local(crate::driver::run(daemon.clone(), link_rx));
     if systemd {
         log.notice("supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit.");
         crate::supervise::notify(&log, "STATUS=Ready to accept connections\n");

@@ -56,6 +56,10 @@ pub struct Daemon {
     pub shutdown_notify: Rc<Notify>,
     /// Peak query buffer seen recently (INFO clients).
     pub recent_max_input: usize,
+    /// Open instance connections by the core's connection id.
+    pub links: std::collections::BTreeMap<rsentinel_core::ConnId, crate::links::LinkHandle>,
+    /// Where instance connections report; the driver task reads the other end.
+    pub link_events: tokio::sync::mpsc::UnboundedSender<crate::links::LinkEvent>,
     /// CLIENT TRACKING settings by client id.
     pub tracking: std::collections::BTreeMap<u64, crate::client_cmd::Tracking>,
 }

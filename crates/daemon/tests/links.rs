@@ -76,9 +76,15 @@ fn replies_messages_and_disconnection() {
     local.block_on(&rt, async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let cmd = links::spawn(1, "127.0.0.1".into(), port, tx.clone());
-        assert_eq!(next(&mut rx).await, LinkEvent::Connected(1));
+        assert_eq!(
+            next(&mut rx).await,
+            LinkEvent::Connected(1, "127.0.0.1".into())
+        );
         let sub = links::spawn(2, "127.0.0.1".into(), port, tx.clone());
-        assert_eq!(next(&mut rx).await, LinkEvent::Connected(2));
+        assert_eq!(
+            next(&mut rx).await,
+            LinkEvent::Connected(2, "127.0.0.1".into())
+        );
 
         // Replies come back in order, one event each, even when pipelined.
         cmd.send(args(&["PING"]));

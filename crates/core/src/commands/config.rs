@@ -2,18 +2,14 @@
 //! Sentinel parameters that can change at runtime.
 
 use bytes::Bytes;
+use rsentinel_config::yes_no_str;
 use rsentinel_resp::Frame;
 
 use super::Reply;
-use crate::glob;
 use crate::sentinel::Sentinel;
 use crate::util::{err_text, parse_i64, parse_yes_no, text};
 
 const USAGE: &str = "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.";
-
-fn yes_no(b: bool) -> String {
-    if b { "yes" } else { "no" }.to_string()
-}
 
 impl Sentinel {
     /// `args[0]` is GET or SET.
@@ -28,8 +24,14 @@ impl Sentinel {
 
     fn config_get(&self, pattern: &[u8]) -> Frame {
         let params = [
-            ("resolve-hostnames", yes_no(self.resolve_hostnames)),
-            ("announce-hostnames", yes_no(self.announce_hostnames)),
+            (
+                "resolve-hostnames",
+                yes_no_str(self.resolve_hostnames).to_string(),
+            ),
+            (
+                "announce-hostnames",
+                yes_no_str(self.announce_hostnames).to_string(),
+            ),
             ("announce-ip", self.announce_ip.clone().unwrap_or_default()),
             ("announce-port", self.announce_port.to_string()),
             (
@@ -44,7 +46,7 @@ impl Sentinel {
         Frame::Map(
             params
                 .into_iter()
-                .filter(|(k, _)| glob::matches(pattern, k.as_bytes(), true))
+                .filter(|(k, _)| rsentinel_commands::glob_match(pattern, k.as_bytes(), true))
                 .map(|(k, v)| (Frame::bulk_str(k), Frame::bulk_str(&v)))
                 .collect(),
         )

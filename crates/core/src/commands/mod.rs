@@ -107,13 +107,7 @@ const HELP: &[&str] = &[
 
 /// `SENTINEL HELP` (`addReplyHelp`): status lines.
 pub fn help_frame() -> Frame {
-    let mut lines = vec![Frame::Simple(
-        "SENTINEL <subcommand> [<arg> [value] [opt] ...]. Subcommands are:".to_string(),
-    )];
-    lines.extend(HELP.iter().map(|l| Frame::Simple((*l).to_string())));
-    lines.push(Frame::Simple("HELP".to_string()));
-    lines.push(Frame::Simple("    Prints this help.".to_string()));
-    Frame::Array(lines)
+    rsentinel_commands::help_reply(b"sentinel", HELP)
 }
 
 /// redis' arity error for `sentinel|<sub>`.

@@ -6,7 +6,6 @@ use rsentinel_resp::Frame;
 use super::{no_such_master, CommandEnv, Reply};
 use crate::addr::{resolve_host, AddrError};
 use crate::event::LogLevel;
-use crate::glob;
 use crate::sentinel::{InstRef, Sentinel};
 use crate::util::{parse_i64, text};
 
@@ -40,12 +39,7 @@ impl Sentinel {
         // redis keeps the quorum in an unsigned int.
         let m = self.add_master(&name, addr, quorum as u32, env.now_ms);
         self.flush_config();
-        let text = format!(
-            "{} quorum {}",
-            self.describe(InstRef::Master(m)),
-            self.masters[m].quorum as i32
-        );
-        self.event(LogLevel::Warning, "+monitor", Some(m), text);
+        self.announce_monitor(m);
         Reply::AfterFlush
     }
 
@@ -65,7 +59,8 @@ impl Sentinel {
     pub(super) fn cmd_reset(&mut self, pattern: &[u8], now_ms: u64) -> Frame {
         let mut count = 0;
         for m in 0..self.masters.len() {
-            if glob::matches(pattern, self.masters[m].inst.name.as_bytes(), false) {
+            if rsentinel_commands::glob_match(pattern, self.masters[m].inst.name.as_bytes(), false)
+            {
                 self.reset_master(m, false, true, now_ms);
                 count += 1;
             }

@@ -1,0 +1,282 @@
+//! The connections behind instance links, as the core sees them: which connection belongs
+//! to which link, what each queued command's reply is for, and the sending side.
+//!
+//! The daemon owns the sockets; the core asks for them with [`Output::Connect`], writes
+//! with [`Output::Send`] and drops them with [`Output::Close`], and hears back through
+//! [`Sentinel::conn_up`], [`Sentinel::conn_frame`] and [`Sentinel::conn_down`]. Replies
+//! come back in order on a connection, so a FIFO of [`Pending`] entries pairs them with
+//! their purpose, like hiredis' callback queue. Commands may be queued before the
+//! connection is up (as hiredis does): the daemon buffers them.
+
+use crate::event::Output;
+use crate::instance::Kind;
+use crate::link::LinkId;
+use crate::sentinel::{InstRef, Sentinel};
+use bytes::Bytes;
+use std::collections::VecDeque;
+
+/// One TCP connection of a link; a reconnection gets a new id, so late events from a
+/// connection already given up are recognised and ignored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ConnId(pub u64);
+
+/// The two connections of a link: commands, and the `__sentinel__:hello` subscription.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConnKind {
+    Command,
+    PubSub,
+}
+
+/// What a reply is for (redis' reply callbacks).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Callback {
+    /// AUTH, CLIENT SETNAME, SCRIPT KILL, ...: only the pending count changes.
+    Discard,
+    Ping,
+    Info,
+    /// PUBLISH of our hello.
+    Publish,
+    /// `SENTINEL is-master-down-by-addr` asked to another Sentinel.
+    MasterDown,
+    /// The hello subscription: every later frame on the connection goes here, so this
+    /// entry is never popped.
+    Hello,
+}
+
+/// Identifies the instance a command was sent for, by name rather than by position, so a
+/// reply arriving after the table changed (SENTINEL REMOVE, RESET) finds its instance or
+/// nothing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstKey {
+    pub master: String,
+    pub kind: Kind,
+    pub name: String,
+}
+
+/// A command waiting for its reply.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Pending {
+    pub callback: Callback,
+    pub inst: InstKey,
+}
+
+/// One live (or connecting) connection.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Conn {
+    pub id: ConnId,
+    pub kind: ConnKind,
+    pub pending: VecDeque<Pending>,
+    /// Our own address on this connection once it is up: what hellos announce when no
+    /// `announce-ip` is set.
+    pub local_ip: Option<String>,
+}
+
+impl Conn {
+    pub fn new(id: ConnId, kind: ConnKind) -> Conn {
+        Conn {
+            id,
+            kind,
+            pending: VecDeque::new(),
+            local_ip: None,
+        }
+    }
+}
+
+impl Sentinel {
+    /// The stable key of an instance.
+    pub(crate) fn inst_key(&self, r: InstRef) -> Option<InstKey> {
+        let inst = self.instance(r)?;
+        let master = match r {
+            InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => {
+                self.masters.get(m)?.inst.name.clone()
+            }
+        };
+        Some(InstKey {
+            master,
+            kind: inst.kind,
+            name: inst.name.clone(),
+        })
+    }
+
+    /// Finds an instance by key, if it still exists.
+    pub(crate) fn find_inst(&self, key: &InstKey) -> Option<InstRef> {
+        let m = self.master_index(&key.master)?;
+        let master = &self.masters[m];
+        match key.kind {
+            Kind::Master => Some(InstRef::Master(m)),
+            Kind::Replica => master
+                .replicas
+                .iter()
+                .position(|r| r.name == key.name)
+                .map(|i| InstRef::Replica(m, i)),
+            Kind::Sentinel => master
+                .sentinels
+                .iter()
+                .position(|s| s.name == key.name)
+                .map(|i| InstRef::Sentinel(m, i)),
+        }
+    }
+
+    /// The link an instance uses.
+    pub(crate) fn link_of(&self, r: InstRef) -> Option<LinkId> {
+        self.instance(r).map(|i| i.link)
+    }
+
+    /// Opens one connection of `link` to the instance's address.
+    pub(crate) fn open_conn(
+        &mut self,
+        link: LinkId,
+        kind: ConnKind,
+        host: &str,
+        port: u16,
+    ) -> ConnId {
+        self.next_conn += 1;
+        let id = ConnId(self.next_conn);
+        self.conn_links.insert(id, link);
+        if let Some(l) = self.links.get_mut(link) {
+            let conn = Some(Conn::new(id, kind));
+            match kind {
+                ConnKind::Command => l.cc = conn,
+                ConnKind::PubSub => l.pc = conn,
+            }
+        }
+        self.outputs.push_back(Output::Connect {
+            conn: id,
+            host: host.to_string(),
+            port,
+        });
+        id
+    }
+
+    /// Closes one connection of a link (`instanceLinkCloseConnection`): the link becomes
+    /// disconnected, and the command connection's pending count restarts from zero.
+    pub(crate) fn close_conn(&mut self, link: LinkId, kind: ConnKind) {
+        let Some(l) = self.links.get_mut(link) else {
+            return;
+        };
+        let conn = match kind {
+            ConnKind::Command => {
+                l.pending_commands = 0;
+                l.cc.take()
+            }
+            ConnKind::PubSub => l.pc.take(),
+        };
+        l.disconnected = true;
+        if let Some(c) = conn {
+            self.conn_links.remove(&c.id);
+            self.outputs.push_back(Output::Close(c.id));
+        }
+    }
+
+    /// Queues `args` on a connection of the instance's link, with `callback` for the reply.
+    /// The command name is mapped through the master's `rename-command` table. Returns
+    /// false when that connection does not exist.
+    pub(crate) fn send(
+        &mut self,
+        r: InstRef,
+        kind: ConnKind,
+        callback: Callback,
+        args: &[&str],
+    ) -> bool {
+        let Some(key) = self.inst_key(r) else {
+            return false;
+        };
+        let Some(link) = self.link_of(r) else {
+            return false;
+        };
+        let m = match r {
+            InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
+        };
+        let mut words: Vec<Bytes> = Vec::with_capacity(args.len());
+        for (i, a) in args.iter().enumerate() {
+            let w = if i == 0 {
+                self.masters[m].map_command(a)
+            } else {
+                a
+            };
+            words.push(Bytes::copy_from_slice(w.as_bytes()));
+        }
+        let Some(l) = self.links.get_mut(link) else {
+            return false;
+        };
+        let conn = match kind {
+            ConnKind::Command => l.cc.as_mut(),
+            ConnKind::PubSub => l.pc.as_mut(),
+        };
+        let Some(conn) = conn else {
+            return false;
+        };
+        if callback != Callback::Hello {
+            l.pending_commands += 1;
+        }
+        conn.pending.push_back(Pending {
+            callback,
+            inst: key,
+        });
+        let id = conn.id;
+        self.outputs.push_back(Output::Send {
+            conn: id,
+            args: words,
+        });
+        true
+    }
+
+    /// The daemon reports a connection established, with our local address on it.
+    pub fn conn_up(&mut self, conn: ConnId, local_ip: &str) {
+        let Some(&link) = self.conn_links.get(&conn) else {
+            return;
+        };
+        if let Some(l) = self.links.get_mut(link) {
+            for c in [l.cc.as_mut(), l.pc.as_mut()].into_iter().flatten() {
+                if c.id == conn {
+                    c.local_ip = Some(local_ip.to_string());
+                }
+            }
+        }
+    }
+
+    /// The daemon reports a connection lost or refused: hiredis' disconnect callback.
+    pub fn conn_down(&mut self, conn: ConnId) {
+        let Some(link) = self.conn_links.remove(&conn) else {
+            return;
+        };
+        let kind = match self.links.get(link) {
+            Some(l) if l.cc.as_ref().is_some_and(|c| c.id == conn) => ConnKind::Command,
+            Some(l) if l.pc.as_ref().is_some_and(|c| c.id == conn) => ConnKind::PubSub,
+            _ => return,
+        };
+        // The socket is already gone: forget it without asking the daemon to close it.
+        if let Some(l) = self.links.get_mut(link) {
+            match kind {
+                ConnKind::Command => {
+                    l.cc = None;
+                    l.pending_commands = 0;
+                }
+                ConnKind::PubSub => l.pc = None,
+            }
+            l.disconnected = true;
+        }
+    }
+
+    /// Pops the purpose of the next reply on `conn` (the hello subscription stays).
+    pub(crate) fn take_pending(&mut self, conn: ConnId) -> Option<(LinkId, Pending)> {
+        let link = *self.conn_links.get(&conn)?;
+        let l = self.links.get_mut(link)?;
+        let c = [l.cc.as_mut(), l.pc.as_mut()]
+            .into_iter()
+            .flatten()
+            .find(|c| c.id == conn)?;
+        let front = c.pending.front()?.clone();
+        if front.callback != Callback::Hello {
+            c.pending.pop_front();
+            l.pending_commands = l.pending_commands.saturating_sub(1);
+        }
+        Some((link, front))
+    }
+
+    /// Our local address on the instance's command connection, once known.
+    pub(crate) fn local_ip_of(&self, r: InstRef) -> Option<String> {
+        let link = self.link_of(r)?;
+        self.links.get(link)?.cc.as_ref()?.local_ip.clone()
+    }
+}

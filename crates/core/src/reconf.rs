@@ -1,0 +1,118 @@
+//! Changing what instances replicate from, and what we believe the master is: the SLAVEOF
+//! transaction (`sentinelSendSlaveOf`) and switching a master to a new address while
+//! keeping its replicas (`sentinelResetMasterAndChangeAddress`).
+
+use crate::addr::Addr;
+use crate::event::LogLevel;
+use crate::net::{Callback, ConnKind};
+use crate::sentinel::{InstRef, Sentinel};
+
+/// A host lookup: host name to IP, `None` when it does not resolve.
+pub type ResolveFn = Box<dyn Fn(&str) -> Option<String>>;
+
+/// Looks hosts up for the core: injected so the core stays free of DNS and a simulation
+/// can answer with its own table.
+pub struct Resolver(pub ResolveFn);
+
+impl std::fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Resolver")
+    }
+}
+
+impl Default for Resolver {
+    /// Accepts IP literals only, as redis does with `resolve-hostnames no`.
+    fn default() -> Resolver {
+        Resolver(Box::new(|h: &str| {
+            h.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string())
+        }))
+    }
+}
+
+impl Sentinel {
+    /// Installs the host resolver used for addresses learned at run time.
+    pub fn set_resolver(&mut self, resolve: ResolveFn) {
+        self.resolver = Resolver(resolve);
+    }
+
+    /// An address learned at run time (INFO, hello), resolved as configured.
+    pub(crate) fn runtime_addr(&self, host: &str, port: i64) -> Option<Addr> {
+        let (addr, _) = Addr::create(host, port, false, self.resolve_hostnames, &*self.resolver.0);
+        addr.ok()
+    }
+
+    /// Whether `host` names `addr` (`sentinelAddrEqualsHostname`): resolved and compared
+    /// by IP when possible, else compared by name.
+    pub(crate) fn addr_is_host(&self, addr: &Addr, host: &str) -> bool {
+        match crate::addr::resolve_host(host, self.resolve_hostnames, &*self.resolver.0) {
+            Some(ip) => addr.ip == ip,
+            None if self.resolve_hostnames => addr.hostname.eq_ignore_ascii_case(host),
+            None => addr.ip.eq_ignore_ascii_case(host),
+        }
+    }
+
+    /// Sends `SLAVEOF host port` (or `NO ONE` when `target` is `None`) inside a MULTI
+    /// with CONFIG REWRITE and CLIENT KILL TYPE normal/pubsub, so the change survives a
+    /// restart and clients reconnect and rediscover the master. Replies are not checked:
+    /// the effect shows in the next INFO. False if the command connection is missing.
+    pub(crate) fn send_slave_of(&mut self, r: InstRef, target: Option<&Addr>) -> bool {
+        let (host, port) = match target {
+            Some(a) => (
+                a.announced(self.announce_hostnames).to_string(),
+                a.port.to_string(),
+            ),
+            None => ("NO".to_string(), "ONE".to_string()),
+        };
+        let steps: [&[&str]; 6] = [
+            &["MULTI"],
+            &["SLAVEOF", &host, &port],
+            &["CONFIG", "REWRITE"],
+            &["CLIENT", "KILL", "TYPE", "normal"],
+            &["CLIENT", "KILL", "TYPE", "pubsub"],
+            &["EXEC"],
+        ];
+        for step in steps {
+            if !self.send(r, ConnKind::Command, Callback::Discard, step) {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Points master `m` at `host:port`: every known replica except the new address is
+    /// kept, the old address becomes a replica (to be reconfigured when it returns), and
+    /// the rest of the master's state is reset. Emits `+slave` per replica and saves.
+    pub(crate) fn reset_master_and_change_address(
+        &mut self,
+        m: usize,
+        host: &str,
+        port: u16,
+        now: u64,
+    ) -> bool {
+        let Some(new_addr) = self.runtime_addr(host, port as i64) else {
+            return false;
+        };
+        let master = &self.masters[m];
+        let mut keep: Vec<Addr> = master
+            .replicas
+            .iter()
+            .filter(|r| !r.addr.same_as(&new_addr))
+            .map(|r| r.addr.clone())
+            .collect();
+        if !new_addr.same_as(&master.inst.addr) {
+            keep.push(master.inst.addr.clone());
+        }
+        self.reset_master(m, true, false, now);
+        let inst = &mut self.masters[m].inst;
+        inst.addr = new_addr;
+        inst.o_down_since_time = 0;
+        inst.s_down_since_time = 0;
+        for a in keep {
+            if let Some(i) = self.add_replica(m, a, now) {
+                self.inst_event(LogLevel::Notice, "+slave", InstRef::Replica(m, i), "");
+            }
+        }
+        self.flush_config();
+        true
+    }
+}

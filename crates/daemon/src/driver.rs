@@ -1,0 +1,42 @@
+//! The monitoring driver: runs the core's timer on time and carries what instance links
+//! report back into the core. Like every other task it borrows the shared state only
+//! between awaits, so commands and monitoring interleave as in redis' event loop.
+
+use crate::links::LinkEvent;
+use crate::state::Daemon;
+use rsentinel_core::ConnId;
+use std::cell::RefCell;
+use std::rc::Rc;
+use std::time::Duration;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+/// Runs until the process stops.
+pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: UnboundedReceiver<LinkEvent>) {
+    loop {
+        let delay = {
+            let d = daemon.borrow();
+            d.sentinel.next_tick().saturating_sub(Daemon::now_ms())
+        };
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(delay)) => {
+                let mut d = daemon.borrow_mut();
+                d.sentinel.tick(Daemon::now_ms());
+                d.after_command();
+            }
+            ev = events.recv() => {
+                let Some(ev) = ev else { return };
+                let mut d = daemon.borrow_mut();
+                let now = Daemon::now_ms();
+                match ev {
+                    LinkEvent::Connected(id, local_ip) => d.sentinel.conn_up(ConnId(id), &local_ip),
+                    LinkEvent::Reply(id, frame) => d.sentinel.conn_frame(ConnId(id), frame, now),
+                    LinkEvent::Closed(id, _reason) => {
+                        d.links.remove(&ConnId(id));
+                        d.sentinel.conn_down(ConnId(id));
+                    }
+                }
+                d.after_command();
+            }
+        }
+    }
+}

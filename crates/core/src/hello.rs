@@ -1,46 +1,21 @@
 //! Sending our hello (`sentinelSendHello`): every publish period each master, replica and
 //! known Sentinel hears who we are and what we believe the master's address and config
 //! epoch are. That is how Sentinels discover each other and how a new configuration
-//! spreads after a failover.
+//! spreads after a failover. The payload format and announce rules are the gossip crate's.
 
 use crate::net::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
-use crate::timer::HELLO_CHANNEL;
+use rsentinel_gossip::hello::{hello_ip, hello_port};
+use rsentinel_gossip::{Hello, HELLO_CHANNEL};
 
 impl Sentinel {
-    /// The hello payload for master `m`, announcing `ip` and our port.
-    pub(crate) fn hello_payload(&self, m: usize, ip: &str) -> String {
-        let master = &self.masters[m];
-        let addr = master.current_addr();
-        format!(
-            "{},{},{},{},{},{},{},{}",
-            ip,
-            self.announce_port_or_listen(),
-            self.myid,
-            self.current_epoch,
-            master.inst.name,
-            addr.announced(self.announce_hostnames),
-            addr.port,
-            master.inst.config_epoch
-        )
-    }
-
-    /// `announce-port` when set, else the port we listen on.
-    fn announce_port_or_listen(&self) -> u16 {
-        if self.announce_port != 0 {
-            self.announce_port
-        } else {
-            self.listen_port
-        }
-    }
-
     /// Tells the core the TCP port it listens on (announced in hellos).
     pub fn set_listen_port(&mut self, port: u16) {
         self.listen_port = port;
     }
 
     /// Publishes our hello to instance `r` (PUBLISH reaches the hello channel on masters
-    /// and replicas; Sentinels accept it as a direct message). Needs a connected link and,
+    /// and replicas; Sentinels take it as a direct message). Needs a connected link and,
     /// without `announce-ip`, our local address on it.
     pub(crate) fn send_hello(&mut self, r: InstRef) -> bool {
         let Some(link) = self.link_of(r).and_then(|id| self.links.get(id)) else {
@@ -49,17 +24,26 @@ impl Sentinel {
         if link.disconnected {
             return false;
         }
-        let ip = match &self.announce_ip {
-            Some(ip) => ip.clone(),
-            None => match self.local_ip_of(r) {
-                Some(ip) => ip,
-                None => return false,
-            },
+        let local = self.local_ip_of(r);
+        let Some(ip) = hello_ip(self.announce_ip.as_deref(), local.as_deref()) else {
+            return false;
         };
         let m = match r {
             InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
         };
-        let payload = self.hello_payload(m, &ip);
+        let master = &self.masters[m];
+        let addr = master.current_addr();
+        let hello = Hello {
+            ip: ip.to_string(),
+            port: i32::from(hello_port(self.announce_port, None, self.listen_port)),
+            runid: self.myid.clone(),
+            current_epoch: self.current_epoch,
+            master_name: master.inst.name.clone(),
+            master_ip: addr.announced(self.announce_hostnames).to_string(),
+            master_port: i32::from(addr.port),
+            master_config_epoch: master.inst.config_epoch,
+        };
+        let payload = String::from_utf8_lossy(&hello.encode()).into_owned();
         self.send(
             r,
             ConnKind::Command,

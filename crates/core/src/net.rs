@@ -258,6 +258,32 @@ impl Sentinel {
         }
     }
 
+    /// Whether a regular reply is awaited on `conn` (the hello subscription does not
+    /// count: its frames are pushes, not replies).
+    pub(crate) fn expects_reply(&self, conn: ConnId) -> bool {
+        let Some(l) = self.conn_links.get(&conn).and_then(|l| self.links.get(*l)) else {
+            return false;
+        };
+        [l.cc.as_ref(), l.pc.as_ref()]
+            .into_iter()
+            .flatten()
+            .find(|c| c.id == conn)
+            .and_then(|c| c.pending.front())
+            .is_some_and(|p| p.callback != Callback::Hello)
+    }
+
+    /// Closes `conn` from our side (the daemon is told to drop the socket).
+    pub(crate) fn drop_conn(&mut self, conn: ConnId) {
+        let Some(&link) = self.conn_links.get(&conn) else {
+            return;
+        };
+        let kind = match self.links.get(link) {
+            Some(l) if l.cc.as_ref().is_some_and(|c| c.id == conn) => ConnKind::Command,
+            _ => ConnKind::PubSub,
+        };
+        self.close_conn(link, kind);
+    }
+
     /// Pops the purpose of the next reply on `conn` (the hello subscription stays).
     pub(crate) fn take_pending(&mut self, conn: ConnId) -> Option<(LinkId, Pending)> {
         let link = *self.conn_links.get(&conn)?;

@@ -82,16 +82,7 @@ impl Sentinel {
     /// Points master `m` at `host:port`: every known replica except the new address is
     /// kept, the old address becomes a replica (to be reconfigured when it returns), and
     /// the rest of the master's state is reset. Emits `+slave` per replica and saves.
-    pub(crate) fn reset_master_and_change_address(
-        &mut self,
-        m: usize,
-        host: &str,
-        port: u16,
-        now: u64,
-    ) -> bool {
-        let Some(new_addr) = self.runtime_addr(host, port as i64) else {
-            return false;
-        };
+    pub(crate) fn reset_master_and_change_address(&mut self, m: usize, new_addr: Addr, now: u64) {
         let master = &self.masters[m];
         let mut keep: Vec<Addr> = master
             .replicas
@@ -113,6 +104,5 @@ impl Sentinel {
             }
         }
         self.flush_config();
-        true
     }
 }

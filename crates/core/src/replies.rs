@@ -19,6 +19,13 @@ fn status_text(frame: &Frame) -> Option<&str> {
 impl Sentinel {
     /// The daemon delivers one reply (or pushed message) received on `conn`.
     pub fn conn_frame(&mut self, conn: ConnId, frame: Frame, now: u64) {
+        if frame.is_error() && !self.expects_reply(conn) {
+            // An error nobody asked for (such as the NOAUTH answer to SUBSCRIBE on a
+            // server that now wants a password) makes hiredis drop the connection; the
+            // link then shows disconnected and is retried, as in redis.
+            self.drop_conn(conn);
+            return;
+        }
         let Some((_, pending)) = self.take_pending(conn) else {
             return;
         };
@@ -131,11 +138,6 @@ impl Sentinel {
         if kind.as_ref() != b"message" {
             return;
         }
-        let text = String::from_utf8_lossy(payload).into_owned();
-        // Our own hellos come back too.
-        if text.contains(self.myid.as_str()) {
-            return;
-        }
-        self.process_hello(&text, now);
+        self.hello_from_pubsub(payload, now);
     }
 }

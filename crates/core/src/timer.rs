@@ -13,7 +13,7 @@ use rand::Rng;
 pub const MAX_PENDING_COMMANDS: u32 = 100;
 
 /// The hello channel every Sentinel subscribes to on masters and replicas.
-pub const HELLO_CHANNEL: &str = "__sentinel__:hello";
+pub use rsentinel_gossip::HELLO_CHANNEL;
 
 impl Sentinel {
     /// When the daemon should call [`Sentinel::tick`] next.

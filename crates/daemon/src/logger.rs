@@ -59,7 +59,23 @@ impl Logger {
         if !self.enabled(level) {
             return;
         }
-        let line = self.format_line(level, msg, SystemTime::now());
+        self.write_line(&self.format_line(level, msg, SystemTime::now()));
+    }
+
+    /// A line in the shape redis' signal handler writes, `pid:signal-handler (unix-secs) msg`,
+    /// so the shutdown lines read the same as redis-sentinel's.
+    pub fn from_signal_handler(&self, level: LogLevel, msg: &str) {
+        if !self.enabled(level) {
+            return;
+        }
+        let secs = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        self.write_line(&format!("{}:signal-handler ({secs}) {msg}\n", self.pid));
+    }
+
+    fn write_line(&self, line: &str) {
         if self.file.is_empty() {
             let mut out = std::io::stdout().lock();
             let _ = out.write_all(line.as_bytes());

@@ -318,7 +318,10 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
     let signal = wait_signal();
     tokio::select! {
         sig = signal => {
-            log.warning(&format!("Received {sig} scheduling shutdown..."));
+            log.from_signal_handler(
+                LogLevel::Warning,
+                &format!("Received {sig} scheduling shutdown..."),
+            );
             log.warning("User requested shutdown...");
         }
         _ = shutdown_notify.notified() => {}

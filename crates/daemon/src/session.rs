@@ -1,24 +1,36 @@
 //! One client connection: read, parse, execute in order, write. Pub/sub messages and kill
 //! requests arrive on the client's channel and are interleaved between commands, never
 //! inside a reply.
+//!
+//! Reading, writing and the channel are served together, as redis' event loop does: a
+//! client that pipelines without reading its replies keeps being read (its replies wait in
+//! memory, up to [`MAX_REPLY_BACKLOG`]), and a client whose socket is full can still be
+//! killed, including by the pub/sub output limits.
 
 use crate::clients::Outbound;
 use crate::state::Daemon;
-use bytes::{Bytes, BytesMut};
+use bytes::{Buf, Bytes, BytesMut};
 use rsentinel_resp::{encode, Limits, Protocol, RequestParser};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::tcp::OwnedWriteHalf;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+/// Replies waiting for a client that does not read them, past which its requests are
+/// no longer read until it catches up: bounds memory per client (redis has no limit for
+/// normal clients by default; this one is far above any sentinel pipeline).
+pub const MAX_REPLY_BACKLOG: usize = 32 * 1024 * 1024;
+
 pub async fn run(
     daemon: Rc<RefCell<Daemon>>,
-    mut stream: TcpStream,
+    stream: TcpStream,
     id: u64,
     mut rx: UnboundedReceiver<Outbound>,
 ) {
+    let (mut reader, mut writer) = stream.into_split();
     let mut parser = RequestParser::new(Limits::default());
     let mut inbuf = BytesMut::with_capacity(16 * 1024);
     let mut out = BytesMut::new();
@@ -35,9 +47,25 @@ pub async fn run(
             }
         };
         tokio::select! {
-            read = stream.read(&mut chunk) => {
+            read = reader.read(&mut chunk), if out.len() < MAX_REPLY_BACKLOG => {
                 let n = match read {
-                    Ok(0) | Err(_) => break 'conn,
+                    Ok(0) => {
+                        let d = daemon.borrow();
+                        if let Some(c) = d.clients.get(id) {
+                            d.log.verbose(&format!(
+                                "Client closed connection {}",
+                                c.describe(Instant::now())
+                            ));
+                        }
+                        break 'conn;
+                    }
+                    Err(e) => {
+                        daemon
+                            .borrow()
+                            .log
+                            .verbose(&format!("Reading from client: {e}"));
+                        break 'conn;
+                    }
                     Ok(n) => n,
                 };
                 inbuf.extend_from_slice(&chunk[..n]);
@@ -76,7 +104,7 @@ pub async fn run(
                             if let Some(bytes) = e.reply_bytes() {
                                 out.extend_from_slice(&bytes);
                             }
-                            let _ = write_out(&daemon, &mut stream, &mut out).await;
+                            let _ = write_out(&daemon, &mut writer, &mut out).await;
                             break 'conn;
                         }
                     };
@@ -87,7 +115,7 @@ pub async fn run(
                         encode(r, proto, &mut out);
                     }
                     if outcome.close_after {
-                        let _ = write_out(&daemon, &mut stream, &mut out).await;
+                        let _ = write_out(&daemon, &mut writer, &mut out).await;
                         break 'conn;
                     }
                 }
@@ -99,8 +127,25 @@ pub async fn run(
                         c.qbuf = pending;
                     }
                 }
-                if write_out(&daemon, &mut stream, &mut out).await.is_err() {
-                    break 'conn;
+            }
+            // Only as much as the socket takes now (`write` is cancel safe); the rest
+            // waits in `out` while reading and the channel go on.
+            written = writer.write(&out), if !out.is_empty() => {
+                let n = match written {
+                    Ok(0) | Err(_) => break 'conn,
+                    Ok(n) => n,
+                };
+                out.advance(n);
+                let mut d = daemon.borrow_mut();
+                d.stats.net_output_bytes += n as u64;
+                d.stats.writes_processed += 1;
+                if let Some(c) = d.clients.get_mut(id) {
+                    // Messages count until written; replies share `out`, so this is an
+                    // estimate that errs on the side of keeping the client.
+                    c.pending_out = c.pending_out.saturating_sub(n);
+                    if out.is_empty() && rx.is_empty() {
+                        c.pending_out = 0;
+                    }
                 }
             }
             msg = rx.recv() => {
@@ -109,17 +154,6 @@ pub async fn run(
                     Some(Outbound::Message(frame)) => {
                         let proto = protocol_of(&daemon, id);
                         encode(&frame, proto, &mut out);
-                        let size = out.len();
-                        let res = write_out(&daemon, &mut stream, &mut out).await;
-                        if let Some(c) = daemon.borrow_mut().clients.get_mut(id) {
-                            c.pending_out = c.pending_out.saturating_sub(size.max(1));
-                            if rx.is_empty() {
-                                c.pending_out = 0;
-                            }
-                        }
-                        if res.is_err() {
-                            break 'conn;
-                        }
                     }
                 }
             }
@@ -143,7 +177,6 @@ pub async fn run(
     pubsub.drop_client(clients, id);
     clients.map.remove(&id);
     tracking.remove(&id);
-    d.log.verbose("Client closed connection");
 }
 
 fn protocol_of(daemon: &Rc<RefCell<Daemon>>, id: u64) -> Protocol {
@@ -155,9 +188,10 @@ fn protocol_of(daemon: &Rc<RefCell<Daemon>>, id: u64) -> Protocol {
         .unwrap_or_default()
 }
 
+/// Writes all of `out` before the connection is closed.
 async fn write_out(
     daemon: &Rc<RefCell<Daemon>>,
-    stream: &mut TcpStream,
+    stream: &mut OwnedWriteHalf,
     out: &mut BytesMut,
 ) -> std::io::Result<()> {
     if out.is_empty() {

@@ -1,0 +1,513 @@
+//! Shared helpers for the integration tests: start the real `rsentinel` binary (and a
+//! `redis-server` when a live master is needed) on free loopback ports, talk to it over
+//! TCP with a small RESP client or with `redis-cli`, and clean everything up on drop.
+//!
+//! Everything waits by polling with generous deadlines, so the tests stay fast on an idle
+//! machine and still pass on a loaded two-core CI runner.
+
+#![allow(dead_code)]
+
+use bytes::BytesMut;
+use rsentinel_resp::{encode_command, Frame, Protocol, ReplyDecoder};
+use std::io::{ErrorKind, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+use tokio_util::codec::Decoder;
+
+/// How long a process may take to start or stop, or a reply to arrive.
+pub const LONG: Duration = Duration::from_secs(20);
+/// How long to listen to be fairly sure that nothing (more) arrives.
+pub const QUIET: Duration = Duration::from_millis(300);
+
+/// The binary under test.
+pub fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_rsentinel")
+}
+
+/// A loopback port that was free a moment ago (bind to 0, read, close).
+pub fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").expect("bind an ephemeral loopback port");
+    l.local_addr().expect("local addr").port()
+}
+
+/// Polls `cond` every few milliseconds until it holds or `limit` passes.
+pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(15));
+    }
+}
+
+/// Runs the binary to completion (for start-up errors, `--version`...), with a deadline.
+pub fn run_to_exit(args: &[&str], cwd: &Path) -> Output {
+    let child = Command::new(bin())
+        .args(args)
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn rsentinel");
+    let pid = child.id();
+    // A watchdog so a binary that wrongly starts serving cannot hang the test.
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let watchdog = std::thread::spawn(move || {
+        if rx.recv_timeout(LONG).is_err() {
+            let _ = Command::new("kill")
+                .args(["-KILL", &pid.to_string()])
+                .status();
+        }
+    });
+    let out = child.wait_with_output().expect("wait rsentinel");
+    let _ = tx.send(());
+    let _ = watchdog.join();
+    out
+}
+
+/// A running `rsentinel`, killed on drop. Its standard output and error (the log, unless
+/// `logfile` is set) go to `stdout.log` in its temp dir.
+pub struct Sentinel {
+    child: Child,
+    pub port: u16,
+    pub dir: tempfile::TempDir,
+    pub conf: PathBuf,
+    pub out: PathBuf,
+}
+
+impl Sentinel {
+    /// Starts rsentinel on a fresh temp config holding `conf`, with `--port <free>` and
+    /// `extra` arguments appended; waits until it answers.
+    pub fn start(conf: &str, extra: &[&str]) -> Sentinel {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("sentinel.conf"), conf).expect("write config");
+        Sentinel::start_in(dir, extra)
+    }
+
+    /// Starts rsentinel on `dir/sentinel.conf` as it is (e.g. to restart on a saved file).
+    pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Sentinel {
+        let mut dir = Some(dir);
+        let mut last_err = String::new();
+        // A port found free can be taken by someone else before we bind it: retry.
+        for _ in 0..3 {
+            let port = free_port();
+            match Sentinel::try_start(dir.take().expect("dir"), port, extra) {
+                Ok(s) => return s,
+                Err((d, e)) => {
+                    last_err = e;
+                    dir = Some(d);
+                }
+            }
+        }
+        panic!("rsentinel did not start: {last_err}");
+    }
+
+    fn try_start(
+        dir: tempfile::TempDir,
+        port: u16,
+        extra: &[&str],
+    ) -> Result<Sentinel, (tempfile::TempDir, String)> {
+        let conf = dir.path().join("sentinel.conf");
+        let out = dir.path().join("stdout.log");
+        let log = std::fs::File::create(&out).expect("create stdout.log");
+        let err = log.try_clone().expect("clone log handle");
+        let port_s = port.to_string();
+        let mut args: Vec<&str> = vec![conf.to_str().expect("utf-8 path"), "--port", &port_s];
+        args.extend_from_slice(extra);
+        let child = Command::new(bin())
+            .args(&args)
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(log)
+            .stderr(err)
+            .spawn()
+            .expect("spawn rsentinel");
+        let mut s = Sentinel {
+            child,
+            port,
+            dir,
+            conf,
+            out,
+        };
+        match s.wait_ready() {
+            Ok(()) => Ok(s),
+            Err(e) => {
+                let _ = s.child.kill();
+                let _ = s.child.wait();
+                let msg = format!("{e}; output:\n{}", s.output());
+                // Hand the directory back for a retry; the Sentinel is dropped without it.
+                let dir = std::mem::replace(&mut s.dir, tempfile::tempdir().expect("temp dir"));
+                Err((dir, msg))
+            }
+        }
+    }
+
+    /// Waits until a connection gets a reply to PING (`+PONG`, or an error such as NOAUTH:
+    /// either way the server is serving).
+    fn wait_ready(&mut self) -> Result<(), String> {
+        let deadline = Instant::now() + LONG;
+        while Instant::now() < deadline {
+            if let Ok(Some(st)) = self.child.try_wait() {
+                return Err(format!("exited early with {st}"));
+            }
+            if let Ok(mut c) = Client::try_connect(self.port) {
+                c.send(&["PING"]);
+                if c.recv_timeout(Duration::from_secs(2)).is_some() {
+                    return Ok(());
+                }
+            }
+            std::thread::sleep(Duration::from_millis(15));
+        }
+        Err(format!("no answer on port {} in {LONG:?}", self.port))
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// A new RESP connection.
+    pub fn client(&self) -> Client {
+        Client::connect(self.port)
+    }
+
+    /// Runs `redis-cli -p <port> args...` and returns its standard output.
+    pub fn cli(&self, args: &[&str]) -> String {
+        redis_cli(self.port, args)
+    }
+
+    /// The config file as it is on disk now.
+    pub fn config_text(&self) -> String {
+        std::fs::read_to_string(&self.conf).expect("read config file")
+    }
+
+    /// What the process wrote on stdout/stderr so far.
+    pub fn output(&self) -> String {
+        std::fs::read_to_string(&self.out).unwrap_or_default()
+    }
+
+    /// Sends a signal with `kill(1)`.
+    pub fn signal(&self, sig: &str) {
+        let st = Command::new("kill")
+            .args([&format!("-{sig}"), &self.child.id().to_string()])
+            .status()
+            .expect("run kill");
+        assert!(st.success(), "kill -{sig} failed");
+    }
+
+    /// Waits for the process to exit by itself.
+    pub fn wait_exit(&mut self) -> Option<ExitStatus> {
+        let mut status = None;
+        wait_until(LONG, || {
+            status = self.child.try_wait().ok().flatten();
+            status.is_some()
+        });
+        status
+    }
+}
+
+impl Drop for Sentinel {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A `redis-server` acting as a live master, killed on drop.
+pub struct RedisServer {
+    child: Child,
+    pub port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    pub fn start() -> RedisServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        for _ in 0..3 {
+            let port = free_port();
+            let mut child = Command::new("redis-server")
+                .args([
+                    "--port",
+                    &port.to_string(),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                ])
+                .current_dir(dir.path())
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("spawn redis-server");
+            let up = wait_until(LONG, || {
+                if let Ok(Some(_)) = child.try_wait() {
+                    return true;
+                }
+                Client::try_connect(port).is_ok_and(|mut c| {
+                    c.send(&["PING"]);
+                    c.recv_timeout(Duration::from_secs(2)).is_some()
+                })
+            });
+            if up && child.try_wait().ok().flatten().is_none() {
+                return RedisServer {
+                    child,
+                    port,
+                    _dir: dir,
+                };
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("redis-server did not start");
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// `redis-cli -p <port> args...`: standard output, asserting it ran.
+pub fn redis_cli(port: u16, args: &[&str]) -> String {
+    let out = Command::new("redis-cli")
+        .args(["-h", "127.0.0.1", "-p", &port.to_string()])
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run redis-cli");
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A minimal RESP client over a blocking socket.
+pub struct Client {
+    pub stream: TcpStream,
+    buf: BytesMut,
+    dec: ReplyDecoder,
+}
+
+impl Client {
+    pub fn try_connect(port: u16) -> std::io::Result<Client> {
+        let stream = TcpStream::connect(("127.0.0.1", port))?;
+        stream.set_nodelay(true)?;
+        Ok(Client {
+            stream,
+            buf: BytesMut::new(),
+            dec: ReplyDecoder::new(),
+        })
+    }
+
+    pub fn connect(port: u16) -> Client {
+        Client::try_connect(port).expect("connect to the sentinel")
+    }
+
+    /// Switches the reply decoder (call before the reply to `HELLO 3` arrives).
+    pub fn set_protocol(&mut self, proto: Protocol) {
+        self.dec.set_protocol(proto);
+    }
+
+    /// Sends one command as a multibulk request.
+    pub fn send(&mut self, args: &[&str]) {
+        let mut out = BytesMut::new();
+        encode_command(args, &mut out);
+        self.send_raw(&out);
+    }
+
+    pub fn send_raw(&mut self, bytes: &[u8]) {
+        self.stream.write_all(bytes).expect("write to the sentinel");
+    }
+
+    /// Sends a command and waits for its reply.
+    pub fn cmd(&mut self, args: &[&str]) -> Frame {
+        self.send(args);
+        self.recv()
+    }
+
+    /// The next reply; panics after [`LONG`].
+    pub fn recv(&mut self) -> Frame {
+        match self.recv_timeout(LONG) {
+            Some(f) => f,
+            None => panic!("no reply within {LONG:?}"),
+        }
+    }
+
+    /// The next reply, or `None` if none arrives in `limit` (or the peer closed).
+    pub fn recv_timeout(&mut self, limit: Duration) -> Option<Frame> {
+        let deadline = Instant::now() + limit;
+        loop {
+            match self.dec.decode(&mut self.buf) {
+                Ok(Some(f)) => return Some(f),
+                Ok(None) => {}
+                Err(e) => panic!("undecodable reply: {e}"),
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            if left.is_zero() {
+                return None;
+            }
+            self.stream.set_read_timeout(Some(left)).ok()?;
+            let mut chunk = [0u8; 16 * 1024];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return None,
+                Ok(n) => self.buf.extend_from_slice(&chunk[..n]),
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    return None
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Asserts that nothing arrives for a short while.
+    pub fn expect_silence(&mut self) {
+        if let Some(f) = self.recv_timeout(QUIET) {
+            panic!("unexpected reply {f:?}");
+        }
+    }
+
+    /// Reads raw bytes until the server closes the connection; panics if it stays open.
+    pub fn read_until_closed(&mut self) -> Vec<u8> {
+        let mut all = std::mem::take(&mut self.buf).to_vec();
+        let deadline = Instant::now() + LONG;
+        loop {
+            let left = deadline
+                .checked_duration_since(Instant::now())
+                .unwrap_or_else(|| panic!("connection still open; got {all:?}"));
+            self.stream
+                .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                .expect("set timeout");
+            let mut chunk = [0u8; 16 * 1024];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return all,
+                Ok(n) => all.extend_from_slice(&chunk[..n]),
+                Err(e) if e.kind() == ErrorKind::ConnectionReset => return all,
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => panic!(
+                    "connection still open ({e}); got {:?}",
+                    String::from_utf8_lossy(&all)
+                ),
+            }
+        }
+    }
+
+    /// True when the server has closed this connection (reads EOF within [`LONG`]).
+    pub fn is_closed(&mut self) -> bool {
+        let deadline = Instant::now() + LONG;
+        loop {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                return false;
+            };
+            if self
+                .stream
+                .set_read_timeout(Some(left.max(Duration::from_millis(1))))
+                .is_err()
+            {
+                return true;
+            }
+            let mut chunk = [0u8; 4096];
+            match self.stream.read(&mut chunk) {
+                Ok(0) => return true,
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                    return false
+                }
+                Err(_) => return true,
+            }
+        }
+    }
+}
+
+/// The text of a simple string, error or bulk reply.
+pub fn text(f: &Frame) -> String {
+    match f {
+        Frame::Simple(s) | Frame::Error(s) => s.clone(),
+        Frame::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+        Frame::Verbatim { text, .. } => String::from_utf8_lossy(text).into_owned(),
+        other => panic!("not a string reply: {other:?}"),
+    }
+}
+
+/// Asserts an error reply with exactly this text (code included).
+#[track_caller]
+pub fn assert_err(f: &Frame, expected: &str) {
+    match f {
+        Frame::Error(e) => assert_eq!(e, expected),
+        other => panic!("expected error {expected:?}, got {other:?}"),
+    }
+}
+
+/// Asserts `+OK`.
+#[track_caller]
+pub fn assert_ok(f: &Frame) {
+    assert_eq!(f, &Frame::ok());
+}
+
+/// The items of an array (or push/set) reply.
+pub fn items(f: &Frame) -> Vec<Frame> {
+    match f {
+        Frame::Array(v) | Frame::Push(v) | Frame::Set(v) => v.clone(),
+        other => panic!("not an array reply: {other:?}"),
+    }
+}
+
+/// The items of an array of strings.
+pub fn strings(f: &Frame) -> Vec<String> {
+    items(f).iter().map(text).collect()
+}
+
+/// A RESP2 flat `field value ...` array (or a RESP3 map) as ordered pairs of strings.
+pub fn pairs(f: &Frame) -> Vec<(String, String)> {
+    match f {
+        Frame::Map(m) => m.iter().map(|(k, v)| (text(k), value_text(v))).collect(),
+        _ => {
+            let v = items(f);
+            let chunks = v.chunks_exact(2);
+            assert!(chunks.remainder().is_empty(), "odd field list {f:?}");
+            chunks.map(|c| (text(&c[0]), value_text(&c[1]))).collect()
+        }
+    }
+}
+
+fn value_text(f: &Frame) -> String {
+    match f {
+        Frame::Integer(i) => i.to_string(),
+        Frame::Simple(_) | Frame::Error(_) | Frame::Bulk(_) | Frame::Verbatim { .. } => text(f),
+        other => format!("{other:?}"),
+    }
+}
+
+/// The value of `field` in a field list.
+pub fn field(f: &Frame, name: &str) -> Option<String> {
+    pairs(f)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
+}
+
+/// A config file's meaningful lines (no blanks, no comments), trimmed.
+pub fn config_lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The meaningful lines starting with `prefix`.
+pub fn lines_starting(text: &str, prefix: &str) -> Vec<String> {
+    config_lines(text)
+        .into_iter()
+        .filter(|l| l.starts_with(prefix))
+        .collect()
+}

@@ -201,6 +201,20 @@ impl Sentinel {
         assert!(st.success(), "kill -{sig} failed");
     }
 
+    /// Stops the process with SIGTERM and starts it again on the same port, directory
+    /// and config file (the one it rewrote), as an operator's restart does.
+    pub fn restart(mut self, extra: &[&str]) -> Sentinel {
+        self.signal("TERM");
+        self.wait_exit();
+        let port = self.port;
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
+        drop(self);
+        match Sentinel::try_start(dir, port, extra) {
+            Ok(s) => s,
+            Err((_, e)) => panic!("rsentinel did not restart on port {port}: {e}"),
+        }
+    }
+
     /// Waits for the process to exit by itself.
     pub fn wait_exit(&mut self) -> Option<ExitStatus> {
         let mut status = None;
@@ -228,6 +242,23 @@ pub struct RedisServer {
 
 impl RedisServer {
     pub fn start() -> RedisServer {
+        RedisServer::start_with(&[])
+    }
+
+    /// A replica of the server on `master_port`.
+    pub fn replica_of(master_port: u16) -> RedisServer {
+        let port = master_port.to_string();
+        RedisServer::start_with(&["--replicaof", "127.0.0.1", &port])
+    }
+
+    /// Stops the server at once (as a crash would, no shutdown sequence).
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts a server with `extra` arguments after the defaults.
+    pub fn start_with(extra: &[&str]) -> RedisServer {
         let dir = tempfile::tempdir().expect("temp dir");
         for _ in 0..3 {
             let port = free_port();
@@ -242,6 +273,7 @@ impl RedisServer {
                     "--appendonly",
                     "no",
                 ])
+                .args(extra)
                 .current_dir(dir.path())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())

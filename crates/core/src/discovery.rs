@@ -55,7 +55,7 @@ impl Sentinel {
                         .iter()
                         .map(|s| PeerView {
                             name: &s.name,
-                            runid: s.runid.as_deref(),
+                            runid: s.reported.runid.as_deref(),
                             addr: AddrRef {
                                 hostname: &s.addr.hostname,
                                 ip: &s.addr.ip,

@@ -21,7 +21,7 @@ impl Sentinel {
         let Some(link) = self.link_of(r).and_then(|id| self.links.get(id)) else {
             return false;
         };
-        if link.disconnected {
+        if link.health.disconnected {
             return false;
         }
         let local = self.local_ip_of(r);

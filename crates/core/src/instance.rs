@@ -3,15 +3,17 @@
 
 use crate::addr::Addr;
 use crate::link::LinkId;
+use rsentinel_monitor::{InstanceKind, PeerDownState, ReportedState};
 
-/// Runtime flags (redis' `SRI_*` minus the role bits, which are [`Kind`]).
+/// Runtime flags (redis' `SRI_*` minus the role bits, which are [`Kind`], and minus
+/// `SRI_MASTER_DOWN` / `SRI_MASTER_REBOOT`, which live in the monitor crate's
+/// [`PeerDownState`] and [`ReportedState`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Flags(u32);
 
 impl Flags {
     pub const S_DOWN: Flags = Flags(1 << 3);
     pub const O_DOWN: Flags = Flags(1 << 4);
-    pub const MASTER_DOWN: Flags = Flags(1 << 5);
     pub const FAILOVER_IN_PROGRESS: Flags = Flags(1 << 6);
     pub const PROMOTED: Flags = Flags(1 << 7);
     pub const RECONF_SENT: Flags = Flags(1 << 8);
@@ -19,7 +21,6 @@ impl Flags {
     pub const RECONF_DONE: Flags = Flags(1 << 10);
     pub const FORCE_FAILOVER: Flags = Flags(1 << 11);
     pub const SCRIPT_KILL_SENT: Flags = Flags(1 << 12);
-    pub const MASTER_REBOOT: Flags = Flags(1 << 13);
 
     pub fn empty() -> Flags {
         Flags(0)
@@ -62,14 +63,19 @@ impl Kind {
             Kind::Sentinel => "sentinel",
         }
     }
+
+    /// The same kind as the monitor crate names it.
+    pub fn monitor_kind(self) -> InstanceKind {
+        match self {
+            Kind::Master => InstanceKind::Master,
+            Kind::Replica => InstanceKind::Replica,
+            Kind::Sentinel => InstanceKind::Sentinel,
+        }
+    }
 }
 
-/// The role an instance reports in INFO.
 /// The role an instance reports in INFO (redis 7.0: `role:master` / `role:slave`).
 pub use rsentinel_monitor::Role;
-
-/// Default replica priority until INFO says otherwise.
-pub const DEFAULT_REPLICA_PRIORITY: i64 = 100;
 
 /// State common to every instance. Times are wall-clock ms, 0 = never.
 #[derive(Clone, Debug, PartialEq)]
@@ -78,40 +84,26 @@ pub struct Instance {
     /// Master name, `ip:port` for replicas, the run id for Sentinels.
     pub name: String,
     pub addr: Addr,
-    pub runid: Option<String>,
     pub flags: Flags,
     pub link: LinkId,
     pub config_epoch: u64,
     pub last_pub_time: u64,
     /// Sentinels only: last hello received from it.
     pub last_hello_time: u64,
-    pub last_master_down_reply_time: u64,
     pub s_down_since_time: u64,
     pub o_down_since_time: u64,
     pub down_after_ms: u64,
     pub master_reboot_down_after_ms: u64,
-    pub master_reboot_since_time: u64,
-    /// Time of the last INFO reply (0 = never).
-    pub info_refresh: u64,
-    /// `None` after an INFO without a role line, which redis shows as "slave" but never
-    /// treats as one.
-    pub role_reported: Option<Role>,
-    pub role_reported_time: u64,
-    pub slave_conf_change_time: u64,
+    /// What the instance told us about itself in INFO (run id, role, replication
+    /// fields, the `SRI_MASTER_REBOOT` state), in redis' types; a Sentinel's run id,
+    /// learned from its hellos, lives here too.
+    pub reported: ReportedState,
     /// Cached INFO output.
     pub info: Option<String>,
-    // Replica specific.
-    pub master_link_down_time: u64,
-    pub slave_priority: i64,
-    pub replica_announced: bool,
     pub slave_reconf_sent_time: u64,
-    pub slave_master_host: Option<String>,
-    pub slave_master_port: i64,
-    pub slave_master_link_up: bool,
-    pub slave_repl_offset: u64,
-    /// Sentinels: whom this Sentinel voted for; masters use their own field.
-    pub leader: Option<String>,
-    pub leader_epoch: u64,
+    /// Sentinels only: their last answer to `is-master-down-by-addr` about our master
+    /// (the `master_down` flag and their vote).
+    pub peer: PeerDownState,
 }
 
 impl Instance {
@@ -128,37 +120,19 @@ impl Instance {
             kind,
             name,
             addr,
-            runid: None,
             flags: Flags::empty(),
             link,
             config_epoch: 0,
             last_pub_time: now_ms,
             last_hello_time: now_ms,
-            last_master_down_reply_time: now_ms,
             s_down_since_time: 0,
             o_down_since_time: 0,
             down_after_ms,
             master_reboot_down_after_ms: 0,
-            master_reboot_since_time: 0,
-            info_refresh: 0,
-            role_reported: match kind {
-                Kind::Master => Some(Role::Master),
-                Kind::Replica => Some(Role::Replica),
-                Kind::Sentinel => None,
-            },
-            role_reported_time: now_ms,
-            slave_conf_change_time: now_ms,
+            reported: ReportedState::new(kind.monitor_kind(), now_ms),
             info: None,
-            master_link_down_time: 0,
-            slave_priority: DEFAULT_REPLICA_PRIORITY,
-            replica_announced: true,
             slave_reconf_sent_time: 0,
-            slave_master_host: None,
-            slave_master_port: 0,
-            slave_master_link_up: false,
-            slave_repl_offset: 0,
-            leader: None,
-            leader_epoch: 0,
+            peer: PeerDownState::new(now_ms),
         }
     }
 }

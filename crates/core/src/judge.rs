@@ -1,13 +1,16 @@
 //! The judging half of the timer: TILT, subjective and objective down states, and asking
-//! the other Sentinels what they think of a master. Rules, thresholds and event texts
-//! are redis 7.0.15's (sentinelCheckTiltCondition, sentinelCheckSubjectivelyDown,
-//! sentinelCheckObjectivelyDown, sentinelAskMasterStateToOtherSentinels).
+//! the other Sentinels what they think of a master. The rules and thresholds are the
+//! monitor crate's (redis 7.0.15's sentinelCheckTiltCondition,
+//! sentinelCheckSubjectivelyDown, sentinelCheckObjectivelyDown,
+//! sentinelAskMasterStateToOtherSentinels); this file applies them to the table and
+//! emits redis' events.
 
 use crate::event::LogLevel;
-use crate::instance::{Flags, Kind, Role};
+use crate::instance::{Flags, Kind};
 use crate::master::FailoverState;
 use crate::net::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
+use rsentinel_monitor::{check_odown, is_master_down_args, Acting, OdownChange, SdownInput};
 
 impl Sentinel {
     /// An event about no instance in particular (`+tilt`, `-tilt`).
@@ -26,65 +29,63 @@ impl Sentinel {
 
     /// TILT: a timer gap that is negative or longer than tilt-trigger means this process
     /// was frozen or the clock jumped, so timeouts seen now are not evidence of anything.
+    /// The first run has nothing to compare with.
     pub(crate) fn check_tilt(&mut self, now: u64) {
-        if self.previous_time != 0 {
-            let backwards = now < self.previous_time;
-            let gap = now.saturating_sub(self.previous_time);
-            if backwards || gap > self.timing.tilt_trigger {
-                self.tilt = true;
-                self.tilt_start_time = now;
-                self.global_event("+tilt", "#tilt mode entered");
-            }
+        if self.tilt.previous_time == 0 {
+            self.tilt.previous_time = now;
         }
-        self.previous_time = now;
+        if self.tilt.on_timer(now, self.timing.tilt_trigger) {
+            self.global_event("+tilt", "#tilt mode entered");
+        }
     }
 
-    /// SDOWN: no acceptable PING reply for down-after-milliseconds (or no connection for
-    /// that long), a master reporting itself a replica for too long, or a rebooted master
-    /// within its reboot period. Also resets links that look stalled.
+    /// Whether the acting half of the timer may run for an instance; leaving TILT once
+    /// its period is over emits `-tilt`.
+    pub(crate) fn acting_allowed(&mut self, now: u64) -> bool {
+        match self.tilt.acting(now, self.timing.tilt_period) {
+            Acting::Allowed => true,
+            Acting::Blocked => false,
+            Acting::Exited => {
+                self.global_event("-tilt", "#tilt mode exited");
+                true
+            }
+        }
+    }
+
+    /// SDOWN (the monitor crate's rule): no acceptable PING reply for
+    /// down-after-milliseconds (or no connection for that long), a master reporting
+    /// itself a replica for too long, or a rebooted master within its reboot period.
+    /// Also resets links that look stalled; as in redis, the verdict is taken before
+    /// those resets.
     pub(crate) fn check_subjectively_down(&mut self, r: InstRef, now: u64) {
         let Some(inst) = self.instance(r) else {
             return;
         };
         let link_id = inst.link;
-        let down_after = inst.down_after_ms;
+        let input = SdownInput {
+            down_after_ms: inst.down_after_ms,
+            info_period_ms: self.timing.info_period,
+            configured_master: inst.kind == Kind::Master,
+            role_reported: inst.reported.role_reported,
+            role_reported_time: inst.reported.role_reported_time,
+            master_reboot_since: inst.reported.master_reboot_since,
+            master_reboot_down_after_ms: inst.master_reboot_down_after_ms,
+        };
+        let was_down = inst.flags.contains(Flags::S_DOWN);
         let Some(link) = self.links.get(link_id) else {
             return;
         };
-        let elapsed = if link.act_ping_time != 0 {
-            now.saturating_sub(link.act_ping_time)
-        } else if link.disconnected {
-            now.saturating_sub(link.last_avail_time)
-        } else {
-            0
-        };
+        let health = &link.health;
+        let down = health.is_subjectively_down(now, &input);
         let min_reconnect = self.timing.min_link_reconnect_period;
-        let reset_cc = link.cc.is_some()
-            && now.saturating_sub(link.cc_conn_time) > min_reconnect
-            && link.act_ping_time != 0
-            && now.saturating_sub(link.act_ping_time) > down_after / 2
-            && now.saturating_sub(link.last_pong_time) > down_after / 2;
-        let reset_pc = link.pc.is_some()
-            && now.saturating_sub(link.pc_conn_time) > min_reconnect
-            && now.saturating_sub(link.pc_last_activity) > self.timing.publish_period * 3;
+        let reset_cc = health.cc_stale(now, input.down_after_ms, min_reconnect);
+        let reset_pc = health.pc_stale(now, self.timing.publish_period, min_reconnect);
         if reset_cc {
             self.close_conn(link_id, ConnKind::Command);
         }
         if reset_pc {
             self.close_conn(link_id, ConnKind::PubSub);
         }
-        let Some(inst) = self.instance(r) else {
-            return;
-        };
-        let is_master = inst.kind == Kind::Master;
-        let wrong_role = is_master
-            && inst.role_reported == Some(Role::Replica)
-            && now.saturating_sub(inst.role_reported_time)
-                > down_after + self.timing.info_period * 2;
-        let rebooting = inst.flags.contains(Flags::MASTER_REBOOT)
-            && now.saturating_sub(inst.master_reboot_since_time) > inst.master_reboot_down_after_ms;
-        let down = elapsed > down_after || wrong_role || rebooting;
-        let was_down = inst.flags.contains(Flags::S_DOWN);
         if down && !was_down {
             self.inst_event(LogLevel::Warning, "+sdown", r, "");
             if let Some(i) = self.instance_mut(r) {
@@ -103,73 +104,65 @@ impl Sentinel {
     /// ODOWN: SDOWN here and enough other Sentinels said "down" recently to reach quorum.
     pub(crate) fn check_objectively_down(&mut self, m: usize, now: u64) {
         let master = &self.masters[m];
-        let mut votes = 0u32;
-        if master.inst.flags.contains(Flags::S_DOWN) {
-            votes = 1 + master
-                .sentinels
-                .iter()
-                .filter(|s| s.flags.contains(Flags::MASTER_DOWN))
-                .count() as u32;
-        }
-        let quorum = master.quorum;
-        let odown = votes > 0 && votes >= quorum;
-        let was = master.inst.flags.contains(Flags::O_DOWN);
-        if odown && !was {
-            let suffix = format!(" #quorum {votes}/{quorum}");
-            self.inst_event(LogLevel::Warning, "+odown", InstRef::Master(m), &suffix);
-            let inst = &mut self.masters[m].inst;
-            inst.flags.insert(Flags::O_DOWN);
-            inst.o_down_since_time = now;
-        } else if !odown && was {
-            self.inst_event(LogLevel::Warning, "-odown", InstRef::Master(m), "");
-            self.masters[m].inst.flags.remove(Flags::O_DOWN);
+        let peers_down = master
+            .sentinels
+            .iter()
+            .filter(|s| s.peer.master_down)
+            .count();
+        let change = check_odown(
+            master.inst.flags.contains(Flags::O_DOWN),
+            master.inst.flags.contains(Flags::S_DOWN),
+            peers_down,
+            master.quorum,
+        );
+        match change {
+            Some(c @ OdownChange::Entered { .. }) => {
+                let suffix = format!(" {}", c.quorum_text().unwrap_or_default());
+                self.inst_event(LogLevel::Warning, "+odown", InstRef::Master(m), &suffix);
+                let inst = &mut self.masters[m].inst;
+                inst.flags.insert(Flags::O_DOWN);
+                inst.o_down_since_time = now;
+            }
+            Some(OdownChange::Left) => {
+                self.inst_event(LogLevel::Warning, "-odown", InstRef::Master(m), "");
+                self.masters[m].inst.flags.remove(Flags::O_DOWN);
+            }
+            None => {}
         }
     }
 
     /// While the master is SDOWN, asks each connected Sentinel every ask-period whether
     /// it agrees (and, during our failover, for its vote); answers older than five ask
-    /// periods are forgotten.
+    /// periods are forgotten. An unanswered question is repeated on every timer run, as
+    /// redis does, so the asks are not paced further.
     pub(crate) fn ask_master_state_to_other_sentinels(&mut self, m: usize, now: u64, forced: bool) {
         let ask_period = self.timing.ask_period;
         let master_down = self.masters[m].inst.flags.contains(Flags::S_DOWN);
         let addr = self.masters[m].inst.addr.clone();
-        let announced = addr.announced(self.announce_hostnames).to_string();
-        let runid = if self.masters[m].failover_state != FailoverState::None {
-            self.myid.clone()
-        } else {
-            "*".to_string()
-        };
-        let epoch = self.current_epoch.to_string();
-        let port = addr.port.to_string();
+        let args = is_master_down_args(
+            addr.announced(self.announce_hostnames),
+            addr.port,
+            self.current_epoch,
+            self.masters[m].failover_state != FailoverState::None,
+            &self.myid,
+        );
         for i in 0..self.masters[m].sentinels.len() {
             let s = &mut self.masters[m].sentinels[i];
-            let elapsed = now.saturating_sub(s.last_master_down_reply_time);
-            if elapsed > ask_period * 5 {
-                s.flags.remove(Flags::MASTER_DOWN);
-                s.leader = None;
-            }
-            if !master_down {
+            s.peer.expire(now, ask_period);
+            let disconnected = self.links.get(s.link).is_none_or(|l| l.health.disconnected);
+            if !s
+                .peer
+                .should_ask(now, master_down, disconnected, forced, ask_period)
+            {
                 continue;
             }
-            let link = s.link;
-            if self.links.get(link).is_none_or(|l| l.disconnected) {
-                continue;
-            }
-            if !forced && elapsed < ask_period {
-                continue;
-            }
+            let mut words = vec!["SENTINEL"];
+            words.extend(args.iter().map(String::as_str));
             self.send(
                 InstRef::Sentinel(m, i),
                 ConnKind::Command,
                 Callback::MasterDown,
-                &[
-                    "SENTINEL",
-                    "is-master-down-by-addr",
-                    &announced,
-                    &port,
-                    &epoch,
-                    &runid,
-                ],
+                &words,
             );
         }
     }

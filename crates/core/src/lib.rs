@@ -31,7 +31,7 @@ mod vote;
 pub use addr::{Addr, AddrError};
 pub use commands::{help_frame, CommandEnv, Reply, FLUSH_FAILED};
 pub use event::{Event, LogLevel, Output};
-pub use instance::{Flags, Instance, Kind, Role, DEFAULT_REPLICA_PRIORITY};
+pub use instance::{Flags, Instance, Kind, Role};
 pub use link::{Link, LinkId, LinkTable};
 pub use master::{FailoverState, Master};
 pub use net::{Callback, Conn, ConnId, ConnKind, InstKey, Pending};
@@ -42,6 +42,6 @@ pub use rsentinel_commands::glob_match;
 pub use sentinel::{
     InstRef, Sentinel, SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION,
 };
-pub use timer::{HELLO_CHANNEL, MAX_PENDING_COMMANDS};
+pub use timer::HELLO_CHANNEL;
 pub use timing::Timing;
 pub use vote::{VoteChange, VoteState};

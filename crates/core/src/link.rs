@@ -1,16 +1,19 @@
 //! Instance links: the (command, pub/sub) connection pair to an instance and the
-//! failure-detection timestamps that live on it, as redis' `instanceLink`. Links to the
+//! failure-detection state that lives on it, as redis' `instanceLink`. Links to the
 //! same Sentinel are shared between the masters it monitors, hence the table and refcount.
 
-use crate::net::Conn;
+use crate::net::{Conn, ConnKind};
+use rsentinel_monitor::LinkHealth;
 use std::collections::BTreeMap;
 
 /// Identifies a link in the [`LinkTable`]; the daemon keys its sockets by it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct LinkId(pub u64);
 
-/// Link state the core reasons about; the sockets themselves belong to the daemon.
-/// Times are wall-clock milliseconds, 0 meaning "never".
+/// Link state the core reasons about; the sockets themselves belong to the daemon. The
+/// liveness clocks and the rules on them are the monitor crate's [`LinkHealth`], whose
+/// `cc`/`pc` flags [`Link::attach`], [`Link::detach`] and [`Link::lose`] keep in step
+/// with the [`Conn`] values here.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Link {
     /// The command connection, when one exists (connecting or up).
@@ -19,42 +22,19 @@ pub struct Link {
     pub pc: Option<Conn>,
     /// Number of instances using this link (more than one only for shared Sentinels).
     pub refcount: u32,
-    /// True while either connection is missing.
-    pub disconnected: bool,
-    /// Commands sent on the command connection still waiting for a reply.
-    pub pending_commands: u32,
-    pub cc_conn_time: u64,
-    pub pc_conn_time: u64,
-    pub pc_last_activity: u64,
-    /// Last time the instance answered PING with a reply we consider valid.
-    pub last_avail_time: u64,
-    /// Time the oldest unanswered PING was sent (0 after a PONG). Starts at creation time
-    /// so an instance we never reach still times out.
-    pub act_ping_time: u64,
-    /// Time the last PING was sent.
-    pub last_ping_time: u64,
-    /// Last time the instance answered PING, whatever the reply.
-    pub last_pong_time: u64,
-    pub last_reconn_time: u64,
+    /// Liveness: connection state, pending commands, PING/PONG and activity times.
+    pub health: LinkHealth,
 }
 
 impl Link {
-    /// A not yet connected link, as `createInstanceLink`.
-    pub fn new(now_ms: u64) -> Link {
+    /// A not yet connected link, as `createInstanceLink`; links to Sentinels need no
+    /// pub/sub connection.
+    pub fn new(now_ms: u64, needs_pubsub: bool) -> Link {
         Link {
             cc: None,
             pc: None,
             refcount: 1,
-            disconnected: true,
-            pending_commands: 0,
-            cc_conn_time: 0,
-            pc_conn_time: 0,
-            pc_last_activity: 0,
-            last_avail_time: now_ms,
-            act_ping_time: now_ms,
-            last_ping_time: 0,
-            last_pong_time: now_ms,
-            last_reconn_time: 0,
+            health: LinkHealth::new(now_ms, needs_pubsub),
         }
     }
 
@@ -66,6 +46,57 @@ impl Link {
             .map(|c| c.id)
             .collect()
     }
+
+    /// The connection of `kind`, if it exists.
+    pub fn conn_mut(&mut self, kind: ConnKind) -> Option<&mut Conn> {
+        match kind {
+            ConnKind::Command => self.cc.as_mut(),
+            ConnKind::PubSub => self.pc.as_mut(),
+        }
+    }
+
+    /// A new connection of `kind` was initiated at `now_ms`.
+    pub fn attach(&mut self, kind: ConnKind, conn: Conn, now_ms: u64) {
+        match kind {
+            ConnKind::Command => {
+                self.cc = Some(conn);
+                self.health.cc_opened(now_ms);
+            }
+            ConnKind::PubSub => {
+                self.pc = Some(conn);
+                self.health.pc_opened(now_ms);
+            }
+        }
+    }
+
+    /// We close the connection of `kind` (`instanceLinkCloseConnection`); returns it so
+    /// its socket can be closed.
+    pub fn detach(&mut self, kind: ConnKind) -> Option<Conn> {
+        match kind {
+            ConnKind::Command => {
+                self.health.cc_closed();
+                self.cc.take()
+            }
+            ConnKind::PubSub => {
+                self.health.pc_closed();
+                self.pc.take()
+            }
+        }
+    }
+
+    /// The connection of `kind` failed or was lost (`instanceLinkConnectionError`).
+    pub fn lose(&mut self, kind: ConnKind) {
+        match kind {
+            ConnKind::Command => {
+                self.health.cc_lost();
+                self.cc = None;
+            }
+            ConnKind::PubSub => {
+                self.health.pc_closed();
+                self.pc = None;
+            }
+        }
+    }
 }
 
 /// All links, by id, in creation order.
@@ -76,10 +107,10 @@ pub struct LinkTable {
 }
 
 impl LinkTable {
-    pub fn create(&mut self, now_ms: u64) -> LinkId {
+    pub fn create(&mut self, now_ms: u64, needs_pubsub: bool) -> LinkId {
         self.next += 1;
         let id = LinkId(self.next);
-        self.links.insert(id, Link::new(now_ms));
+        self.links.insert(id, Link::new(now_ms, needs_pubsub));
         id
     }
 
@@ -125,11 +156,12 @@ impl LinkTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::ConnId;
 
     #[test]
     fn shared_links_survive_until_last_release() {
         let mut t = LinkTable::default();
-        let a = t.create(5);
+        let a = t.create(5, false);
         t.retain(a);
         assert_eq!(t.get(a).map(|l| l.refcount), Some(2));
         assert!(!t.release(a));
@@ -140,11 +172,41 @@ mod tests {
 
     #[test]
     fn new_link_is_disconnected_and_pinging_since_creation() {
-        let l = Link::new(1000);
-        assert!(l.disconnected);
+        let l = Link::new(1000, true);
+        assert!(l.health.disconnected);
         assert_eq!(
-            (l.act_ping_time, l.last_ping_time, l.last_pong_time),
+            (
+                l.health.act_ping_time,
+                l.health.last_ping_time,
+                l.health.last_pong_time
+            ),
             (1000, 0, 1000)
         );
+    }
+
+    #[test]
+    fn health_follows_the_connections() {
+        let mut l = Link::new(0, true);
+        l.attach(
+            ConnKind::Command,
+            Conn::new(ConnId(1), ConnKind::Command),
+            10,
+        );
+        assert!(l.health.cc && l.health.disconnected);
+        l.attach(ConnKind::PubSub, Conn::new(ConnId(2), ConnKind::PubSub), 10);
+        assert!(!l.health.disconnected);
+        l.health.command_sent();
+        l.lose(ConnKind::Command);
+        assert!(l.cc.is_none() && !l.health.cc && l.health.disconnected);
+        assert_eq!(l.health.pending_commands, 1);
+        assert_eq!(l.detach(ConnKind::PubSub).map(|c| c.id), Some(ConnId(2)));
+        assert!(l.pc.is_none() && !l.health.pc);
+        let mut s = Link::new(0, false);
+        s.attach(
+            ConnKind::Command,
+            Conn::new(ConnId(3), ConnKind::Command),
+            10,
+        );
+        assert!(!s.health.disconnected);
     }
 }

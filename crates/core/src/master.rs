@@ -168,18 +168,23 @@ impl Master {
                     return false;
                 };
                 !r.flags.intersects(Flags::S_DOWN | Flags::O_DOWN)
-                    && !link.disconnected
-                    && age(link.last_avail_time) <= (timing.ping_period * 5) as i64
-                    && r.slave_priority != 0
-                    && age(r.info_refresh) <= info_validity as i64
-                    && (r.master_link_down_time as i64) <= max_down
+                    && !link.health.disconnected
+                    && age(link.health.last_avail_time) <= (timing.ping_period * 5) as i64
+                    && r.reported.slave_priority != 0
+                    && age(r.reported.info_refresh) <= info_validity as i64
+                    && r.reported.master_link_down_time <= max_down
             })
             .collect();
         candidates.sort_by(|a, b| {
-            a.slave_priority
-                .cmp(&b.slave_priority)
-                .then(b.slave_repl_offset.cmp(&a.slave_repl_offset))
-                .then_with(|| match (&a.runid, &b.runid) {
+            a.reported
+                .slave_priority
+                .cmp(&b.reported.slave_priority)
+                .then(
+                    b.reported
+                        .slave_repl_offset
+                        .cmp(&a.reported.slave_repl_offset),
+                )
+                .then_with(|| match (&a.reported.runid, &b.reported.runid) {
                     (None, None) => std::cmp::Ordering::Equal,
                     (None, Some(_)) => std::cmp::Ordering::Greater,
                     (Some(_), None) => std::cmp::Ordering::Less,

@@ -122,23 +122,20 @@ impl Sentinel {
         self.instance(r).map(|i| i.link)
     }
 
-    /// Opens one connection of `link` to the instance's address.
+    /// Opens one connection of `link` to the instance's address at `now`.
     pub(crate) fn open_conn(
         &mut self,
         link: LinkId,
         kind: ConnKind,
         host: &str,
         port: u16,
+        now: u64,
     ) -> ConnId {
         self.next_conn += 1;
         let id = ConnId(self.next_conn);
         self.conn_links.insert(id, link);
         if let Some(l) = self.links.get_mut(link) {
-            let conn = Some(Conn::new(id, kind));
-            match kind {
-                ConnKind::Command => l.cc = conn,
-                ConnKind::PubSub => l.pc = conn,
-            }
+            l.attach(kind, Conn::new(id, kind), now);
         }
         self.outputs.push_back(Output::Connect {
             conn: id,
@@ -154,15 +151,7 @@ impl Sentinel {
         let Some(l) = self.links.get_mut(link) else {
             return;
         };
-        let conn = match kind {
-            ConnKind::Command => {
-                l.pending_commands = 0;
-                l.cc.take()
-            }
-            ConnKind::PubSub => l.pc.take(),
-        };
-        l.disconnected = true;
-        if let Some(c) = conn {
+        if let Some(c) = l.detach(kind) {
             self.conn_links.remove(&c.id);
             self.outputs.push_back(Output::Close(c.id));
         }
@@ -170,7 +159,9 @@ impl Sentinel {
 
     /// Queues `args` on a connection of the instance's link, with `callback` for the reply.
     /// The command name is mapped through the master's `rename-command` table. Returns
-    /// false when that connection does not exist.
+    /// false when that connection does not exist. Every command but the hello
+    /// subscription counts as pending; PING is counted by [`Sentinel::send_ping`], which
+    /// also starts the PING clock.
     pub(crate) fn send(
         &mut self,
         r: InstRef,
@@ -199,21 +190,18 @@ impl Sentinel {
         let Some(l) = self.links.get_mut(link) else {
             return false;
         };
-        let conn = match kind {
-            ConnKind::Command => l.cc.as_mut(),
-            ConnKind::PubSub => l.pc.as_mut(),
-        };
-        let Some(conn) = conn else {
+        let counted = !matches!(callback, Callback::Hello | Callback::Ping);
+        let Some(conn) = l.conn_mut(kind) else {
             return false;
         };
-        if callback != Callback::Hello {
-            l.pending_commands += 1;
-        }
         conn.pending.push_back(Pending {
             callback,
             inst: key,
         });
         let id = conn.id;
+        if counted {
+            l.health.command_sent();
+        }
         self.outputs.push_back(Output::Send {
             conn: id,
             args: words,
@@ -247,14 +235,7 @@ impl Sentinel {
         };
         // The socket is already gone: forget it without asking the daemon to close it.
         if let Some(l) = self.links.get_mut(link) {
-            match kind {
-                ConnKind::Command => {
-                    l.cc = None;
-                    l.pending_commands = 0;
-                }
-                ConnKind::PubSub => l.pc = None,
-            }
-            l.disconnected = true;
+            l.lose(kind);
         }
     }
 
@@ -284,7 +265,9 @@ impl Sentinel {
         self.close_conn(link, kind);
     }
 
-    /// Pops the purpose of the next reply on `conn` (the hello subscription stays).
+    /// Pops the purpose of the next reply on `conn` (the hello subscription stays). The
+    /// reply counts against the link's pending commands, except a PING reply, which
+    /// [`rsentinel_monitor::LinkHealth::ping_reply`] counts.
     pub(crate) fn take_pending(&mut self, conn: ConnId) -> Option<(LinkId, Pending)> {
         let link = *self.conn_links.get(&conn)?;
         let l = self.links.get_mut(link)?;
@@ -295,7 +278,9 @@ impl Sentinel {
         let front = c.pending.front()?.clone();
         if front.callback != Callback::Hello {
             c.pending.pop_front();
-            l.pending_commands = l.pending_commands.saturating_sub(1);
+            if front.callback != Callback::Ping {
+                l.health.reply_received();
+            }
         }
         Some((link, front))
     }

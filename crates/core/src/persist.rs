@@ -191,7 +191,7 @@ impl Sentinel {
                         Some(KnownSentinel {
                             host: s.addr.announced(ah).to_string(),
                             port: s.addr.port,
-                            runid: s.runid.clone()?,
+                            runid: s.reported.runid.clone()?,
                         })
                     })
                     .collect();

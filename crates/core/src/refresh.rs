@@ -5,63 +5,11 @@
 //! `+fix-slave-config`), plus the reconfiguration progress of a failover.
 
 use crate::event::LogLevel;
-use crate::instance::{Flags, Instance, Kind};
+use crate::instance::{Flags, Kind};
 use crate::sentinel::{InstRef, Sentinel};
 use rsentinel_monitor::{
-    convert_to_slave_due, fix_slave_config_due, master_looks_sane, parse_info, InfoContext,
-    InstanceKind, ReportedState, Role,
+    convert_to_slave_due, fix_slave_config_due, master_looks_sane, parse_info, InfoContext, Role,
 };
-
-fn monitor_kind(kind: Kind) -> InstanceKind {
-    match kind {
-        Kind::Master => InstanceKind::Master,
-        Kind::Replica => InstanceKind::Replica,
-        Kind::Sentinel => InstanceKind::Sentinel,
-    }
-}
-
-/// The INFO-derived part of an instance, as the monitor crate models it.
-fn reported_of(i: &Instance) -> ReportedState {
-    ReportedState {
-        runid: i.runid.clone(),
-        info_refresh: i.info_refresh,
-        role_reported: i.role_reported,
-        role_reported_time: i.role_reported_time,
-        slave_conf_change_time: i.slave_conf_change_time,
-        master_link_down_time: i.master_link_down_time as i64,
-        slave_master_host: i.slave_master_host.clone(),
-        slave_master_port: i.slave_master_port as i32,
-        slave_master_link_up: i.slave_master_link_up,
-        slave_priority: i.slave_priority as i32,
-        slave_repl_offset: i.slave_repl_offset,
-        replica_announced: i32::from(i.replica_announced),
-        master_reboot_since: i
-            .flags
-            .contains(Flags::MASTER_REBOOT)
-            .then_some(i.master_reboot_since_time),
-    }
-}
-
-/// Writes the monitor crate's state back into the instance.
-fn store_reported(i: &mut Instance, s: ReportedState) {
-    i.runid = s.runid;
-    i.info_refresh = s.info_refresh;
-    i.role_reported = s.role_reported;
-    i.role_reported_time = s.role_reported_time;
-    i.slave_conf_change_time = s.slave_conf_change_time;
-    // A negative "down since" (-1 s: never connected) is kept as redis keeps it.
-    i.master_link_down_time = s.master_link_down_time as u64;
-    i.slave_master_host = s.slave_master_host;
-    i.slave_master_port = s.slave_master_port as i64;
-    i.slave_master_link_up = s.slave_master_link_up;
-    i.slave_priority = s.slave_priority as i64;
-    i.slave_repl_offset = s.slave_repl_offset;
-    i.replica_announced = s.replica_announced != 0;
-    if let Some(since) = s.master_reboot_since {
-        i.flags.insert(Flags::MASTER_REBOOT);
-        i.master_reboot_since_time = since;
-    }
-}
 
 impl Sentinel {
     /// Applies one INFO reply from instance `r`.
@@ -75,17 +23,12 @@ impl Sentinel {
             return;
         };
         inst.info = Some(text.to_string());
-        let kind = inst.kind;
-        let mut state = reported_of(inst);
-        let outcome = state.apply(
-            &report,
-            &InfoContext {
-                kind: monitor_kind(kind),
-                master_reboot_down_after_ms: reboot_period,
-                now_ms: now,
-            },
-        );
-        store_reported(inst, state);
+        let ctx = InfoContext {
+            kind: inst.kind.monitor_kind(),
+            master_reboot_down_after_ms: reboot_period,
+            now_ms: now,
+        };
+        let outcome = inst.reported.apply(&report, &ctx);
         if outcome.rebooted {
             self.inst_event(LogLevel::Notice, "+reboot", r, "");
         }
@@ -96,7 +39,7 @@ impl Sentinel {
             let suffix = format!(" new reported role is {}", change.role_word());
             self.inst_event(LogLevel::Verbose, change.event_type(), r, &suffix);
         }
-        if self.tilt {
+        if self.tilt.active {
             return;
         }
         if let InstRef::Replica(m, i) = r {
@@ -126,40 +69,27 @@ impl Sentinel {
         let master = &self.masters[m];
         let down = master.inst.flags.intersects(Flags::S_DOWN | Flags::O_DOWN);
         let sane = master.inst.kind == Kind::Master
-            && master_looks_sane(
-                &reported_of(&master.inst),
-                down,
-                self.timing.info_period,
-                now,
-            );
+            && master_looks_sane(&master.inst.reported, down, self.timing.info_period, now);
         let master_addr = master.inst.addr.clone();
         let replica = &master.replicas[i];
-        let rep = reported_of(replica);
+        let rep = &replica.reported;
         let promoted = replica.flags.contains(Flags::PROMOTED);
         let (sd, od) = (replica.s_down_since_time, replica.o_down_since_time);
         let r = InstRef::Replica(m, i);
-        if convert_to_slave_due(
-            &rep,
-            promoted,
-            sane,
-            sd,
-            od,
-            self.timing.publish_period,
-            now,
-        ) {
+        if convert_to_slave_due(rep, promoted, sane, sd, od, self.timing.publish_period, now) {
             if self.send_slave_of(r, Some(&master_addr)) {
                 self.inst_event(LogLevel::Notice, "+convert-to-slave", r, "");
             }
             return;
         }
         let elsewhere = rep.role_reported == Some(Role::Replica)
-            && (rep.slave_master_port as i64 != master_addr.port as i64
+            && (rep.slave_master_port != i32::from(master_addr.port)
                 || !rep
                     .slave_master_host
                     .as_deref()
                     .is_some_and(|h| self.addr_is_host(&master_addr, h)));
         let timeout = self.masters[m].failover_timeout_ms;
-        if fix_slave_config_due(&rep, elsewhere, sane, sd, od, timeout, now)
+        if fix_slave_config_due(rep, elsewhere, sane, sd, od, timeout, now)
             && self.send_slave_of(r, Some(&master_addr))
         {
             self.inst_event(LogLevel::Notice, "+fix-slave-config", r, "");
@@ -176,7 +106,7 @@ impl Sentinel {
             .and_then(|n| self.masters[m].replica(n))
             .map(|p| p.addr.clone());
         let replica = &self.masters[m].replicas[i];
-        if replica.role_reported != Some(Role::Replica)
+        if replica.reported.role_reported != Some(Role::Replica)
             || !replica
                 .flags
                 .intersects(Flags::RECONF_SENT | Flags::RECONF_INPROG)
@@ -186,8 +116,9 @@ impl Sentinel {
         let r = InstRef::Replica(m, i);
         if replica.flags.contains(Flags::RECONF_SENT) {
             let follows = promoted_addr.as_ref().is_some_and(|p| {
-                replica.slave_master_port == p.port as i64
+                replica.reported.slave_master_port == i32::from(p.port)
                     && replica
+                        .reported
                         .slave_master_host
                         .as_deref()
                         .is_some_and(|h| self.addr_is_host(p, h))
@@ -200,7 +131,7 @@ impl Sentinel {
             }
         }
         let inst = &self.masters[m].replicas[i];
-        if inst.flags.contains(Flags::RECONF_INPROG) && inst.slave_master_link_up {
+        if inst.flags.contains(Flags::RECONF_INPROG) && inst.reported.slave_master_link_up {
             let inst = &mut self.masters[m].replicas[i];
             inst.flags.remove(Flags::RECONF_INPROG);
             inst.flags.insert(Flags::RECONF_DONE);

@@ -4,17 +4,11 @@
 //! teach us about other Sentinels.
 
 use crate::instance::Flags;
+use crate::link::LinkId;
 use crate::net::{Callback, ConnId, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
+use rsentinel_monitor::{IsMasterDownReply, PingReply};
 use rsentinel_resp::Frame;
-
-/// The text of a status or error reply, which is what redis' PING callback looks at.
-fn status_text(frame: &Frame) -> Option<&str> {
-    match frame {
-        Frame::Simple(s) | Frame::Error(s) => Some(s.as_str()),
-        _ => None,
-    }
-}
 
 impl Sentinel {
     /// The daemon delivers one reply (or pushed message) received on `conn`.
@@ -26,15 +20,21 @@ impl Sentinel {
             self.drop_conn(conn);
             return;
         }
-        let Some((_, pending)) = self.take_pending(conn) else {
+        let Some((link, pending)) = self.take_pending(conn) else {
             return;
         };
         let Some(r) = self.find_inst(&pending.inst) else {
+            // The instance is gone; the reply still leaves the link's pending count.
+            if pending.callback == Callback::Ping {
+                if let Some(l) = self.links.get_mut(link) {
+                    l.health.reply_received();
+                }
+            }
             return;
         };
         match pending.callback {
             Callback::Discard => {}
-            Callback::Ping => self.on_ping_reply(r, &frame, now),
+            Callback::Ping => self.on_ping_reply(link, r, &frame, now),
             Callback::Publish => {
                 if !frame.is_error() {
                     if let Some(i) = self.instance_mut(r) {
@@ -55,41 +55,38 @@ impl Sentinel {
 
     /// PONG, LOADING and MASTERDOWN prove the instance is alive; a BUSY script on an
     /// SDOWN instance gets one SCRIPT KILL. Any reply counts as a pong for link health.
-    fn on_ping_reply(&mut self, r: InstRef, frame: &Frame, now: u64) {
-        let Some(link_id) = self.link_of(r) else {
+    fn on_ping_reply(&mut self, link: LinkId, r: InstRef, frame: &Frame, now: u64) {
+        let reply = match frame {
+            Frame::Simple(s) => PingReply::Status(s.as_bytes()),
+            Frame::Error(s) => PingReply::Error(s.as_bytes()),
+            _ => PingReply::Other,
+        };
+        let flags = self.instance(r).map(|i| i.flags).unwrap_or_default();
+        let Some(l) = self.links.get_mut(link) else {
             return;
         };
-        if let Some(text) = status_text(frame) {
-            let alive = text.starts_with("PONG")
-                || text.starts_with("LOADING")
-                || text.starts_with("MASTERDOWN");
-            if alive {
-                if let Some(l) = self.links.get_mut(link_id) {
-                    l.last_avail_time = now;
-                    l.act_ping_time = 0;
-                }
-                if text.starts_with("PONG") {
-                    if let Some(i) = self.instance_mut(r) {
-                        i.flags.remove(Flags::MASTER_REBOOT);
-                    }
-                }
-            } else if text.starts_with("BUSY") {
-                let flags = self.instance(r).map(|i| i.flags).unwrap_or_default();
-                if flags.contains(Flags::S_DOWN) && !flags.contains(Flags::SCRIPT_KILL_SENT) {
-                    self.send(r, ConnKind::Command, Callback::Discard, &["SCRIPT", "KILL"]);
-                    if let Some(i) = self.instance_mut(r) {
-                        i.flags.insert(Flags::SCRIPT_KILL_SENT);
-                    }
-                }
+        let outcome = l.health.ping_reply(
+            now,
+            reply,
+            flags.contains(Flags::S_DOWN),
+            flags.contains(Flags::SCRIPT_KILL_SENT),
+        );
+        if outcome.clears_master_reboot {
+            if let Some(i) = self.instance_mut(r) {
+                i.reported.pong_received();
             }
         }
-        if let Some(l) = self.links.get_mut(link_id) {
-            l.last_pong_time = now;
+        if outcome.send_script_kill {
+            // redis marks it sent even if the command could not be queued.
+            self.send(r, ConnKind::Command, Callback::Discard, &["SCRIPT", "KILL"]);
+            if let Some(i) = self.instance_mut(r) {
+                i.flags.insert(Flags::SCRIPT_KILL_SENT);
+            }
         }
     }
 
     /// `[down, leader, leader_epoch]` from another Sentinel; anything else is ignored
-    /// (the MASTER_DOWN flag then expires on its own).
+    /// (the down state then expires on its own).
     fn on_master_down_reply(&mut self, r: InstRef, frame: &Frame, now: u64) {
         let Frame::Array(items) = frame else {
             return;
@@ -98,27 +95,17 @@ impl Sentinel {
         else {
             return;
         };
-        let leader = String::from_utf8_lossy(leader).into_owned();
-        let name = self.instance(r).map(|i| i.name.clone()).unwrap_or_default();
+        let reply = IsMasterDownReply {
+            down_state: *down,
+            leader_runid: String::from_utf8_lossy(leader).into_owned(),
+            leader_epoch: *epoch,
+        };
         let Some(s) = self.instance_mut(r) else {
             return;
         };
-        s.last_master_down_reply_time = now;
-        if *down == 1 {
-            s.flags.insert(Flags::MASTER_DOWN);
-        } else {
-            s.flags.remove(Flags::MASTER_DOWN);
-        }
-        if leader != "*" {
-            let changed = s.leader_epoch as i64 != *epoch;
-            s.leader = Some(leader.clone());
-            s.leader_epoch = *epoch as u64;
-            if changed {
-                self.log(
-                    crate::event::LogLevel::Warning,
-                    format!("{name} voted for {leader} {}", *epoch as u64),
-                );
-            }
+        if let Some(vote) = s.peer.on_reply(now, &reply).filter(|v| v.log) {
+            let text = format!("{} voted for {} {}", s.name, vote.leader, vote.epoch);
+            self.log(crate::event::LogLevel::Warning, text);
         }
     }
 
@@ -126,7 +113,7 @@ impl Sentinel {
     /// the hello channel carry other Sentinels' hellos.
     fn on_hello_frame(&mut self, r: InstRef, frame: &Frame, now: u64) {
         if let Some(l) = self.link_of(r).and_then(|id| self.links.get_mut(id)) {
-            l.pc_last_activity = now;
+            l.health.pubsub_activity(now);
         }
         let Frame::Array(items) = frame else {
             return;

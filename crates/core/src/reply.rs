@@ -7,9 +7,8 @@ use crate::instance::{Flags, Instance, Kind, Role};
 use crate::link::Link;
 use crate::master::Master;
 
-/// Flag words in redis' order.
+/// Flag words in redis' order, after `master_down` (kept in [`Instance::peer`]).
 const FLAG_WORDS: &[(Flags, &str)] = &[
-    (Flags::MASTER_DOWN, "master_down"),
     (Flags::FAILOVER_IN_PROGRESS, "failover_in_progress"),
     (Flags::PROMOTED, "promoted"),
     (Flags::RECONF_SENT, "reconf_sent"),
@@ -31,6 +30,9 @@ pub fn flags_string(inst: &Instance, link_disconnected: bool) -> String {
     words.push(inst.kind.as_str());
     if link_disconnected {
         words.push("disconnected");
+    }
+    if inst.peer.master_down {
+        words.push("master_down");
     }
     for (f, w) in FLAG_WORDS {
         if inst.flags.contains(*f) {
@@ -68,7 +70,7 @@ pub fn instance_frame(
     let link = match link {
         Some(l) => l,
         None => {
-            fallback = Link::new(now_ms);
+            fallback = Link::new(now_ms, inst.kind != Kind::Sentinel);
             &fallback
         }
     };
@@ -76,21 +78,25 @@ pub fn instance_frame(
     f.s("name", &inst.name);
     f.s("ip", inst.addr.announced(announce_hostnames));
     f.n("port", i64::from(inst.addr.port));
-    f.s("runid", inst.runid.as_deref().unwrap_or(""));
-    f.s("flags", &flags_string(inst, link.disconnected));
-    f.n("link-pending-commands", i64::from(link.pending_commands));
+    f.s("runid", inst.reported.runid.as_deref().unwrap_or(""));
+    f.s("flags", &flags_string(inst, link.health.disconnected));
+    f.n(
+        "link-pending-commands",
+        i64::from(link.health.pending_commands),
+    );
     f.n("link-refcount", i64::from(link.refcount));
     if let Some(m) = master.filter(|_| inst.flags.contains(Flags::FAILOVER_IN_PROGRESS)) {
         f.s("failover-state", m.failover_state.as_str());
     }
-    let ping_sent = if link.act_ping_time != 0 {
-        since(now_ms, link.act_ping_time)
+    let health = &link.health;
+    let ping_sent = if health.act_ping_time != 0 {
+        since(now_ms, health.act_ping_time)
     } else {
         0
     };
     f.n("last-ping-sent", ping_sent);
-    f.n("last-ok-ping-reply", since(now_ms, link.last_avail_time));
-    f.n("last-ping-reply", since(now_ms, link.last_pong_time));
+    f.n("last-ok-ping-reply", since(now_ms, health.last_avail_time));
+    f.n("last-ping-reply", since(now_ms, health.last_pong_time));
     if inst.flags.contains(Flags::S_DOWN) {
         f.n("s-down-time", since(now_ms, inst.s_down_since_time));
     }
@@ -99,21 +105,24 @@ pub fn instance_frame(
     }
     f.n("down-after-milliseconds", inst.down_after_ms as i64);
     if matches!(inst.kind, Kind::Master | Kind::Replica) {
-        let refresh = if inst.info_refresh != 0 {
-            since(now_ms, inst.info_refresh)
+        let refresh = if inst.reported.info_refresh != 0 {
+            since(now_ms, inst.reported.info_refresh)
         } else {
             0
         };
         f.n("info-refresh", refresh);
         f.s(
             "role-reported",
-            if inst.role_reported == Some(Role::Master) {
+            if inst.reported.role_reported == Some(Role::Master) {
                 "master"
             } else {
                 "slave"
             },
         );
-        f.n("role-reported-time", since(now_ms, inst.role_reported_time));
+        f.n(
+            "role-reported-time",
+            since(now_ms, inst.reported.role_reported_time),
+        );
     }
     if let Some(m) = master {
         f.n("config-epoch", inst.config_epoch as i64);
@@ -130,10 +139,10 @@ pub fn instance_frame(
         }
     }
     if inst.kind == Kind::Replica {
-        f.n("master-link-down-time", inst.master_link_down_time as i64);
+        f.n("master-link-down-time", inst.reported.master_link_down_time);
         f.s(
             "master-link-status",
-            if inst.slave_master_link_up {
+            if inst.reported.slave_master_link_up {
                 "ok"
             } else {
                 "err"
@@ -141,17 +150,20 @@ pub fn instance_frame(
         );
         f.s(
             "master-host",
-            inst.slave_master_host.as_deref().unwrap_or("?"),
+            inst.reported.slave_master_host.as_deref().unwrap_or("?"),
         );
-        f.n("master-port", inst.slave_master_port);
-        f.n("slave-priority", inst.slave_priority);
-        f.n("slave-repl-offset", inst.slave_repl_offset as i64);
-        f.n("replica-announced", i64::from(inst.replica_announced));
+        f.n("master-port", i64::from(inst.reported.slave_master_port));
+        f.n("slave-priority", i64::from(inst.reported.slave_priority));
+        f.n("slave-repl-offset", inst.reported.slave_repl_offset as i64);
+        f.n(
+            "replica-announced",
+            i64::from(inst.reported.replica_announced),
+        );
     }
     if inst.kind == Kind::Sentinel {
         f.n("last-hello-message", since(now_ms, inst.last_hello_time));
-        f.s("voted-leader", inst.leader.as_deref().unwrap_or("?"));
-        f.n("voted-leader-epoch", inst.leader_epoch as i64);
+        f.s("voted-leader", inst.peer.leader.as_deref().unwrap_or("?"));
+        f.n("voted-leader-epoch", inst.peer.leader_epoch as i64);
     }
     Frame::Map(f.0)
 }

@@ -15,6 +15,7 @@ use crate::instance::{Flags, Instance, Kind, Role};
 use crate::link::{LinkId, LinkTable};
 use crate::master::{FailoverState, Master};
 use crate::timing::Timing;
+use rsentinel_monitor::Tilt;
 
 /// `SENTINEL SIMULATE-FAILURE` flags.
 pub const SIMFAILURE_CRASH_AFTER_ELECTION: u32 = 1 << 0;
@@ -38,8 +39,9 @@ pub struct Sentinel {
     pub(crate) current_epoch: u64,
     pub(crate) masters: Vec<Master>,
     pub(crate) links: LinkTable,
-    pub(crate) tilt: bool,
-    pub(crate) tilt_start_time: u64,
+    /// TILT state; its `previous_time` is 0 until the timer first runs, so the first
+    /// run never counts as a clock jump.
+    pub(crate) tilt: Tilt,
     pub(crate) running_scripts: u32,
     pub(crate) announce_ip: Option<String>,
     pub(crate) announce_port: u16,
@@ -55,8 +57,6 @@ pub struct Sentinel {
     /// Which link each live connection belongs to.
     pub(crate) conn_links: BTreeMap<ConnId, LinkId>,
     pub(crate) next_conn: u64,
-    /// When the timer ran last (TILT compares against it); 0 before the first run.
-    pub(crate) previous_time: u64,
     /// When the timer should run next.
     pub(crate) next_tick: u64,
     /// The server's requirepass, used toward Sentinels without `sentinel-pass`.
@@ -77,8 +77,11 @@ impl Sentinel {
             current_epoch: 0,
             masters: Vec::new(),
             links: LinkTable::default(),
-            tilt: false,
-            tilt_start_time: 0,
+            tilt: Tilt {
+                previous_time: 0,
+                active: false,
+                start_time: 0,
+            },
             running_scripts: 0,
             announce_ip: None,
             announce_port: 0,
@@ -93,7 +96,6 @@ impl Sentinel {
             outputs: VecDeque::new(),
             conn_links: BTreeMap::new(),
             next_conn: 0,
-            previous_time: 0,
             next_tick: 0,
             requirepass: None,
             resolver: Default::default(),
@@ -150,7 +152,7 @@ impl Sentinel {
     }
 
     pub fn tilt(&self) -> bool {
-        self.tilt
+        self.tilt.active
     }
 
     pub fn announce_ip(&self) -> Option<&str> {
@@ -299,7 +301,7 @@ impl Sentinel {
     /// Add a master (`createSentinelRedisInstance` with `SRI_MASTER`); the caller checked
     /// the name is free.
     pub(crate) fn add_master(&mut self, name: &str, addr: Addr, quorum: u32, now_ms: u64) -> usize {
-        let link = self.links.create(now_ms);
+        let link = self.links.create(now_ms, true);
         let inst = Instance::new(
             Kind::Master,
             name.to_string(),
@@ -323,7 +325,7 @@ impl Sentinel {
         if self.masters[m].replica(&name).is_some() {
             return None;
         }
-        let link = self.links.create(now_ms);
+        let link = self.links.create(now_ms, true);
         let down_after = self.masters[m].inst.down_after_ms;
         let inst = Instance::new(Kind::Replica, name, addr, link, down_after, now_ms);
         self.masters[m].replicas.push(inst);
@@ -352,7 +354,7 @@ impl Sentinel {
                 other
                     .sentinels
                     .iter()
-                    .find(|s| s.runid.as_deref() == Some(runid))
+                    .find(|s| s.reported.runid.as_deref() == Some(runid))
                     .map(|s| s.link)
             });
         let link = match shared {
@@ -360,7 +362,7 @@ impl Sentinel {
                 self.links.retain(l);
                 l
             }
-            None => self.links.create(now_ms),
+            None => self.links.create(now_ms, false),
         };
         let down_after = self.masters[m].inst.down_after_ms;
         let mut inst = Instance::new(
@@ -371,7 +373,7 @@ impl Sentinel {
             down_after,
             now_ms,
         );
-        inst.runid = Some(runid.to_string());
+        inst.reported.runid = Some(runid.to_string());
         self.masters[m].sentinels.push(inst);
         Some(self.masters[m].sentinels.len() - 1)
     }
@@ -413,15 +415,14 @@ impl Sentinel {
         master.failover_state_change_time = 0;
         master.failover_start_time = 0;
         master.promoted_replica = None;
-        master.inst.runid = None;
-        master.inst.slave_master_host = None;
-        master.inst.role_reported_time = now_ms;
-        master.inst.role_reported = Some(Role::Master);
+        let reported = &mut master.inst.reported;
+        reported.runid = None;
+        reported.slave_master_host = None;
+        reported.role_reported_time = now_ms;
+        reported.role_reported = Some(Role::Master);
+        reported.master_reboot_since = None;
         if let Some(l) = self.links.get_mut(link) {
-            l.act_ping_time = now_ms;
-            l.last_ping_time = 0;
-            l.last_avail_time = now_ms;
-            l.last_pong_time = now_ms;
+            l.health.reset_ping_clock(now_ms);
         }
         if generate_event {
             let text = self.describe(InstRef::Master(m));
@@ -436,17 +437,13 @@ impl Sentinel {
 
     /// The `# Sentinel` section of INFO, header included, lines ending in CRLF.
     pub fn info_section(&self, now_ms: u64) -> String {
-        let tilt_since = if self.tilt {
-            (now_ms as i64 - self.tilt_start_time as i64) / 1000
-        } else {
-            -1
-        };
+        let tilt_since = self.tilt.since_seconds(now_ms);
         let mut s = format!(
             "# Sentinel\r\nsentinel_masters:{}\r\nsentinel_tilt:{}\r\nsentinel_tilt_since_seconds:{}\r\n\
              sentinel_running_scripts:{}\r\nsentinel_scripts_queue_length:{}\r\n\
              sentinel_simulate_failure_flags:{}\r\n",
             self.masters.len(),
-            u8::from(self.tilt),
+            u8::from(self.tilt.active),
             tilt_since,
             self.running_scripts,
             0,
@@ -529,8 +526,8 @@ mod tests {
             "master0:name=mymaster,status=sdown,address=127.0.0.1:6379,slaves=1,sentinels=2\r\n"
         ));
         s.masters[0].inst.flags.insert(Flags::O_DOWN);
-        s.tilt = true;
-        s.tilt_start_time = 1000;
+        s.tilt.active = true;
+        s.tilt.start_time = 1000;
         let info = s.info_section(63_999);
         assert!(info.contains("sentinel_tilt:1\r\nsentinel_tilt_since_seconds:62\r\n"));
         assert!(info.contains("status=odown"));

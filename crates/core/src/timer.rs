@@ -3,14 +3,11 @@
 //! which also keeps Sentinels started together from staying in lock-step, and makes the
 //! TILT rule (a gap between two runs) mean exactly what it means in redis.
 
-use crate::instance::Kind;
+use crate::instance::{Flags, Kind};
 use crate::net::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
 use rand::Rng;
-
-/// Redis' `SENTINEL_MAX_PENDING_COMMANDS`: periodic commands stop while a link has this
-/// many unanswered (times the number of instances sharing it).
-pub const MAX_PENDING_COMMANDS: u32 = 100;
+use rsentinel_monitor::schedule::{self, Pacing, PeriodicInput, Periods};
 
 /// The hello channel every Sentinel subscribes to on masters and replicas.
 pub use rsentinel_gossip::HELLO_CHANNEL;
@@ -54,12 +51,8 @@ impl Sentinel {
     fn handle_instance(&mut self, r: InstRef, now: u64) {
         self.reconnect_instance(r, now);
         self.send_periodic_commands(r, now);
-        if self.tilt {
-            if now.saturating_sub(self.tilt_start_time) < self.timing.tilt_period {
-                return;
-            }
-            self.tilt = false;
-            self.global_event("-tilt", "#tilt mode exited");
+        if !self.acting_allowed(now) {
+            return;
         }
         self.check_subjectively_down(r, now);
         if let InstRef::Master(m) = r {
@@ -76,35 +69,23 @@ impl Sentinel {
         };
         let (kind, link_id, host, port) =
             (inst.kind, inst.link, inst.addr.ip.clone(), inst.addr.port);
-        let Some(link) = self.links.get(link_id) else {
+        let Some(link) = self.links.get_mut(link_id) else {
             return;
         };
-        if !link.disconnected || port == 0 {
-            return;
-        }
-        if now.saturating_sub(link.last_reconn_time) < self.timing.ping_period {
+        if port == 0 || !link.health.reconnect_due(now, self.timing.ping_period) {
             return;
         }
         let need_cc = link.cc.is_none();
         let need_pc = kind != Kind::Sentinel && link.pc.is_none();
-        if let Some(l) = self.links.get_mut(link_id) {
-            l.last_reconn_time = now;
-        }
+        link.health.reconnect_started(now);
         if need_cc {
-            self.open_conn(link_id, ConnKind::Command, &host, port);
-            if let Some(l) = self.links.get_mut(link_id) {
-                l.pending_commands = 0;
-                l.cc_conn_time = now;
-            }
+            self.open_conn(link_id, ConnKind::Command, &host, port, now);
             self.send_auth_if_needed(r, ConnKind::Command);
             self.send_client_name(r, ConnKind::Command);
             self.send_ping(r, now);
         }
         if need_pc {
-            self.open_conn(link_id, ConnKind::PubSub, &host, port);
-            if let Some(l) = self.links.get_mut(link_id) {
-                l.pc_conn_time = now;
-            }
+            self.open_conn(link_id, ConnKind::PubSub, &host, port, now);
             self.send_auth_if_needed(r, ConnKind::PubSub);
             self.send_client_name(r, ConnKind::PubSub);
             self.send(
@@ -113,11 +94,6 @@ impl Sentinel {
                 Callback::Hello,
                 &["SUBSCRIBE", HELLO_CHANNEL],
             );
-        }
-        if let Some(l) = self.links.get_mut(link_id) {
-            if l.cc.is_some() && (kind == Kind::Sentinel || l.pc.is_some()) {
-                l.disconnected = false;
-            }
         }
     }
 
@@ -163,16 +139,15 @@ impl Sentinel {
             return false;
         }
         if let Some(l) = self.link_of(r).and_then(|id| self.links.get_mut(id)) {
-            l.last_ping_time = now;
-            if l.act_ping_time == 0 {
-                l.act_ping_time = now;
-            }
+            l.health.ping_sent(now);
         }
         true
     }
 
     /// `sentinelSendPeriodicCommands`: INFO to masters and replicas, PING to everyone,
-    /// hello to everyone, each on its own period, bounded by the pending-command cap.
+    /// hello to everyone, each on its own period, bounded by the pending-command cap
+    /// (the monitor crate's [`schedule::due`]). The timer's own 10-19 Hz pace is what
+    /// spaces re-sends of unanswered commands, as in redis, so no extra pacing is kept.
     fn send_periodic_commands(&mut self, r: InstRef, now: u64) {
         let Some(inst) = self.instance(r) else {
             return;
@@ -180,37 +155,40 @@ impl Sentinel {
         let Some(link) = self.links.get(inst.link) else {
             return;
         };
-        if link.disconnected || link.pending_commands >= MAX_PENDING_COMMANDS * link.refcount {
-            return;
-        }
-        let fast_info = match r {
-            InstRef::Replica(m, _) => {
-                let master = &self.masters[m].inst;
-                master.flags.intersects(
-                    crate::instance::Flags::O_DOWN | crate::instance::Flags::FAILOVER_IN_PROGRESS,
-                ) || inst.master_link_down_time != 0
-            }
+        let master_odown_or_failover = match r {
+            InstRef::Replica(m, _) => self.masters[m]
+                .inst
+                .flags
+                .intersects(Flags::O_DOWN | Flags::FAILOVER_IN_PROGRESS),
             _ => false,
         };
-        let info_period = if fast_info {
-            1000
-        } else {
-            self.timing.info_period
+        let input = PeriodicInput {
+            kind: inst.kind.monitor_kind(),
+            down_after_ms: inst.down_after_ms,
+            info_refresh: inst.reported.info_refresh,
+            master_link_down_time: inst.reported.master_link_down_time,
+            master_odown_or_failover,
+            last_pub_time: inst.last_pub_time,
+            refcount: link.refcount,
         };
-        let ping_period = inst.down_after_ms.min(self.timing.ping_period);
-        let want_info = inst.kind != Kind::Sentinel
-            && (inst.info_refresh == 0 || now.saturating_sub(inst.info_refresh) > info_period);
-        let want_ping = now.saturating_sub(link.last_pong_time) > ping_period
-            && now.saturating_sub(link.last_ping_time) > ping_period / 2;
-        let want_hello = now.saturating_sub(inst.last_pub_time) > self.timing.publish_period;
-        if want_info {
+        let periods = Periods {
+            info_ms: self.timing.info_period,
+            ping_ms: self.timing.ping_period,
+            publish_ms: self.timing.publish_period,
+        };
+        let due = schedule::due(&link.health, &input, &periods, &Pacing::default(), now);
+        if due.info {
             self.send(r, ConnKind::Command, Callback::Info, &["INFO"]);
         }
-        if want_ping {
+        if due.ping {
             self.send_ping(r, now);
         }
-        if want_hello {
+        if due.hello {
             self.send_hello(r);
         }
     }
 }
+
+#[cfg(test)]
+#[path = "timer_tests.rs"]
+mod tests;

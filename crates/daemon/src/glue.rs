@@ -140,8 +140,13 @@ impl Daemon {
                 Output::Log { level, text } => self.log.log(level, &text),
                 Output::FlushConfig => flush_ok = self.flush_config().is_ok(),
                 Output::Connect { conn, host, port } => {
-                    let handle = crate::links::spawn(conn.0, host, port, self.link_events.clone());
-                    self.links.insert(conn, handle);
+                    match crate::links::open(conn.0, host, port, self.link_events.clone()) {
+                        Ok(handle) => {
+                            self.links.insert(conn, handle);
+                        }
+                        // Refused before anything could be sent: the link stays down.
+                        Err(_) => self.sentinel.conn_down(conn),
+                    }
                 }
                 Output::Send { conn, args } => {
                     if let Some(h) = self.links.get(&conn) {

@@ -7,6 +7,8 @@
 
 use bytes::{Bytes, BytesMut};
 use rsentinel_resp::{encode_command, Frame, ReplyDecoder};
+use socket2::{Domain, Protocol, Socket, Type};
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -62,27 +64,63 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 /// few KiB); the link is dropped rather than buffering without bound.
 pub const MAX_REPLY: usize = 16 * 1024 * 1024;
 
-/// Starts a link task on the current `LocalSet` connecting to `host:port`.
-pub fn spawn(
+/// Starts connecting to `host:port` and a link task on the current `LocalSet` to carry
+/// the connection.
+///
+/// For an IP address the non-blocking `connect()` is issued here and now, like hiredis
+/// does: a refusal the kernel already knows (a closed port on this machine) is returned
+/// as `Err` at once, so the caller can mark the link down before anyone can observe it
+/// as connected, exactly as redis-sentinel behaves. Host names are resolved by the task.
+pub fn open(
     id: LinkId,
     host: String,
     port: u16,
     events: mpsc::UnboundedSender<LinkEvent>,
-) -> LinkHandle {
+) -> Result<LinkHandle, String> {
     let (tx, rx) = mpsc::unbounded_channel();
-    tokio::task::spawn_local(run(id, host, port, rx, events));
-    LinkHandle { tx }
+    match host.parse::<IpAddr>() {
+        Ok(ip) => {
+            let stream = start_connect(SocketAddr::new(ip, port)).map_err(|e| e.to_string())?;
+            tokio::task::spawn_local(run_connecting(id, stream, rx, events));
+        }
+        Err(_) => {
+            tokio::task::spawn_local(run(id, host, port, rx, events));
+        }
+    }
+    Ok(LinkHandle { tx })
 }
 
-async fn run(
+/// A non-blocking connect; errors already known after the call are returned.
+fn start_connect(addr: SocketAddr) -> std::io::Result<std::net::TcpStream> {
+    let sock = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    sock.set_nonblocking(true)?;
+    match sock.connect(&addr.into()) {
+        Ok(()) => {}
+        Err(e) if e.raw_os_error() == Some(libc::EINPROGRESS) => {}
+        Err(e) => return Err(e),
+    }
+    if let Some(e) = sock.take_error()? {
+        return Err(e);
+    }
+    Ok(sock.into())
+}
+
+/// Finishes a connect started by [`start_connect`], then runs the link.
+async fn run_connecting(
     id: LinkId,
-    host: String,
-    port: u16,
-    mut commands: mpsc::UnboundedReceiver<LinkCommand>,
+    stream: std::net::TcpStream,
+    commands: mpsc::UnboundedReceiver<LinkCommand>,
     events: mpsc::UnboundedSender<LinkEvent>,
 ) {
-    let connect = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host.as_str(), port)));
-    let mut stream = match connect.await {
+    let connected = async {
+        let stream = TcpStream::from_std(stream)?;
+        stream.writable().await?;
+        match stream.take_error()? {
+            Some(e) => Err(e),
+            None => Ok(stream),
+        }
+    };
+    let stream = match tokio::time::timeout(CONNECT_TIMEOUT, connected).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             let _ = events.send(LinkEvent::Closed(id, e.to_string()));
@@ -93,6 +131,38 @@ async fn run(
             return;
         }
     };
+    serve(id, stream, commands, events).await;
+}
+
+async fn run(
+    id: LinkId,
+    host: String,
+    port: u16,
+    commands: mpsc::UnboundedReceiver<LinkCommand>,
+    events: mpsc::UnboundedSender<LinkEvent>,
+) {
+    let connect = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host.as_str(), port)));
+    let stream = match connect.await {
+        Ok(Ok(s)) => s,
+        Ok(Err(e)) => {
+            let _ = events.send(LinkEvent::Closed(id, e.to_string()));
+            return;
+        }
+        Err(_) => {
+            let _ = events.send(LinkEvent::Closed(id, "connection timed out".into()));
+            return;
+        }
+    };
+    serve(id, stream, commands, events).await;
+}
+
+/// Reports the connection up and pumps it until it ends.
+async fn serve(
+    id: LinkId,
+    mut stream: TcpStream,
+    mut commands: mpsc::UnboundedReceiver<LinkCommand>,
+    events: mpsc::UnboundedSender<LinkEvent>,
+) {
     let _ = stream.set_nodelay(true);
     let local_ip = stream
         .local_addr()

@@ -222,7 +222,7 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
         server::bind_addrs(&config.server.bind)
     };
     for b in binds {
-        match server::listen(&b.host, port, config.server.tcp_backlog) {
+        match server::bind(&b.host, port) {
             Ok(l) => listeners.push(l),
             Err(e) if b.optional => {
                 log.verbose(&format!("Skipping optional bind {}:{port}: {e}", b.host));
@@ -306,8 +306,19 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
         d.sentinel.start(Daemon::now_ms());
         d.after_command();
     }
-    for l in listeners {
-        tokio::task::spawn_local(server::accept_loop(daemon.clone(), l));
+    let backlog = daemon.borrow().config.server.tcp_backlog;
+    for sock in listeners {
+        match server::start_listening(sock, backlog) {
+            Ok(l) => {
+                tokio::task::spawn_local(server::accept_loop(daemon.clone(), l));
+            }
+            Err(e) => {
+                log.warning(&format!(
+                    "Failed listening on port {port} (TCP), aborting: {e}"
+                ));
+                return 1;
+            }
+        }
     }
     tokio::task::spawn_local(crate::driver::run(daemon.clone(), link_rx));
     if systemd {

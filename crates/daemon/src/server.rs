@@ -45,8 +45,11 @@ pub fn bind_addrs(bind: &[String]) -> Vec<BindAddr> {
         .collect()
 }
 
-/// Opens one listening socket. `*` is every IPv4 address, `::*` every IPv6 one.
-pub fn listen(host: &str, port: u16, backlog: u32) -> std::io::Result<TcpListener> {
+/// Binds one socket (without listening yet). `*` is every IPv4 address, `::*` every IPv6
+/// one. Binding first makes a busy port fail start-up early, as in redis, while
+/// connections are only accepted by the kernel once [`start_listening`] runs: after the
+/// config with a freshly generated myid is on disk.
+pub fn bind(host: &str, port: u16) -> std::io::Result<Socket> {
     let ip: IpAddr = match host {
         "*" | "0.0.0.0" => IpAddr::from([0, 0, 0, 0]),
         "::*" | "::" => IpAddr::from([0u16; 8]),
@@ -67,6 +70,11 @@ pub fn listen(host: &str, port: u16, backlog: u32) -> std::io::Result<TcpListene
     sock.set_reuse_address(true)?;
     sock.set_nonblocking(true)?;
     sock.bind(&addr.into())?;
+    Ok(sock)
+}
+
+/// Starts accepting on a bound socket.
+pub fn start_listening(sock: Socket, backlog: u32) -> std::io::Result<TcpListener> {
     sock.listen(backlog.min(i32::MAX as u32) as i32)?;
     TcpListener::from_std(sock.into())
 }

@@ -108,7 +108,7 @@ impl Sentinel {
             .flat_map(|m| m.sentinels.iter().map(|s| s.link))
             .collect();
         for id in ids {
-            if self.links.get(id).is_some_and(|l| !l.disconnected) {
+            if self.links.get(id).is_some_and(|l| !l.health.disconnected) {
                 self.close_link(id);
             }
         }

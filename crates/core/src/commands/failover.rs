@@ -34,7 +34,7 @@ impl Sentinel {
         let mut leader: Option<String> = None;
         let mut leader_epoch = 0;
         if let Some(m) = m {
-            down = !self.tilt && self.masters[m].inst.flags.contains(Flags::S_DOWN);
+            down = !self.tilt.active && self.masters[m].inst.flags.contains(Flags::S_DOWN);
             if runid != "*" {
                 // redis takes the epoch as a signed number and casts it.
                 self.vote_leader(m, req_epoch as u64, &runid, env.now_ms);
@@ -133,11 +133,11 @@ mod tests {
         let ids: Vec<_> = s.masters[0].replicas.iter().map(|r| r.link).collect();
         for id in ids {
             if let Some(l) = s.links.get_mut(id) {
-                l.disconnected = false;
+                l.health.disconnected = false;
             }
         }
         for r in &mut s.masters[0].replicas {
-            r.info_refresh = T0;
+            r.reported.info_refresh = T0;
         }
         s
     }
@@ -169,14 +169,14 @@ mod tests {
         };
         // All equal and no run ids: first in order.
         assert_eq!(pick(&s).as_deref(), Some("10.0.0.1:6379"));
-        s.masters[0].replicas[2].slave_repl_offset = 50;
+        s.masters[0].replicas[2].reported.slave_repl_offset = 50;
         assert_eq!(pick(&s).as_deref(), Some("10.0.0.3:6379"));
-        s.masters[0].replicas[1].slave_priority = 10;
+        s.masters[0].replicas[1].reported.slave_priority = 10;
         assert_eq!(pick(&s).as_deref(), Some("10.0.0.2:6379"));
-        s.masters[0].replicas[1].slave_priority = 0;
+        s.masters[0].replicas[1].reported.slave_priority = 0;
         s.masters[0].replicas[2].flags.insert(Flags::S_DOWN);
         assert_eq!(pick(&s).as_deref(), Some("10.0.0.1:6379"));
-        s.masters[0].replicas[0].info_refresh = 0;
+        s.masters[0].replicas[0].reported.info_refresh = 0;
         assert_eq!(pick(&s), None);
     }
 

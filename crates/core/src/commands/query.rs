@@ -30,7 +30,7 @@ impl Sentinel {
     fn children_frame(&self, list: &[Instance], now_ms: u64) -> Frame {
         Frame::Array(
             list.iter()
-                .filter(|i| i.replica_announced)
+                .filter(|i| i.reported.replica_announced != 0)
                 .map(|i| {
                     instance_frame(
                         i,
@@ -150,17 +150,17 @@ impl Sentinel {
             out.push(Frame::bulk_str(&m.inst.name));
             let age_of = |t: u64| {
                 // As redis, the master's refresh time decides whether replicas show an age.
-                if m.inst.info_refresh != 0 {
+                if m.inst.reported.info_refresh != 0 {
                     now_ms as i64 - t as i64
                 } else {
                     0
                 }
             };
-            let mut list = vec![entry(age_of(m.inst.info_refresh), &m.inst.info)];
+            let mut list = vec![entry(age_of(m.inst.reported.info_refresh), &m.inst.info)];
             list.extend(
                 m.replicas
                     .iter()
-                    .map(|r| entry(age_of(r.info_refresh), &r.info)),
+                    .map(|r| entry(age_of(r.reported.info_refresh), &r.info)),
             );
             out.push(Frame::Array(list));
         }

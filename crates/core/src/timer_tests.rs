@@ -1,0 +1,221 @@
+//! The timer driven end to end against scripted instances: the monitor crate's rules as
+//! the core applies them (PING clock, pending counts, SDOWN, ODOWN from peer answers and
+//! their expiry, TILT), at exact tick times.
+
+use crate::event::Output;
+use crate::net::ConnId;
+use crate::reply::flags_string;
+use crate::sentinel::Sentinel;
+use rsentinel_config::{KnownSentinel, MasterConfig, SentinelSettings};
+use rsentinel_resp::Frame;
+use std::collections::BTreeMap;
+
+const T0: u64 = 1_000_000;
+const MASTER_PORT: u16 = 6379;
+
+fn no_dns(_: &str) -> Option<String> {
+    None
+}
+
+/// A master with quorum 2 and one other known Sentinel.
+fn sentinel() -> Sentinel {
+    let mut m = MasterConfig::new("mymaster", "127.0.0.1", MASTER_PORT, 2);
+    m.known_sentinels = vec![KnownSentinel {
+        host: "127.0.0.2".into(),
+        port: 26379,
+        runid: "c".repeat(40),
+    }];
+    let cfg = SentinelSettings {
+        myid: Some("a".repeat(40)),
+        masters: vec![m],
+        ..Default::default()
+    };
+    Sentinel::new(cfg, T0, 7, &no_dns).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// How the scripted instances behave.
+#[derive(Clone, Copy, PartialEq)]
+enum Peer {
+    /// Answers is-master-down-by-addr with "down".
+    SaysDown,
+    /// Answers it with a malformed reply (ignored, so its last answer ages).
+    Garbage,
+}
+
+/// Scripted instances: answers every command in order, except that the master stops
+/// answering once `master_alive` is false.
+struct World {
+    s: Sentinel,
+    ports: BTreeMap<ConnId, u16>,
+    master_alive: bool,
+    peer: Peer,
+    events: Vec<(u64, String, String)>,
+    master_pings: Vec<u64>,
+}
+
+impl World {
+    fn new() -> World {
+        World {
+            s: sentinel(),
+            ports: BTreeMap::new(),
+            master_alive: true,
+            peer: Peer::SaysDown,
+            events: Vec::new(),
+            master_pings: Vec::new(),
+        }
+    }
+
+    fn reply(&self, args: &[String]) -> Frame {
+        match args.first().map(String::as_str) {
+            Some("PING") => Frame::Simple("PONG".into()),
+            Some("INFO") => Frame::bulk(format!(
+                "# Server\r\nrun_id:{}\r\n# Replication\r\nrole:master\r\n",
+                "b".repeat(40)
+            )),
+            Some("PUBLISH") => Frame::Integer(1),
+            Some("SUBSCRIBE") => Frame::Array(vec![
+                Frame::bulk("subscribe"),
+                Frame::bulk(args.get(1).cloned().unwrap_or_default()),
+                Frame::Integer(1),
+            ]),
+            Some("SENTINEL") if self.peer == Peer::SaysDown => {
+                Frame::Array(vec![Frame::Integer(1), Frame::bulk("*"), Frame::Integer(0)])
+            }
+            Some("SENTINEL") => Frame::Null,
+            _ => Frame::ok(),
+        }
+    }
+
+    /// One timer run at `now`, then every reply the instances give.
+    fn tick(&mut self, now: u64) {
+        self.s.tick(now);
+        while let Some(out) = self.s.poll_output() {
+            match out {
+                Output::Connect { conn, port, .. } => {
+                    self.ports.insert(conn, port);
+                    self.s.conn_up(conn, "127.0.0.1");
+                }
+                Output::Send { conn, args } => {
+                    let args: Vec<String> = args
+                        .iter()
+                        .map(|a| String::from_utf8_lossy(a).into_owned())
+                        .collect();
+                    let port = self.ports.get(&conn).copied();
+                    if port == Some(MASTER_PORT) && args[0] == "PING" {
+                        self.master_pings.push(now);
+                    }
+                    if port != Some(MASTER_PORT) || self.master_alive {
+                        let frame = self.reply(&args);
+                        self.s.conn_frame(conn, frame, now);
+                    }
+                }
+                Output::Event(e) => self.events.push((now, e.kind, e.text)),
+                _ => {}
+            }
+        }
+    }
+
+    fn first_event(&self, kind: &str) -> Option<(u64, String)> {
+        self.events
+            .iter()
+            .find(|(_, k, _)| k == kind)
+            .map(|(t, _, text)| (*t, text.clone()))
+    }
+
+    fn master_link(&self) -> &crate::link::Link {
+        let link = self.s.masters()[0].inst.link;
+        match self.s.links().get(link) {
+            Some(l) => l,
+            None => panic!("master link missing"),
+        }
+    }
+
+    fn master_health(&self) -> rsentinel_monitor::LinkHealth {
+        self.master_link().health.clone()
+    }
+
+    fn master_cc(&self) -> Option<ConnId> {
+        self.master_link().cc.as_ref().map(|c| c.id)
+    }
+}
+
+#[test]
+fn silence_brings_sdown_then_peers_bring_odown_until_their_answers_age() {
+    let mut w = World::new();
+    let mut now = T0;
+    while now <= T0 + 5000 {
+        w.tick(now);
+        now += 100;
+    }
+    // Everything answered: nothing pending, PING clock stopped, no reboot (first run id).
+    let h = w.master_health();
+    assert_eq!((h.pending_commands, h.act_ping_time), (0, 0));
+    assert!(!h.disconnected);
+    let first_cc = w.master_cc();
+    w.master_alive = false;
+    let silent_from = now;
+    while w.first_event("+odown").is_none() && now < T0 + 60_000 {
+        w.tick(now);
+        now += 100;
+    }
+    let first_unanswered = w
+        .master_pings
+        .iter()
+        .copied()
+        .find(|t| *t >= silent_from)
+        .unwrap_or_else(|| panic!("no PING after {silent_from}"));
+    // SDOWN on the first run more than down-after past the oldest unanswered PING.
+    let (sdown_at, text) = w
+        .first_event("+sdown")
+        .unwrap_or_else(|| panic!("no +sdown"));
+    assert_eq!(text, "master mymaster 127.0.0.1 6379");
+    assert_eq!(sdown_at, first_unanswered + 30_100);
+    // The peer is asked on that run and answers "down"; ODOWN on the next run.
+    let (odown_at, text) = w
+        .first_event("+odown")
+        .unwrap_or_else(|| panic!("no +odown"));
+    assert_eq!(odown_at, sdown_at + 100);
+    assert_eq!(text, "master mymaster 127.0.0.1 6379 #quorum 2/2");
+    let peer = &w.s.masters()[0].sentinels[0];
+    assert_eq!(flags_string(peer, false), "sentinel,master_down");
+    // The stalled command connection was reset (down-after/2 without any reply) and
+    // reopened; the PING clock kept running across the reconnection.
+    assert_ne!(w.master_cc(), first_cc);
+    assert_eq!(w.master_health().act_ping_time, first_unanswered);
+    // From now on the peer's answers are unusable: its last "down" (given when it was
+    // first asked, on the SDOWN run) expires after 5 ask periods and ODOWN ends.
+    w.peer = Peer::Garbage;
+    while w.first_event("-odown").is_none() && now < T0 + 120_000 {
+        w.tick(now);
+        now += 100;
+    }
+    let (odown_end, _) = w
+        .first_event("-odown")
+        .unwrap_or_else(|| panic!("no -odown"));
+    // Expiry runs after the quorum check, so ODOWN ends on the run after it.
+    assert_eq!(odown_end, sdown_at + 5_100 + 100);
+    assert!(!w.s.masters()[0].sentinels[0].peer.master_down);
+    assert!(w.first_event("-sdown").is_none());
+}
+
+#[test]
+fn first_run_never_tilts_but_a_gap_does_for_the_tilt_period() {
+    let mut w = World::new();
+    w.tick(T0 + 10_000);
+    assert!(!w.s.tilt());
+    w.tick(T0 + 10_100);
+    w.tick(T0 + 12_101);
+    assert!(w.s.tilt());
+    assert_eq!(w.first_event("+tilt").map(|e| e.0), Some(T0 + 12_101));
+    let mut now = T0 + 12_201;
+    while w.first_event("-tilt").is_none() && now < T0 + 60_000 {
+        w.tick(now);
+        now += 100;
+    }
+    // Left on the first run at least tilt-period after entering.
+    assert_eq!(w.first_event("-tilt").map(|e| e.0), Some(T0 + 42_101));
+    assert!(w
+        .s
+        .info_section(T0 + 42_101)
+        .contains("sentinel_tilt:0\r\n"));
+}

@@ -1,0 +1,5 @@
+//! Property tests and the multi-Sentinel model check.
+
+mod model;
+mod props;
+mod scenario;

@@ -47,4 +47,7 @@ pub enum Output {
     },
     /// Close a connection; no further events are expected for it.
     Close(ConnId),
+    /// `SENTINEL SIMULATE-FAILURE`: exit the process at once with status 99, as redis
+    /// does, leaving whatever was not saved unsaved.
+    Crash,
 }

@@ -10,6 +10,7 @@
 mod addr;
 mod commands;
 mod discovery;
+mod elect;
 mod event;
 mod hello;
 mod instance;
@@ -26,7 +27,6 @@ mod sentinel;
 mod timer;
 mod timing;
 mod util;
-mod vote;
 
 pub use addr::{Addr, AddrError};
 pub use commands::{help_frame, CommandEnv, Reply, FLUSH_FAILED};
@@ -44,4 +44,3 @@ pub use sentinel::{
 };
 pub use timer::HELLO_CHANNEL;
 pub use timing::Timing;
-pub use vote::{VoteChange, VoteState};

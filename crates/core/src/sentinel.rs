@@ -65,6 +65,8 @@ pub struct Sentinel {
     pub(crate) resolver: crate::reconf::Resolver,
     /// Our TCP port, announced in hellos when no announce-port is set.
     pub(crate) listen_port: u16,
+    /// Local time zone offset from UTC, for log lines with a local date.
+    pub(crate) utc_offset_secs: i64,
     /// The run id was generated at load and must be persisted by `start`.
     pub(crate) myid_generated: bool,
 }
@@ -100,6 +102,7 @@ impl Sentinel {
             requirepass: None,
             resolver: Default::default(),
             listen_port: 26379,
+            utc_offset_secs: 0,
             myid_generated: false,
         }
     }

@@ -153,6 +153,8 @@ impl Daemon {
                         h.send(args);
                     }
                 }
+                // SENTINEL SIMULATE-FAILURE: redis exits at once with status 99.
+                Output::Crash => std::process::exit(99),
                 Output::Close(conn) => {
                     if let Some(h) = self.links.remove(&conn) {
                         h.close();

@@ -101,6 +101,17 @@ impl Logger {
     }
 }
 
+/// The local time zone's offset from UTC at `at`, in seconds (east positive).
+pub fn utc_offset(at: SystemTime) -> i64 {
+    let secs = at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs() as libc::time_t;
+    // SAFETY: localtime_r only writes into the tm we own; a zeroed tm is a valid value.
+    let mut tm: libc::tm = unsafe { std::mem::zeroed() };
+    if unsafe { libc::localtime_r(&secs, &mut tm).is_null() } {
+        return 0;
+    }
+    tm.tm_gmtoff
+}
+
 /// `23 Nov 2026 10:00:00.123` in local time, like redis' `%d %b %Y %H:%M:%S.<ms>`.
 pub fn timestamp(at: SystemTime) -> String {
     let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();

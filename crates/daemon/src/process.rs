@@ -263,6 +263,7 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
     sentinel.set_requirepass(config.server.requirepass.clone());
     sentinel.set_resolver(Box::new(crate::glue::resolve));
     sentinel.set_listen_port(port);
+    sentinel.set_utc_offset(crate::logger::utc_offset(std::time::SystemTime::now()));
     let pidfile = config.server.pidfile.clone().or_else(|| {
         config
             .server

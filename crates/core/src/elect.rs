@@ -1,0 +1,120 @@
+//! Where the election crate's rules meet the instance table: a view of one master for
+//! the rules, and the application of the ordered steps they return (epochs, votes,
+//! saves, events, failover start and abort) to the core's state.
+
+use crate::event::{LogLevel, Output};
+use crate::instance::Flags;
+use crate::master::FailoverState;
+use crate::sentinel::{InstRef, Sentinel};
+use rsentinel_election::{
+    next_failover_delay_text, vote_leader, MasterView, Me, PeerVote, Step, Subject,
+};
+
+impl Sentinel {
+    /// Tells the core the local time zone's offset from UTC, for the one log line that
+    /// prints a local date ("Next failover delay: ...").
+    pub fn set_utc_offset(&mut self, secs: i64) {
+        self.utc_offset_secs = secs;
+    }
+
+    /// The election rules' view of master `m`.
+    fn election_view(&self, m: usize) -> MasterView<'_> {
+        let master = &self.masters[m];
+        MasterView {
+            leader: master.leader.as_deref(),
+            leader_epoch: master.leader_epoch,
+            peers: master
+                .sentinels
+                .iter()
+                .map(|s| PeerVote {
+                    leader: s.peer.leader.as_deref(),
+                    leader_epoch: s.peer.leader_epoch,
+                })
+                .collect(),
+            quorum: master.quorum,
+            odown: master.inst.flags.contains(Flags::O_DOWN),
+            failover_in_progress: master.inst.flags.contains(Flags::FAILOVER_IN_PROGRESS),
+            forced: master.inst.flags.contains(Flags::FORCE_FAILOVER),
+            failover_epoch: master.failover_epoch,
+            failover_start_time: master.failover_start_time,
+            failover_delay_logged: master.failover_delay_logged,
+            failover_timeout: master.failover_timeout_ms,
+        }
+    }
+
+    /// Apply a vote request to master `m` (`sentinelVoteLeader`): the epoch may advance
+    /// (`+new-epoch`), a first request in an epoch gets our vote (`+vote-for-leader`),
+    /// each change is saved, and voting for another Sentinel delays our own failover.
+    pub(crate) fn vote_leader(&mut self, m: usize, req_epoch: u64, runid: &str, now_ms: u64) {
+        let desync_ms = self.desync();
+        let steps = {
+            let me = Me {
+                myid: &self.myid,
+                current_epoch: self.current_epoch,
+                now_ms,
+                desync_ms,
+                election_timeout_ms: self.timing.election_timeout,
+                crash_after_election: self.simfailure_flags
+                    & crate::SIMFAILURE_CRASH_AFTER_ELECTION
+                    != 0,
+            };
+            vote_leader(&me, &self.election_view(m), req_epoch, runid).steps
+        };
+        for step in steps {
+            self.apply_election_step(m, step);
+        }
+    }
+
+    /// Carries out one election step for master `m`.
+    pub(crate) fn apply_election_step(&mut self, m: usize, step: Step) {
+        match step {
+            Step::SetCurrentEpoch(e) => self.current_epoch = e,
+            Step::SetVote { leader, epoch } => {
+                let master = &mut self.masters[m];
+                master.leader = Some(leader);
+                master.leader_epoch = epoch;
+            }
+            Step::FlushConfig => self.flush_config(),
+            Step::Event(e) => {
+                let prefix = match e.subject {
+                    Subject::None => String::new(),
+                    Subject::Master => self.describe(InstRef::Master(m)),
+                };
+                let text = e.message(&prefix);
+                self.event(LogLevel::Warning, e.kind, Some(m), text);
+            }
+            Step::Log(text) => self.log(LogLevel::Warning, text),
+            Step::NextFailoverDelay { not_before_secs } => {
+                let text = next_failover_delay_text(not_before_secs, self.utc_offset_secs);
+                self.log(LogLevel::Warning, text);
+            }
+            Step::SetFailoverStartTime(t) => self.masters[m].failover_start_time = t,
+            Step::SetFailoverDelayLogged(t) => self.masters[m].failover_delay_logged = t,
+            Step::StartFailover {
+                epoch,
+                start_time,
+                changed_at,
+            } => {
+                let master = &mut self.masters[m];
+                master.failover_state = FailoverState::WaitStart;
+                master.inst.flags.insert(Flags::FAILOVER_IN_PROGRESS);
+                master.failover_epoch = epoch;
+                master.failover_start_time = start_time;
+                master.failover_state_change_time = changed_at;
+            }
+            Step::AbortFailover => {
+                let master = &mut self.masters[m];
+                master.failover_state = FailoverState::None;
+                master.inst.flags.remove(Flags::FAILOVER_IN_PROGRESS);
+                master.inst.flags.remove(Flags::FORCE_FAILOVER);
+                master.promoted_replica = None;
+            }
+            Step::SelectSlave { changed_at } => {
+                let master = &mut self.masters[m];
+                master.failover_state = FailoverState::SelectSlave;
+                master.failover_state_change_time = changed_at;
+            }
+            Step::Crash => self.outputs.push_back(Output::Crash),
+        }
+    }
+}

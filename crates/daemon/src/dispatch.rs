@@ -52,6 +52,19 @@ impl Daemon {
     }
 
     fn execute_inner(&mut self, id: u64, args: &[Bytes]) -> Outcome {
+        let renamed;
+        let args = if self.renames.is_empty() {
+            args
+        } else {
+            match self.renames.map(args) {
+                Some(a) => {
+                    renamed = a;
+                    &renamed[..]
+                }
+                // A command renamed away is unknown under its old name.
+                None => return Outcome::one(rsentinel_commands::unknown_command_error(args)),
+            }
+        };
         let spec = match rsentinel_commands::resolve(args) {
             Ok(spec) => spec,
             Err(err) => return Outcome::one(err),

@@ -15,6 +15,7 @@ pub mod links;
 pub mod logger;
 mod process;
 mod pubsub;
+mod rename;
 mod server;
 mod session;
 mod state;

@@ -276,6 +276,13 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
         }
     }
     let systemd = crate::supervise::systemd_wanted(&config.server.supervised);
+    let renames = match crate::rename::Renames::new(&config.server.rename_commands) {
+        Ok(r) => r,
+        Err(e) => {
+            log.warning(&e);
+            return 1;
+        }
+    };
     let shutdown_notify = Rc::new(Notify::new());
     let (link_events, link_rx) = tokio::sync::mpsc::unbounded_channel();
     let daemon = Rc::new(RefCell::new(Daemon {
@@ -301,6 +308,7 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
         tracking: Default::default(),
         links: Default::default(),
         link_events,
+        renames,
     }));
     {
         let mut d = daemon.borrow_mut();

@@ -60,6 +60,8 @@ pub struct Daemon {
     pub links: std::collections::BTreeMap<rsentinel_core::ConnId, crate::links::LinkHandle>,
     /// Where instance connections report; the driver task reads the other end.
     pub link_events: tokio::sync::mpsc::UnboundedSender<crate::links::LinkEvent>,
+    /// `rename-command` renamings from the config.
+    pub renames: crate::rename::Renames,
     /// CLIENT TRACKING settings by client id.
     pub tracking: std::collections::BTreeMap<u64, crate::client_cmd::Tracking>,
 }

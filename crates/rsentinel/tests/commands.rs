@@ -359,3 +359,28 @@ fn client_tracking_state_is_reported() {
     assert_ok(&c.cmd(&["CLIENT", "TRACKING", "off"]));
     assert_eq!(c.cmd(&["CLIENT", "GETREDIR"]), Frame::Integer(-1));
 }
+
+#[test]
+fn rename_command_renames_and_removes_commands() {
+    let s = Sentinel::start(
+        "rename-command SENTINEL mysentinel\nrename-command SHUTDOWN \"\"\n",
+        &[],
+    );
+    let mut c = s.client();
+    assert_err(
+        &c.cmd(&["SENTINEL", "MYID"]),
+        "ERR unknown command 'SENTINEL', with args beginning with: 'MYID' ",
+    );
+    assert_eq!(text(&c.cmd(&["MYSENTINEL", "MYID"])).len(), 40);
+    assert_err(
+        &c.cmd(&["SHUTDOWN"]),
+        "ERR unknown command 'SHUTDOWN', with args beginning with: ",
+    );
+    // The renamings stay in the file across rewrites.
+    c.cmd(&["MYSENTINEL", "FLUSHCONFIG"]);
+    let conf = s.config_text();
+    assert!(
+        conf.contains("rename-command SENTINEL mysentinel"),
+        "{conf}"
+    );
+}

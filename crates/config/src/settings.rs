@@ -192,7 +192,13 @@ impl Config {
     pub fn not_acted_upon(&self) -> Vec<String> {
         let s = &self.server;
         let mut out = Vec::new();
-        for (name, args) in s.other.iter().filter(|(n, _)| n != "include") {
+        // The daemon applies these itself (the ACL settings) or they are structural.
+        const ACTED_UPON: &[&str] = &["include", "acllog-max-len", "acl-pubsub-default"];
+        for (name, args) in s
+            .other
+            .iter()
+            .filter(|(n, _)| !ACTED_UPON.contains(&n.as_str()))
+        {
             let mut line = name.clone();
             for a in args {
                 line.push(' ');

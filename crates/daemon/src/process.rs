@@ -113,6 +113,21 @@ pub fn main_entry(args: Vec<String>) -> i32 {
 fn build_acl(config: &Config, log: &Logger) -> Option<Acl> {
     let mut acl = Acl::new();
     acl.set_requirepass(config.server.requirepass.as_deref().map(str::as_bytes));
+    // ACL settings kept among the generic directives (the config crate validated them).
+    for (name, args) in &config.server.other {
+        let value = args.first().map(String::as_str).unwrap_or_default();
+        match name.as_str() {
+            "acllog-max-len" => {
+                if let Ok(n) = value.parse::<usize>() {
+                    acl.set_log_max_len(n);
+                }
+            }
+            "acl-pubsub-default" => {
+                acl.set_pubsub_default_allchannels(value.eq_ignore_ascii_case("allchannels"))
+            }
+            _ => {}
+        }
+    }
     if !config.server.users.is_empty() && config.server.aclfile.is_some() {
         log.warning(rsentinel_acl::MIXED_USERS_AND_ACLFILE);
         return None;

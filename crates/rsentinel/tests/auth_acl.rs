@@ -321,3 +321,28 @@ fn protected_mode_still_serves_loopback_without_password() {
     let info = text(&s.client().cmd(&["CLIENT", "INFO"]));
     assert!(info.contains(" user=default "), "{info}");
 }
+
+#[test]
+fn acl_settings_from_the_config_are_applied() {
+    let s = Sentinel::start(
+        "acllog-max-len 2\nacl-pubsub-default resetchannels\nuser bob on nopass +ping +auth\n",
+        &[],
+    );
+    let mut admin = s.client();
+    let list = strings(&admin.cmd(&["ACL", "LIST"]));
+    assert!(
+        list.iter().any(
+            |l| l == "user bob on nopass resetchannels -@all +auth +ping"
+                || l == "user bob on nopass resetchannels -@all +ping +auth"
+        ),
+        "{list:?}"
+    );
+    let mut bob = s.client();
+    assert_ok(&bob.cmd(&["AUTH", "bob", "any"]));
+    for cmd in ["ROLE", "INFO", "COMMAND"] {
+        let f = bob.cmd(&[cmd]);
+        assert!(matches!(f, rsentinel_resp::Frame::Error(_)), "{f:?}");
+    }
+    // Three denials, but the log keeps at most acllog-max-len entries.
+    assert_eq!(items(&admin.cmd(&["ACL", "LOG"])).len(), 2);
+}

@@ -18,7 +18,7 @@ impl Sentinel {
     }
 
     /// The election rules' view of master `m`.
-    fn election_view(&self, m: usize) -> MasterView<'_> {
+    pub(crate) fn election_view(&self, m: usize) -> MasterView<'_> {
         let master = &self.masters[m];
         MasterView {
             leader: master.leader.as_deref(),

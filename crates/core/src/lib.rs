@@ -12,6 +12,7 @@ mod commands;
 mod discovery;
 mod elect;
 mod event;
+mod failing;
 mod hello;
 mod instance;
 mod judge;

@@ -4,8 +4,6 @@
 
 use crate::addr::Addr;
 use crate::instance::{Flags, Instance};
-use crate::link::LinkTable;
-use crate::timing::Timing;
 
 /// Failover state machine states (`SENTINEL_FAILOVER_STATE_*`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -138,59 +136,5 @@ impl Master {
         for i in self.replicas.iter_mut().chain(self.sentinels.iter_mut()) {
             i.down_after_ms = ms;
         }
-    }
-
-    /// The replica to promote, if any (`sentinelSelectSlave`): up, recently seen, fresh
-    /// INFO, not too long disconnected from its master, priority not zero; best is lowest
-    /// priority, then largest offset, then smallest run id (no run id sorts last).
-    pub fn select_replica(
-        &self,
-        links: &LinkTable,
-        timing: &Timing,
-        now_ms: u64,
-    ) -> Option<&Instance> {
-        let age = |t: u64| now_ms as i64 - t as i64;
-        let mut max_down = 0i64;
-        if self.inst.flags.contains(Flags::S_DOWN) {
-            max_down += age(self.inst.s_down_since_time);
-        }
-        max_down += self.inst.down_after_ms as i64 * 10;
-        let info_validity = if self.inst.flags.contains(Flags::S_DOWN) {
-            timing.ping_period * 5
-        } else {
-            timing.info_period * 3
-        };
-        let mut candidates: Vec<&Instance> = self
-            .replicas
-            .iter()
-            .filter(|r| {
-                let Some(link) = links.get(r.link) else {
-                    return false;
-                };
-                !r.flags.intersects(Flags::S_DOWN | Flags::O_DOWN)
-                    && !link.health.disconnected
-                    && age(link.health.last_avail_time) <= (timing.ping_period * 5) as i64
-                    && r.reported.slave_priority != 0
-                    && age(r.reported.info_refresh) <= info_validity as i64
-                    && r.reported.master_link_down_time <= max_down
-            })
-            .collect();
-        candidates.sort_by(|a, b| {
-            a.reported
-                .slave_priority
-                .cmp(&b.reported.slave_priority)
-                .then(
-                    b.reported
-                        .slave_repl_offset
-                        .cmp(&a.reported.slave_repl_offset),
-                )
-                .then_with(|| match (&a.reported.runid, &b.reported.runid) {
-                    (None, None) => std::cmp::Ordering::Equal,
-                    (None, Some(_)) => std::cmp::Ordering::Greater,
-                    (Some(_), None) => std::cmp::Ordering::Less,
-                    (Some(x), Some(y)) => x.to_ascii_lowercase().cmp(&y.to_ascii_lowercase()),
-                })
-        });
-        candidates.first().copied()
     }
 }

@@ -94,48 +94,6 @@ impl Sentinel {
         {
             self.inst_event(LogLevel::Notice, "+fix-slave-config", r, "");
         }
-        self.advance_reconfiguration(m, i);
-    }
-
-    /// SRI_RECONF_SENT -> INPROG once the replica names the promoted replica as its
-    /// master; INPROG -> DONE once its link to it is up.
-    fn advance_reconfiguration(&mut self, m: usize, i: usize) {
-        let promoted_addr = self.masters[m]
-            .promoted_replica
-            .as_deref()
-            .and_then(|n| self.masters[m].replica(n))
-            .map(|p| p.addr.clone());
-        let replica = &self.masters[m].replicas[i];
-        if replica.reported.role_reported != Some(Role::Replica)
-            || !replica
-                .flags
-                .intersects(Flags::RECONF_SENT | Flags::RECONF_INPROG)
-        {
-            return;
-        }
-        let r = InstRef::Replica(m, i);
-        if replica.flags.contains(Flags::RECONF_SENT) {
-            let follows = promoted_addr.as_ref().is_some_and(|p| {
-                replica.reported.slave_master_port == i32::from(p.port)
-                    && replica
-                        .reported
-                        .slave_master_host
-                        .as_deref()
-                        .is_some_and(|h| self.addr_is_host(p, h))
-            });
-            if follows {
-                let inst = &mut self.masters[m].replicas[i];
-                inst.flags.remove(Flags::RECONF_SENT);
-                inst.flags.insert(Flags::RECONF_INPROG);
-                self.inst_event(LogLevel::Notice, "+slave-reconf-inprog", r, "");
-            }
-        }
-        let inst = &self.masters[m].replicas[i];
-        if inst.flags.contains(Flags::RECONF_INPROG) && inst.reported.slave_master_link_up {
-            let inst = &mut self.masters[m].replicas[i];
-            inst.flags.remove(Flags::RECONF_INPROG);
-            inst.flags.insert(Flags::RECONF_DONE);
-            self.inst_event(LogLevel::Notice, "+slave-reconf-done", r, "");
-        }
+        self.failover_on_replica_info(m, i, now);
     }
 }

@@ -42,6 +42,7 @@ impl Sentinel {
             }
             m += 1;
         }
+        self.switch_to_promoted_if_done(now_ms);
         let hz = 10 + self.rng.gen_range(0..10u64);
         self.next_tick = now_ms + 1000 / hz;
     }
@@ -57,6 +58,10 @@ impl Sentinel {
         self.check_subjectively_down(r, now);
         if let InstRef::Master(m) = r {
             self.check_objectively_down(m, now);
+            if self.start_failover_if_needed(m, now) {
+                self.ask_master_state_to_other_sentinels(m, now, true);
+            }
+            self.failover_state_machine(m, now);
             self.ask_master_state_to_other_sentinels(m, now, false);
         }
     }

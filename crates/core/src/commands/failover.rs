@@ -11,10 +11,6 @@ use crate::sentinel::{
 };
 use crate::util::{parse_i64, text};
 
-/// The answer to a FAILOVER that redis would start, until rsentinel can carry one out.
-pub const FAILOVER_UNAVAILABLE: &str =
-    "ERR SENTINEL FAILOVER is not available yet: this rsentinel version detects failures but does not promote replicas";
-
 const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
 
 impl Sentinel {
@@ -54,20 +50,23 @@ impl Sentinel {
         let Some(m) = self.master_index(&text(name)) else {
             return no_such_master();
         };
-        let master = &self.masters[m];
-        if master.inst.flags.contains(Flags::FAILOVER_IN_PROGRESS) {
+        if self.masters[m]
+            .inst
+            .flags
+            .contains(Flags::FAILOVER_IN_PROGRESS)
+        {
             return Frame::error("INPROG Failover already in progress");
         }
-        if master
-            .select_replica(&self.links, &self.timing, now_ms)
-            .is_none()
-        {
+        if !self.has_promotable_replica(m, now_ms) {
             return Frame::error("NOGOODSLAVE No suitable replica to promote");
         }
-        // Starting here would leave the master in `wait-start` for good: the failover
-        // state machine that carries a failover through is not built yet. Say so rather
-        // than answer OK and do nothing.
-        Frame::error(FAILOVER_UNAVAILABLE)
+        let name = self.masters[m].inst.name.clone();
+        self.log(
+            LogLevel::Warning,
+            format!("Executing user requested FAILOVER of '{name}'"),
+        );
+        self.force_failover(m, now_ms);
+        Frame::ok()
     }
 
     /// `SIMULATE-FAILURE [CRASH-AFTER-ELECTION] [CRASH-AFTER-PROMOTION] [HELP]`: the flags
@@ -162,11 +161,7 @@ mod tests {
     #[test]
     fn replica_selection_order() {
         let mut s = with_replicas();
-        let pick = |s: &Sentinel| {
-            s.masters[0]
-                .select_replica(&s.links, &s.timing, T0 + 10)
-                .map(|r| r.name.clone())
-        };
+        let pick = |s: &Sentinel| s.selected_replica(0, T0 + 10);
         // All equal and no run ids: first in order.
         assert_eq!(pick(&s).as_deref(), Some("10.0.0.1:6379"));
         s.masters[0].replicas[2].reported.slave_repl_offset = 50;
@@ -181,20 +176,48 @@ mod tests {
     }
 
     #[test]
-    fn failover_with_a_usable_replica_is_refused_without_side_effects() {
+    fn failover_starts_then_reports_in_progress() {
         let mut s = with_replicas();
-        let epoch = s.current_epoch;
-        assert_eq!(
-            run(&mut s, &["failover", "mymaster"]),
-            Frame::error(super::FAILOVER_UNAVAILABLE)
-        );
+        assert_eq!(run(&mut s, &["failover", "mymaster"]), Frame::ok());
         let m = &s.masters[0];
-        assert!(!m
+        assert!(m
             .inst
             .flags
-            .intersects(Flags::FAILOVER_IN_PROGRESS | Flags::FORCE_FAILOVER));
-        assert_eq!(s.current_epoch, epoch);
-        assert_eq!(std::iter::from_fn(|| s.poll_output()).count(), 0);
+            .contains(Flags::FAILOVER_IN_PROGRESS | Flags::FORCE_FAILOVER));
+        assert_eq!(m.failover_epoch, 1);
+        assert!((T0 + 10..T0 + 1010).contains(&m.failover_start_time));
+        let out: Vec<_> = std::iter::from_fn(|| s.poll_output()).collect();
+        assert!(
+            matches!(&out[0], crate::Output::Log { text, .. } if text == "Executing user requested FAILOVER of 'mymaster'")
+        );
+        let events: Vec<_> = out
+            .iter()
+            .filter_map(|o| match o {
+                crate::Output::Event(e) => Some((e.kind.as_str(), e.text.as_str())),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(
+            events,
+            vec![
+                ("+new-epoch", "1"),
+                ("+try-failover", "master mymaster 127.0.0.1 6379")
+            ]
+        );
+        assert_eq!(
+            run(&mut s, &["failover", "mymaster"]),
+            Frame::error("INPROG Failover already in progress")
+        );
+        let f = run(&mut s, &["master", "mymaster"]);
+        let Frame::Map(pairs) = f else { panic!() };
+        assert!(pairs.contains(&(
+            Frame::bulk_str("failover-state"),
+            Frame::bulk_str("wait_start")
+        )));
+        assert!(pairs.contains(&(
+            Frame::bulk_str("flags"),
+            Frame::bulk_str("master,disconnected,failover_in_progress,force_failover")
+        )));
     }
 
     #[test]

@@ -1,0 +1,373 @@
+//! Running failovers: the election crate starts them and waits for the election, the
+//! failover crate selects, promotes and reconfigures; this module builds their views of
+//! a master from the instance table and carries their ordered steps out (events, flags,
+//! SLAVEOF transactions, config epoch, saves, the final address switch).
+
+use crate::event::{LogLevel, Output};
+use crate::instance::Flags;
+use crate::master::FailoverState;
+
+use crate::sentinel::{InstRef, Sentinel};
+use rsentinel_election::{start_failover, start_failover_if_needed, wait_start, Me};
+use rsentinel_failover::{
+    select_replica, AddrView, Failover, InfoSeen, Level, MasterView, ReplicaFlags, ReplicaView,
+    Settings, SlaveOfTarget, State, Step, Subject,
+};
+
+const FLAG_PAIRS: [(Flags, ReplicaFlags); 6] = [
+    (Flags::S_DOWN, ReplicaFlags::S_DOWN),
+    (Flags::O_DOWN, ReplicaFlags::O_DOWN),
+    (Flags::PROMOTED, ReplicaFlags::PROMOTED),
+    (Flags::RECONF_SENT, ReplicaFlags::RECONF_SENT),
+    (Flags::RECONF_INPROG, ReplicaFlags::RECONF_INPROG),
+    (Flags::RECONF_DONE, ReplicaFlags::RECONF_DONE),
+];
+
+fn replica_flags(f: Flags) -> ReplicaFlags {
+    let mut out = ReplicaFlags::empty();
+    for (core, fo) in FLAG_PAIRS {
+        if f.contains(core) {
+            out.insert(fo);
+        }
+    }
+    out
+}
+
+fn to_state(s: FailoverState) -> State {
+    match s {
+        FailoverState::None => State::None,
+        FailoverState::WaitStart => State::WaitStart,
+        FailoverState::SelectSlave => State::SelectSlave,
+        FailoverState::SendSlaveofNoone => State::SendSlaveofNoone,
+        FailoverState::WaitPromotion => State::WaitPromotion,
+        FailoverState::ReconfSlaves => State::ReconfSlaves,
+        FailoverState::UpdateConfig => State::UpdateConfig,
+    }
+}
+
+fn from_state(s: State) -> FailoverState {
+    match s {
+        State::None => FailoverState::None,
+        State::WaitStart => FailoverState::WaitStart,
+        State::SelectSlave => FailoverState::SelectSlave,
+        State::SendSlaveofNoone => FailoverState::SendSlaveofNoone,
+        State::WaitPromotion => FailoverState::WaitPromotion,
+        State::ReconfSlaves => FailoverState::ReconfSlaves,
+        State::UpdateConfig => FailoverState::UpdateConfig,
+    }
+}
+
+fn level(l: Level) -> LogLevel {
+    match l {
+        Level::Notice => LogLevel::Notice,
+        Level::Warning => LogLevel::Warning,
+    }
+}
+
+impl Sentinel {
+    /// Master `m`'s failover as the failover crate models it.
+    fn failover_of(&self, m: usize) -> Failover {
+        let ms = &self.masters[m];
+        Failover {
+            state: to_state(ms.failover_state),
+            state_change_time: ms.failover_state_change_time,
+            start_time: ms.failover_start_time,
+            epoch: ms.failover_epoch,
+            forced: ms.inst.flags.contains(Flags::FORCE_FAILOVER),
+            promoted: ms.promoted_replica.clone(),
+        }
+    }
+
+    fn store_failover(&mut self, m: usize, f: Failover) {
+        let ms = &mut self.masters[m];
+        ms.failover_state = from_state(f.state);
+        ms.failover_state_change_time = f.state_change_time;
+        ms.failover_start_time = f.start_time;
+        ms.failover_epoch = f.epoch;
+        ms.promoted_replica = f.promoted;
+        if f.state == State::None {
+            ms.inst.flags.remove(Flags::FAILOVER_IN_PROGRESS);
+        } else {
+            ms.inst.flags.insert(Flags::FAILOVER_IN_PROGRESS);
+        }
+        if f.forced {
+            ms.inst.flags.insert(Flags::FORCE_FAILOVER);
+        } else {
+            ms.inst.flags.remove(Flags::FORCE_FAILOVER);
+        }
+    }
+
+    fn failover_settings(&self) -> Settings {
+        Settings {
+            ping_period: self.timing.ping_period,
+            info_period: self.timing.info_period,
+            slave_reconf_timeout: self.timing.slave_reconf_timeout,
+            crash_after_promotion: self.simfailure_flags & crate::SIMFAILURE_CRASH_AFTER_PROMOTION
+                != 0,
+        }
+    }
+
+    fn me(&self, now: u64, desync_ms: u64) -> Me<'_> {
+        Me {
+            myid: &self.myid,
+            current_epoch: self.current_epoch,
+            now_ms: now,
+            desync_ms,
+            election_timeout_ms: self.timing.election_timeout,
+            crash_after_election: self.simfailure_flags & crate::SIMFAILURE_CRASH_AFTER_ELECTION
+                != 0,
+        }
+    }
+
+    /// Calls `f` with the failover crate's view of master `m` and its replicas.
+    fn with_failover_view<R>(&self, m: usize, f: impl FnOnce(&MasterView<'_>) -> R) -> R {
+        let ms = &self.masters[m];
+        let ah = self.announce_hostnames;
+        let replicas: Vec<ReplicaView<'_>> = ms
+            .replicas
+            .iter()
+            .map(|r| {
+                let link = self.links.get(r.link);
+                ReplicaView {
+                    name: &r.name,
+                    addr: AddrView {
+                        host: r.addr.announced(ah),
+                        port: r.addr.port,
+                    },
+                    flags: replica_flags(r.flags),
+                    disconnected: link.is_none_or(|l| l.health.disconnected),
+                    last_avail_time: link.map_or(0, |l| l.health.last_avail_time),
+                    info_refresh: r.reported.info_refresh,
+                    master_link_down_time: r.reported.master_link_down_time,
+                    priority: i64::from(r.reported.slave_priority),
+                    repl_offset: r.reported.slave_repl_offset,
+                    runid: r.reported.runid.as_deref(),
+                    reconf_sent_time: r.slave_reconf_sent_time,
+                }
+            })
+            .collect();
+        let view = MasterView {
+            name: &ms.inst.name,
+            addr: AddrView {
+                host: ms.inst.addr.announced(ah),
+                port: ms.inst.addr.port,
+            },
+            s_down: ms.inst.flags.contains(Flags::S_DOWN),
+            s_down_since_time: ms.inst.s_down_since_time,
+            down_after_ms: ms.inst.down_after_ms,
+            parallel_syncs: ms.parallel_syncs,
+            failover_timeout_ms: ms.failover_timeout_ms,
+            replicas: &replicas,
+        };
+        f(&view)
+    }
+
+    /// The replica of master `m` that would be promoted now, if any.
+    pub(crate) fn selected_replica(&self, m: usize, now: u64) -> Option<String> {
+        let settings = self.failover_settings();
+        self.with_failover_view(m, |v| {
+            select_replica(v, &settings, now).map(|r| r.name.to_string())
+        })
+    }
+
+    /// Whether master `m` has a replica that could be promoted now.
+    pub(crate) fn has_promotable_replica(&self, m: usize, now: u64) -> bool {
+        self.selected_replica(m, now).is_some()
+    }
+
+    /// `SENTINEL FAILOVER`: start a failover that needs no election.
+    pub(crate) fn force_failover(&mut self, m: usize, now: u64) {
+        let desync = self.desync();
+        let steps = start_failover(&self.me(now, desync));
+        for s in steps {
+            self.apply_election_step(m, s);
+        }
+        self.masters[m].inst.flags.insert(Flags::FORCE_FAILOVER);
+    }
+
+    /// ODOWN and no failover yet: start one if the retry delay allows. True if started.
+    pub(crate) fn start_failover_if_needed(&mut self, m: usize, now: u64) -> bool {
+        let desync = self.desync();
+        let start = {
+            let me = self.me(now, desync);
+            start_failover_if_needed(&me, &self.election_view(m))
+        };
+        for s in start.steps {
+            self.apply_election_step(m, s);
+        }
+        start.started
+    }
+
+    /// One step of master `m`'s failover per timer run (`sentinelFailoverStateMachine`).
+    pub(crate) fn failover_state_machine(&mut self, m: usize, now: u64) {
+        let mut f = self.failover_of(m);
+        match f.state {
+            State::None => {}
+            State::WaitStart => {
+                let desync = self.desync();
+                let steps = {
+                    let me = self.me(now, desync);
+                    wait_start(&me, &self.election_view(m))
+                };
+                for s in steps {
+                    self.apply_election_step(m, s);
+                }
+            }
+            _ => {
+                let settings = self.failover_settings();
+                let steps = self.with_failover_view(m, |v| f.tick(v, &settings, now));
+                self.store_failover(m, f);
+                self.apply_failover_steps(m, steps, now);
+            }
+        }
+    }
+
+    /// After the timer handled every master: the last one whose failover reached
+    /// update-config switches to its promoted replica (`+switch-master`).
+    pub(crate) fn switch_to_promoted_if_done(&mut self, now: u64) {
+        let Some(m) = self
+            .masters
+            .iter()
+            .rposition(|ms| ms.failover_state == FailoverState::UpdateConfig)
+        else {
+            return;
+        };
+        let f = self.failover_of(m);
+        let steps = self.with_failover_view(m, |v| f.switch_to_promoted(v));
+        self.apply_failover_steps(m, steps, now);
+    }
+
+    /// What a replica's INFO means for a failover in progress: the promotion seen, or
+    /// a reconfigured replica following the promoted one.
+    pub(crate) fn failover_on_replica_info(&mut self, m: usize, i: usize, now: u64) {
+        let mut f = self.failover_of(m);
+        if !f.in_progress() {
+            return;
+        }
+        let replica = &self.masters[m].replicas[i];
+        let name = replica.name.clone();
+        let rep = &replica.reported;
+        let promoted_addr = f
+            .promoted
+            .as_deref()
+            .and_then(|p| self.masters[m].replica(p))
+            .map(|p| p.addr.clone());
+        let follows_promoted = promoted_addr.as_ref().is_some_and(|p| {
+            rep.slave_master_port == i32::from(p.port)
+                && rep
+                    .slave_master_host
+                    .as_deref()
+                    .is_some_and(|h| self.addr_is_host(p, h))
+        });
+        let seen = InfoSeen {
+            role: rep.role_reported.map(|r| match r {
+                rsentinel_monitor::Role::Master => rsentinel_failover::Role::Master,
+                rsentinel_monitor::Role::Replica => rsentinel_failover::Role::Replica,
+            }),
+            follows_promoted,
+            master_link_up: rep.slave_master_link_up,
+        };
+        let settings = self.failover_settings();
+        let steps =
+            self.with_failover_view(m, |v| f.on_replica_info(v, &name, &seen, &settings, now));
+        self.store_failover(m, f);
+        self.apply_failover_steps(m, steps, now);
+    }
+
+    fn replica_index(&self, m: usize, name: &str) -> Option<usize> {
+        self.masters[m].replicas.iter().position(|r| r.name == name)
+    }
+
+    fn apply_failover_steps(&mut self, m: usize, steps: Vec<Step>, now: u64) {
+        for step in steps {
+            if m >= self.masters.len() {
+                return;
+            }
+            self.apply_failover_step(m, step, now);
+        }
+    }
+
+    fn apply_failover_step(&mut self, m: usize, step: Step, now: u64) {
+        match step {
+            Step::Event(e) => {
+                let prefix = match &e.subject {
+                    Subject::Master => self.describe(InstRef::Master(m)),
+                    Subject::Replica(name) => self
+                        .replica_index(m, name)
+                        .map(|i| self.describe(InstRef::Replica(m, i)))
+                        .unwrap_or_default(),
+                    Subject::None => String::new(),
+                };
+                let text = e.message(&prefix);
+                self.event(level(e.level), e.kind, Some(m), text);
+            }
+            Step::Flags {
+                replica,
+                set,
+                clear,
+            } => {
+                if let Some(i) = self.replica_index(m, &replica) {
+                    let flags = &mut self.masters[m].replicas[i].flags;
+                    for (core, fo) in FLAG_PAIRS {
+                        if clear.contains(fo) {
+                            flags.remove(core);
+                        }
+                        if set.contains(fo) {
+                            flags.insert(core);
+                        }
+                    }
+                }
+            }
+            Step::ReconfSentTime { replica, at } => {
+                if let Some(i) = self.replica_index(m, &replica) {
+                    self.masters[m].replicas[i].slave_reconf_sent_time = at;
+                }
+            }
+            Step::SlaveOf { replica, target } => {
+                let Some(i) = self.replica_index(m, &replica) else {
+                    return;
+                };
+                let addr = match target {
+                    SlaveOfTarget::NoOne => None,
+                    SlaveOfTarget::Replica(t) => match self.replica_index(m, &t) {
+                        Some(j) => Some(self.masters[m].replicas[j].addr.clone()),
+                        None => return,
+                    },
+                };
+                self.send_slave_of(InstRef::Replica(m, i), addr.as_ref());
+            }
+            Step::SetConfigEpoch(e) => self.masters[m].inst.config_epoch = e,
+            Step::FlushConfig => self.flush_config(),
+            // Client reconfiguration scripts need the script runner, which is not built
+            // yet: nothing is scheduled.
+            Step::ClientReconfigScript(_) => {}
+            Step::ForceHello => self.force_hello_update(m),
+            Step::SimulatedCrash => {
+                self.log(LogLevel::Warning, rsentinel_election::CRASH_LOG.to_string());
+                self.outputs.push_back(Output::Crash);
+            }
+            Step::SwitchMaster { to } => {
+                let addr = match to.as_deref().and_then(|n| self.replica_index(m, n)) {
+                    Some(i) => self.masters[m].replicas[i].addr.clone(),
+                    None => self.masters[m].inst.addr.clone(),
+                };
+                self.reset_master_and_change_address(m, addr, now);
+            }
+        }
+    }
+
+    /// `sentinelForceHelloUpdateForMaster`: hellos for this master go out on the next
+    /// timer run, so the other Sentinels learn the new configuration at once.
+    fn force_hello_update(&mut self, m: usize) {
+        let back = self.timing.publish_period + 1;
+        let ms = &mut self.masters[m];
+        for inst in std::iter::once(&mut ms.inst)
+            .chain(ms.replicas.iter_mut())
+            .chain(ms.sentinels.iter_mut())
+        {
+            if inst.last_pub_time >= back {
+                inst.last_pub_time -= back;
+            }
+        }
+    }
+}

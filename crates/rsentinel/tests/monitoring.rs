@@ -6,75 +6,7 @@
 mod common;
 
 use common::*;
-use std::time::{Duration, Instant};
-
-/// Generous for a loaded two-core runner: discovery needs a hello round (2 s period).
-const DISCOVERY: Duration = Duration::from_secs(30);
-
-struct Cluster {
-    master: RedisServer,
-    replicas: Vec<RedisServer>,
-    sentinels: Vec<Sentinel>,
-}
-
-fn cluster() -> Cluster {
-    let master = RedisServer::start();
-    let replicas = vec![
-        RedisServer::replica_of(master.port),
-        RedisServer::replica_of(master.port),
-    ];
-    let conf = format!(
-        "sentinel monitor mymaster 127.0.0.1 {} 2\nsentinel down-after-milliseconds mymaster 1000\n",
-        master.port
-    );
-    let sentinels = (0..3).map(|_| Sentinel::start(&conf, &[])).collect();
-    Cluster {
-        master,
-        replicas,
-        sentinels,
-    }
-}
-
-/// Waits until every sentinel knows both replicas and both other sentinels.
-fn wait_discovery(c: &Cluster) {
-    for s in &c.sentinels {
-        let mut last = String::new();
-        let ok = wait_until(DISCOVERY, || {
-            let mut cl = s.client();
-            let m = cl.cmd(&["SENTINEL", "MASTER", "mymaster"]);
-            let slaves = field(&m, "num-slaves").unwrap_or_default();
-            let others = field(&m, "num-other-sentinels").unwrap_or_default();
-            last = format!("num-slaves={slaves} num-other-sentinels={others}");
-            slaves == "2" && others == "2"
-        });
-        assert!(
-            ok,
-            "sentinel on {} did not discover the cluster: {last}\n{}",
-            s.port,
-            s.output()
-        );
-    }
-}
-
-/// Reads pattern messages until one on `channel` whose text satisfies `pred`.
-fn wait_event(
-    sub: &mut Client,
-    channel: &str,
-    pred: impl Fn(&str) -> bool,
-    limit: Duration,
-) -> Option<String> {
-    let deadline = Instant::now() + limit;
-    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
-        let Some(f) = sub.recv_timeout(left) else {
-            break;
-        };
-        let parts = strings(&f);
-        if parts.len() == 4 && parts[0] == "pmessage" && parts[2] == channel && pred(&parts[3]) {
-            return Some(parts[3].clone());
-        }
-    }
-    None
-}
+use std::time::Duration;
 
 #[test]
 fn discovers_the_cluster_and_detects_failures() {

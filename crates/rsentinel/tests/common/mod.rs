@@ -238,6 +238,7 @@ pub struct RedisServer {
     child: Child,
     pub port: u16,
     _dir: tempfile::TempDir,
+    extra: Vec<String>,
 }
 
 impl RedisServer {
@@ -255,6 +256,37 @@ impl RedisServer {
     pub fn kill(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Starts the (killed) server again on the same port with its original arguments,
+    /// as an operator bringing a crashed master back.
+    pub fn restart(&mut self) {
+        self.kill();
+        let port = self.port.to_string();
+        let mut args = vec![
+            "--port",
+            &port,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ];
+        args.extend(self.extra.iter().map(String::as_str));
+        self.child = Command::new("redis-server")
+            .args(&args)
+            .current_dir(self._dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn redis-server");
+        let port = self.port;
+        assert!(
+            wait_until(LONG, || Client::try_connect(port).is_ok()),
+            "redis-server did not come back on {port}"
+        );
     }
 
     /// Starts a server with `extra` arguments after the defaults.
@@ -294,6 +326,7 @@ impl RedisServer {
                     child,
                     port,
                     _dir: dir,
+                    extra: extra.iter().map(|a| a.to_string()).collect(),
                 };
             }
             let _ = child.kill();
@@ -542,4 +575,79 @@ pub fn lines_starting(text: &str, prefix: &str) -> Vec<String> {
         .into_iter()
         .filter(|l| l.starts_with(prefix))
         .collect()
+}
+
+/// Generous for a loaded two-core runner: discovery needs a hello round (2 s period).
+pub const DISCOVERY: Duration = Duration::from_secs(30);
+
+pub struct Cluster {
+    pub master: RedisServer,
+    pub replicas: Vec<RedisServer>,
+    pub sentinels: Vec<Sentinel>,
+}
+
+/// A master with two replicas watched by three rsentinels (quorum 2, down-after 1 s),
+/// with `extra` config lines for every sentinel.
+pub fn cluster_with(extra: &str) -> Cluster {
+    let master = RedisServer::start();
+    let replicas = vec![
+        RedisServer::replica_of(master.port),
+        RedisServer::replica_of(master.port),
+    ];
+    let conf = format!(
+        "sentinel monitor mymaster 127.0.0.1 {} 2\nsentinel down-after-milliseconds mymaster 1000\n{extra}",
+        master.port
+    );
+    let sentinels = (0..3).map(|_| Sentinel::start(&conf, &[])).collect();
+    Cluster {
+        master,
+        replicas,
+        sentinels,
+    }
+}
+
+/// Waits until every sentinel knows both replicas and both other sentinels.
+pub fn wait_discovery(c: &Cluster) {
+    for s in &c.sentinels {
+        let mut last = String::new();
+        let ok = wait_until(DISCOVERY, || {
+            let mut cl = s.client();
+            let m = cl.cmd(&["SENTINEL", "MASTER", "mymaster"]);
+            let slaves = field(&m, "num-slaves").unwrap_or_default();
+            let others = field(&m, "num-other-sentinels").unwrap_or_default();
+            last = format!("num-slaves={slaves} num-other-sentinels={others}");
+            slaves == "2" && others == "2"
+        });
+        assert!(
+            ok,
+            "sentinel on {} did not discover the cluster: {last}\n{}",
+            s.port,
+            s.output()
+        );
+    }
+}
+
+/// Reads pattern messages until one on `channel` whose text satisfies `pred`.
+pub fn wait_event(
+    sub: &mut Client,
+    channel: &str,
+    pred: impl Fn(&str) -> bool,
+    limit: Duration,
+) -> Option<String> {
+    let deadline = Instant::now() + limit;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        let Some(f) = sub.recv_timeout(left) else {
+            break;
+        };
+        let parts = strings(&f);
+        if parts.len() == 4 && parts[0] == "pmessage" && parts[2] == channel && pred(&parts[3]) {
+            return Some(parts[3].clone());
+        }
+    }
+    None
+}
+
+/// The standard cluster.
+pub fn cluster() -> Cluster {
+    cluster_with("")
 }

@@ -1,0 +1,167 @@
+//! Failovers end to end on real processes: automatic after the master is killed
+//! (kill -9), the old master rejoining as a replica, a manual SENTINEL FAILOVER, and no
+//! failover when only a minority of sentinels sees the master down.
+
+mod common;
+
+use common::*;
+use std::time::Duration;
+
+const FAILOVER: Duration = Duration::from_secs(40);
+
+/// The master address a sentinel reports.
+fn master_addr(s: &Sentinel) -> String {
+    strings(
+        &s.client()
+            .cmd(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"]),
+    )
+    .join(":")
+}
+
+/// `role` and `master_port` from a redis-server's INFO replication.
+fn replication(port: u16) -> (String, String) {
+    let info = redis_cli(port, &["INFO", "replication"]);
+    let get = |k: &str| {
+        info.lines()
+            .find_map(|l| {
+                l.trim_end()
+                    .strip_prefix(&format!("{k}:"))
+                    .map(str::to_string)
+            })
+            .unwrap_or_default()
+    };
+    (get("role"), get("master_port"))
+}
+
+#[test]
+fn automatic_failover_and_the_old_master_rejoins_as_replica() {
+    let mut c = cluster_with("sentinel failover-timeout mymaster 10000\n");
+    wait_discovery(&c);
+    let old = format!("127.0.0.1:{}", c.master.port);
+    let mut sub = c.sentinels[0].client();
+    sub.cmd(&["PSUBSCRIBE", "*"]);
+
+    c.master.kill();
+    let switch = wait_event(&mut sub, "+switch-master", |_| true, FAILOVER)
+        .unwrap_or_else(|| panic!("no +switch-master\n{}", c.sentinels[0].output()));
+    // "<name> <old ip> <old port> <new ip> <new port>": the new master is a replica.
+    let parts: Vec<&str> = switch.split(' ').collect();
+    assert_eq!(parts.len(), 5, "{switch}");
+    assert_eq!(format!("{}:{}", parts[1], parts[2]), old);
+    let new_port: u16 = parts[4].parse().unwrap_or(0);
+    assert!(c.replicas.iter().any(|r| r.port == new_port), "{switch}");
+    let new = format!("127.0.0.1:{new_port}");
+
+    // Every sentinel agrees, the promoted replica is a master, the other follows it.
+    for s in &c.sentinels {
+        assert!(
+            wait_until(FAILOVER, || master_addr(s) == new),
+            "sentinel {} still reports {}",
+            s.port,
+            master_addr(s)
+        );
+    }
+    assert_eq!(replication(new_port).0, "master");
+    let other = c
+        .replicas
+        .iter()
+        .find(|r| r.port != new_port)
+        .map(|r| r.port)
+        .unwrap_or(0);
+    assert!(
+        wait_until(FAILOVER, || replication(other)
+            == ("slave".into(), new_port.to_string())),
+        "the other replica does not follow the new master: {:?}",
+        replication(other)
+    );
+
+    // The old master comes back as a master and is turned into a replica of the new one.
+    c.master.restart();
+    let old_port = c.master.port;
+    assert!(
+        wait_until(FAILOVER, || replication(old_port)
+            == ("slave".into(), new_port.to_string())),
+        "the old master was not reconfigured: {:?}\n{}",
+        replication(old_port),
+        c.sentinels[0].output()
+    );
+}
+
+#[test]
+fn manual_failover_switches_to_a_replica() {
+    let c = cluster();
+    wait_discovery(&c);
+    let before = master_addr(&c.sentinels[1]);
+    let mut sub = c.sentinels[1].client();
+    sub.cmd(&["PSUBSCRIBE", "*"]);
+    // Replicas must have reported fresh INFO before one can be selected.
+    assert!(wait_until(FAILOVER, || {
+        let r = c.sentinels[1]
+            .client()
+            .cmd(&["SENTINEL", "FAILOVER", "mymaster"]);
+        matches!(r, rsentinel_resp::Frame::Simple(ref s) if s == "OK")
+    }));
+    assert!(
+        wait_event(&mut sub, "+switch-master", |_| true, FAILOVER).is_some(),
+        "no +switch-master\n{}",
+        c.sentinels[1].output()
+    );
+    for s in &c.sentinels {
+        assert!(wait_until(FAILOVER, || master_addr(s) != before));
+    }
+    let now = master_addr(&c.sentinels[0]);
+    assert!(
+        c.replicas
+            .iter()
+            .any(|r| now == format!("127.0.0.1:{}", r.port)),
+        "{now}"
+    );
+}
+
+#[test]
+fn a_minority_seeing_the_master_down_does_not_fail_over() {
+    // One sentinel is quick to call the master down; the other two are slow.
+    let c = cluster();
+    wait_discovery(&c);
+    for s in &c.sentinels[1..] {
+        assert_ok(&s.client().cmd(&[
+            "SENTINEL",
+            "SET",
+            "mymaster",
+            "down-after-milliseconds",
+            "60000",
+        ]));
+    }
+    let mut sub = c.sentinels[0].client();
+    sub.cmd(&["PSUBSCRIBE", "*"]);
+    // Freeze the master for 4 s: long enough for the quick sentinel, not for the others.
+    let pid = redis_cli(c.master.port, &["INFO", "server"])
+        .lines()
+        .find_map(|l| l.trim_end().strip_prefix("process_id:").map(str::to_string))
+        .unwrap_or_default();
+    assert!(std::process::Command::new("kill")
+        .args(["-STOP", &pid])
+        .status()
+        .is_ok_and(|s| s.success()));
+    let sdown = wait_event(
+        &mut sub,
+        "+sdown",
+        |t| t.starts_with("master mymaster"),
+        Duration::from_secs(15),
+    );
+    let odown = wait_event(&mut sub, "+odown", |_| true, Duration::from_secs(3));
+    assert!(std::process::Command::new("kill")
+        .args(["-CONT", &pid])
+        .status()
+        .is_ok_and(|s| s.success()));
+    assert!(
+        sdown.is_some(),
+        "the quick sentinel never saw the master down"
+    );
+    assert!(odown.is_none(), "a minority reached ODOWN: {odown:?}");
+    assert!(wait_event(&mut sub, "+try-failover", |_| true, QUIET).is_none());
+    assert_eq!(
+        master_addr(&c.sentinels[0]),
+        format!("127.0.0.1:{}", c.master.port)
+    );
+}

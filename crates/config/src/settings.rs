@@ -221,15 +221,6 @@ impl Config {
         if s.syslog_facility != "local0" {
             out.push(format!("syslog-facility {}", s.syslog_facility));
         }
-        // Scripts are kept and rewritten, but no script runner exists yet.
-        for m in &self.sentinel.masters {
-            if let Some(p) = &m.notification_script {
-                out.push(format!("sentinel notification-script {} {p}", m.name));
-            }
-            if let Some(p) = &m.client_reconfig_script {
-                out.push(format!("sentinel client-reconfig-script {} {p}", m.name));
-            }
-        }
         // systemd (and auto with NOTIFY_SOCKET) supervision is acted upon; upstart's
         // SIGSTOP handshake is not.
         if s.supervised.eq_ignore_ascii_case("upstart") {

@@ -139,9 +139,23 @@ impl Sentinel {
             Step::SwitchMasterAddress { master, addr } => {
                 self.reset_master_and_change_address(master, addr_of(addr), now);
             }
-            // Client reconfiguration scripts are run by the script runner, which comes
-            // with the failover work; until then nothing is scheduled.
-            Step::ClientReconfigScript { .. } => {}
+            Step::ClientReconfigScript { master, from, to } => {
+                let ah = self.announce_hostnames;
+                let host = |p: &PeerAddr| if ah { p.hostname.clone() } else { p.ip.clone() };
+                let args = vec![
+                    self.masters
+                        .get(master)
+                        .map(|ms| ms.inst.name.clone())
+                        .unwrap_or_default(),
+                    "observer".to_string(),
+                    "start".to_string(),
+                    host(&from),
+                    from.port.to_string(),
+                    host(&to),
+                    to.port.to_string(),
+                ];
+                self.client_reconfig_script(master, args);
+            }
             Step::HelloReceived { master, name } => {
                 if let Some(i) = self.sentinel_index(master, &name) {
                     self.masters[master].sentinels[i].last_hello_time = now;

@@ -16,8 +16,9 @@ pub struct Event {
     pub kind: String,
     /// The message, e.g. `master mymaster 127.0.0.1 6379 quorum 2`.
     pub text: String,
-    /// The master's notification script, set when redis would schedule it for this event
-    /// (warning level and an instance given): run as `script <kind> <text>`.
+    /// The master's notification script, set when redis schedules it for this event
+    /// (warning level and an instance given); the core has queued `script <kind> <text>`
+    /// already, this is for observers.
     pub notification_script: Option<String>,
 }
 
@@ -47,6 +48,18 @@ pub enum Output {
     },
     /// Close a connection; no further events are expected for it.
     Close(ConnId),
+    /// Start `path` with these arguments (no shell), stdio on /dev/null, no other
+    /// descriptors; report `script_started` with its pid, then `script_done`. A failure to
+    /// start is reported to `script_done` as exit status 2.
+    RunScript {
+        id: crate::scripts::ScriptId,
+        path: String,
+        args: Vec<String>,
+    },
+    /// Kill that script's process with SIGKILL (it timed out); `script_done` follows.
+    KillScript {
+        id: crate::scripts::ScriptId,
+    },
     /// `SENTINEL SIMULATE-FAILURE`: exit the process at once with status 99, as redis
     /// does, leaving whatever was not saved unsaved.
     Crash,

@@ -338,9 +338,7 @@ impl Sentinel {
             }
             Step::SetConfigEpoch(e) => self.masters[m].inst.config_epoch = e,
             Step::FlushConfig => self.flush_config(),
-            // Client reconfiguration scripts need the script runner, which is not built
-            // yet: nothing is scheduled.
-            Step::ClientReconfigScript(_) => {}
+            Step::ClientReconfigScript(a) => self.client_reconfig_script(m, a.to_args()),
             Step::ForceHello => self.force_hello_update(m),
             Step::SimulatedCrash => {
                 self.log(LogLevel::Warning, rsentinel_election::CRASH_LOG.to_string());

@@ -24,6 +24,7 @@ mod reconf;
 mod refresh;
 mod replies;
 mod reply;
+mod scripts;
 mod sentinel;
 mod timer;
 mod timing;
@@ -40,6 +41,7 @@ pub use persist::LoadError;
 pub use reply::{flags_string, instance_frame};
 /// redis' `stringmatchlen`, shared with the ACL and command-table crates.
 pub use rsentinel_commands::glob_match;
+pub use scripts::{ScriptId, ScriptOutcome, MAX_QUEUE, MAX_RETRY, MAX_RUNNING};
 pub use sentinel::{
     InstRef, Sentinel, SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION,
 };

@@ -42,7 +42,8 @@ pub struct Sentinel {
     /// TILT state; its `previous_time` is 0 until the timer first runs, so the first
     /// run never counts as a clock jump.
     pub(crate) tilt: Tilt,
-    pub(crate) running_scripts: u32,
+    /// User scripts waiting, running or due for a retry.
+    pub(crate) scripts: crate::scripts::ScriptQueue,
     pub(crate) announce_ip: Option<String>,
     pub(crate) announce_port: u16,
     pub(crate) simfailure_flags: u32,
@@ -84,7 +85,7 @@ impl Sentinel {
                 active: false,
                 start_time: 0,
             },
-            running_scripts: 0,
+            scripts: Default::default(),
             announce_ip: None,
             announce_port: 0,
             simfailure_flags: 0,
@@ -268,6 +269,9 @@ impl Sentinel {
                 .and_then(|m| m.notification_script.clone()),
             _ => None,
         };
+        if let Some(path) = &notification_script {
+            self.schedule_script(path, vec![kind.to_string(), text.clone()]);
+        }
         self.outputs.push_back(Output::Event(Event {
             level,
             kind: kind.to_string(),
@@ -448,8 +452,8 @@ impl Sentinel {
             self.masters.len(),
             u8::from(self.tilt.active),
             tilt_since,
-            self.running_scripts,
-            0,
+            self.scripts.running(),
+            self.scripts.len(),
             self.simfailure_flags
         );
         for (i, m) in self.masters.iter().enumerate() {

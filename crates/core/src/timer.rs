@@ -43,6 +43,7 @@ impl Sentinel {
             m += 1;
         }
         self.switch_to_promoted_if_done(now_ms);
+        self.run_scripts(now_ms);
         let hz = 10 + self.rng.gen_range(0..10u64);
         self.next_tick = now_ms + 1000 / hz;
     }

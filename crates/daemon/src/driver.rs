@@ -3,6 +3,7 @@
 //! between awaits, so commands and monitoring interleave as in redis' event loop.
 
 use crate::links::LinkEvent;
+use crate::scripts::Ended;
 use crate::state::Daemon;
 use rsentinel_core::ConnId;
 use std::cell::RefCell;
@@ -12,6 +13,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Runs until the process stops.
 pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: UnboundedReceiver<LinkEvent>) {
+    let mut scripts = daemon.borrow_mut().scripts.take_receiver();
     loop {
         let delay = {
             let d = daemon.borrow();
@@ -21,6 +23,12 @@ pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: UnboundedReceiver<Link
             _ = tokio::time::sleep(Duration::from_millis(delay)) => {
                 let mut d = daemon.borrow_mut();
                 d.sentinel.tick(Daemon::now_ms());
+                d.after_command();
+            }
+            Some((id, outcome)) = script_ended(&mut scripts) => {
+                let mut d = daemon.borrow_mut();
+                d.scripts.ended(id);
+                d.sentinel.script_done(id, outcome, Daemon::now_ms());
                 d.after_command();
             }
             ev = events.recv() => {
@@ -38,5 +46,13 @@ pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: UnboundedReceiver<Link
                 d.after_command();
             }
         }
+    }
+}
+
+/// The next script ending; never resolves when there is no receiver.
+async fn script_ended(rx: &mut Option<UnboundedReceiver<Ended>>) -> Option<Ended> {
+    match rx {
+        Some(rx) => rx.recv().await,
+        None => std::future::pending().await,
     }
 }

@@ -7,7 +7,7 @@ use crate::state::Daemon;
 use bytes::Bytes;
 use rsentinel_acl::AclReply;
 use rsentinel_config::LogLevel;
-use rsentinel_core::{CommandEnv, Output};
+use rsentinel_core::{CommandEnv, Output, ScriptOutcome};
 use rsentinel_resp::Frame;
 use std::net::ToSocketAddrs;
 use std::os::unix::fs::PermissionsExt;
@@ -153,6 +153,18 @@ impl Daemon {
                         h.send(args);
                     }
                 }
+                Output::RunScript { id, path, args } => {
+                    match self.scripts.start(id, &path, &args) {
+                        Ok(pid) => self.sentinel.script_started(id, pid),
+                        // redis' child exits 2 when execve fails: an error, no retry.
+                        Err(_) => self.sentinel.script_done(
+                            id,
+                            ScriptOutcome::Exited(2),
+                            Daemon::now_ms(),
+                        ),
+                    }
+                }
+                Output::KillScript { id } => self.scripts.kill(id),
                 // SENTINEL SIMULATE-FAILURE: redis exits at once with status 99.
                 Output::Crash => std::process::exit(99),
                 Output::Close(conn) => {

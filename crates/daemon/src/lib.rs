@@ -16,6 +16,7 @@ pub mod logger;
 mod process;
 mod pubsub;
 mod rename;
+mod scripts;
 mod server;
 mod session;
 mod state;

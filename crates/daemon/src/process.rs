@@ -324,6 +324,7 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
         links: Default::default(),
         link_events,
         renames,
+        scripts: Default::default(),
     }));
     {
         let mut d = daemon.borrow_mut();

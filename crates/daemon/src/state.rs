@@ -64,6 +64,8 @@ pub struct Daemon {
     pub renames: crate::rename::Renames,
     /// CLIENT TRACKING settings by client id.
     pub tracking: std::collections::BTreeMap<u64, crate::client_cmd::Tracking>,
+    /// User script processes the core started.
+    pub scripts: crate::scripts::Scripts,
 }
 
 impl Daemon {

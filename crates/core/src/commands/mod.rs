@@ -173,7 +173,7 @@ impl Sentinel {
             b"reset" => self.cmd_reset(&args[1], now).into(),
             b"get-master-addr-by-name" => self.cmd_get_master_addr(&args[1]).into(),
             b"failover" => self.cmd_failover(&args[1], now).into(),
-            b"pending-scripts" => Frame::Array(Vec::new()).into(),
+            b"pending-scripts" => self.pending_scripts_reply(now).into(),
             b"monitor" => self.cmd_monitor(&args[1..], env),
             b"flushconfig" => {
                 self.flush_config();

@@ -1,0 +1,206 @@
+//! Running one seed: build the world, run warm-up, fault window and settle time, check
+//! convergence, and hand back either a report or a failure that names the seed, the
+//! broken invariant, the tail of the event log and how to replay it.
+
+use crate::faults::{window_end, FaultMix};
+use crate::invariants::{check_converged, InstanceView, SentinelView, Violation};
+use crate::network::Time;
+use crate::world::{Stats, World, MASTER_NAME, T0};
+use bytes::Bytes;
+use rsentinel_core::{CommandEnv, Reply};
+use rsentinel_resp::Frame;
+use std::fmt;
+
+/// How many event-log lines a [`Failure`] carries.
+pub const LOG_TAIL: usize = 60;
+
+/// What a run simulates.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SimConfig {
+    /// Number of Sentinels (3, 5, 7, ...).
+    pub sentinels: usize,
+    /// Replicas of the master (the deployment has `replicas + 1` redis instances).
+    pub replicas: usize,
+    /// The master's quorum; `None` = a majority of the Sentinels.
+    pub quorum: Option<u32>,
+    /// `down-after-milliseconds`.
+    pub down_after_ms: u64,
+    /// `failover-timeout`.
+    pub failover_timeout_ms: u64,
+    /// Fault-free start, so the Sentinels discover each other.
+    pub warmup_ms: u64,
+    /// Faults start and heal inside this window, after the warm-up.
+    pub fault_window_ms: u64,
+    /// Duration bounds of one fault.
+    pub fault_ms: (u64, u64),
+    /// Fault-free time after the window, at whose end convergence is checked.
+    pub settle_ms: u64,
+    /// Message delay bounds.
+    pub delay_ms: (u64, u64),
+    /// Extra delay bound during slow-network faults.
+    pub slow_extra_ms: u64,
+    /// Which faults, how many.
+    pub faults: FaultMix,
+}
+
+impl SimConfig {
+    /// A deployment of `sentinels` Sentinels, one master and two replicas, with every
+    /// kind of fault. Timeouts are shortened (down-after 5 s) so a run covers several
+    /// detections in about two virtual minutes; the settle time covers a full TILT
+    /// period (30 s) plus reconnection and discovery.
+    pub fn new(sentinels: usize) -> SimConfig {
+        SimConfig {
+            sentinels,
+            replicas: 2,
+            quorum: None,
+            down_after_ms: 5_000,
+            failover_timeout_ms: 20_000,
+            warmup_ms: 8_000,
+            fault_window_ms: 50_000,
+            fault_ms: (2_000, 20_000),
+            settle_ms: 50_000,
+            delay_ms: (1, 15),
+            slow_extra_ms: 400,
+            faults: FaultMix::all(4),
+        }
+    }
+
+    /// Virtual duration of a run.
+    pub fn duration_ms(&self) -> Time {
+        self.warmup_ms + self.fault_window_ms + self.settle_ms
+    }
+}
+
+/// A run that kept every invariant.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The seed.
+    pub seed: u64,
+    /// Every Sentinel event and fault, with virtual timestamps (seconds.millis since
+    /// the start), one per line.
+    pub log: Vec<String>,
+    /// Counters.
+    pub stats: Stats,
+}
+
+/// A run that broke an invariant.
+#[derive(Clone, Debug)]
+pub struct Failure {
+    /// The seed, to replay it.
+    pub seed: u64,
+    /// Sentinels in the run.
+    pub sentinels: usize,
+    /// The invariant.
+    pub invariant: &'static str,
+    /// What went wrong.
+    pub message: String,
+    /// Virtual time of the failure (ms since the start).
+    pub at_ms: u64,
+    /// The last lines of the event log (what [`fmt::Display`] shows).
+    pub log_tail: Vec<String>,
+    /// The whole event log up to the failure (the replay test prints it).
+    pub log: Vec<String>,
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(
+            f,
+            "SIM FAILURE seed={} sentinels={} invariant={} at={}.{:03}s: {}",
+            self.seed,
+            self.sentinels,
+            self.invariant,
+            self.at_ms / 1000,
+            self.at_ms % 1000,
+            self.message
+        )?;
+        writeln!(
+            f,
+            "replay: SIM_SEED={} SIM_SENTINELS={} cargo test -p rsentinel-sim replay -- --nocapture",
+            self.seed, self.sentinels
+        )?;
+        writeln!(f, "last events:")?;
+        for l in &self.log_tail {
+            writeln!(f, "  {l}")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// Simulates one seed under `cfg`.
+pub fn run(seed: u64, cfg: &SimConfig) -> Result<Report, Failure> {
+    let mut world = World::new(seed, cfg);
+    let fail = |w: &World, v: Violation| Failure {
+        seed,
+        sentinels: cfg.sentinels,
+        invariant: v.invariant,
+        message: v.message,
+        at_ms: w.now - T0,
+        log_tail: w.log[w.log.len().saturating_sub(LOG_TAIL)..].to_vec(),
+        log: w.log.clone(),
+    };
+    let end = window_end(cfg) + cfg.settle_ms;
+    if let Err(v) = world.run_until(end) {
+        return Err(fail(&world, v));
+    }
+    if let Err(v) = converged(&mut world) {
+        return Err(fail(&world, v));
+    }
+    Ok(Report {
+        seed,
+        log: world.log,
+        stats: world.stats,
+    })
+}
+
+/// Asks every Sentinel what it believes (through `SENTINEL GET-MASTER-ADDR-BY-NAME`
+/// and its table) and compares with the real topology.
+fn converged(world: &mut World) -> Result<(), Violation> {
+    let mut views = Vec::new();
+    for s in 0..world.sentinels.len() {
+        let now = world.local_now(s);
+        let Some(core) = world.sentinels[s].core.as_mut() else {
+            return Err(Violation::new("converged", format!("s{s} is not running")));
+        };
+        let resolve = |h: &str| h.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string());
+        let no_scripts = |_: &str| false;
+        let env = CommandEnv {
+            now_ms: now,
+            resolve: &resolve,
+            script_ok: &no_scripts,
+        };
+        let args = [
+            Bytes::from_static(b"get-master-addr-by-name"),
+            Bytes::from_static(MASTER_NAME.as_bytes()),
+        ];
+        let master_addr = match core.command(&args, &env) {
+            Reply::Frame(Frame::Array(items)) => match items.as_slice() {
+                [Frame::Bulk(ip), Frame::Bulk(port)] => String::from_utf8_lossy(port)
+                    .parse::<u16>()
+                    .ok()
+                    .map(|p| (String::from_utf8_lossy(ip).into_owned(), p)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let others = core.master(MASTER_NAME).map_or(0, |m| m.sentinels.len());
+        views.push(SentinelView {
+            s,
+            master_addr,
+            others,
+            tilt: core.tilt(),
+        });
+    }
+    let instances: Vec<InstanceView> = world
+        .redis
+        .iter()
+        .map(|r| InstanceView {
+            host: r.host,
+            alive: r.alive,
+            role: r.role.clone(),
+        })
+        .collect();
+    check_converged(&views, &instances)
+}

@@ -1,0 +1,503 @@
+//! The simulated deployment: Sentinel cores, modelled redis instances and the network,
+//! driven by one ordered event queue in virtual time with one seeded RNG. Nothing here
+//! reads a clock or touches a socket, so a seed always replays the same run.
+
+use crate::faults::Fault;
+use crate::invariants::{Invariants, Reach, Violation};
+use crate::network::{Host, Network, Time, Wire, WireId};
+use crate::redis::{RedisNode, Role};
+use crate::runner::SimConfig;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rsentinel_config::{parse, render, Config, RewriteEnv};
+use rsentinel_core::{ConnId, ScriptId, ScriptOutcome, Sentinel};
+use std::collections::BTreeMap;
+
+/// Virtual time at which every run starts (a plausible wall-clock value, so clock jumps
+/// backwards never reach zero).
+pub const T0: Time = 1_700_000_000_000;
+
+/// The name config errors would show for the Sentinels' config file.
+const CONFIG_FILE: &str = "/etc/redis/sentinel.conf";
+
+/// The monitored master's name.
+pub const MASTER_NAME: &str = "mymaster";
+
+/// Something scheduled to happen at a virtual time.
+#[derive(Clone, Debug)]
+pub enum Ev {
+    /// A Sentinel's timer.
+    Tick {
+        /// Which Sentinel.
+        s: usize,
+        /// Its incarnation: a restart voids older ticks.
+        gen: u64,
+    },
+    /// The front message of one direction of a wire arrives.
+    Deliver {
+        /// The wire.
+        wire: WireId,
+        /// [`crate::network::TO_SERVER`] or [`crate::network::TO_CLIENT`].
+        dir: usize,
+        /// Delivery generation of that direction (a stall voids older events).
+        epoch: u64,
+    },
+    /// A connection attempt failed (refused or timed out).
+    ConnectFailed {
+        /// The Sentinel that tried.
+        s: usize,
+        /// Its incarnation when it tried.
+        gen: u64,
+        /// The core's connection id.
+        conn: ConnId,
+    },
+    /// Fault action number `i` of the schedule.
+    Fault(usize),
+    /// A script run by a Sentinel finished.
+    ScriptDone {
+        /// Which Sentinel.
+        s: usize,
+        /// Its incarnation when the script started.
+        gen: u64,
+        /// The core's job id.
+        id: ScriptId,
+        /// How it ended.
+        outcome: ScriptOutcome,
+    },
+    /// A Sentinel's first start (or its restart after SIMULATE-FAILURE).
+    Start {
+        /// Which Sentinel.
+        s: usize,
+    },
+}
+
+/// One Sentinel process.
+#[derive(Debug)]
+pub struct SentinelNode {
+    /// The running core; `None` while crashed.
+    pub core: Option<Sentinel>,
+    /// Incarnation, bumped on every start.
+    pub gen: u64,
+    /// Its wall clock minus virtual time (clock-jump faults move it).
+    pub clock_offset: i64,
+    /// The config file's text: rewritten with the config crate's CONFIG REWRITE at
+    /// every `FlushConfig` and parsed again on restart, as the daemon does, so the
+    /// whole persistence path is exercised.
+    pub file: String,
+    /// The file as parsed (what the next rewrite starts from).
+    pub config: Config,
+    /// Active crash faults on it.
+    pub down: u32,
+}
+
+/// Counters for the report.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Events handled.
+    pub steps: u64,
+    /// Messages delivered on wires.
+    pub messages: u64,
+    /// Connections opened.
+    pub connects: u64,
+    /// Fault actions applied (starts and ends).
+    pub fault_actions: u64,
+}
+
+/// The whole simulated deployment.
+pub struct World {
+    /// Virtual now.
+    pub now: Time,
+    /// The one RNG everything random draws from.
+    pub rng: StdRng,
+    queue: BTreeMap<(Time, u64), Ev>,
+    seq: u64,
+    /// Cuts and delays.
+    pub net: Network,
+    /// Modelled redis instances; instance 0 starts as the master.
+    pub redis: Vec<RedisNode>,
+    /// Sentinel processes.
+    pub sentinels: Vec<SentinelNode>,
+    /// Active crash faults per redis instance.
+    pub redis_down: Vec<u32>,
+    /// Open connections.
+    pub wires: BTreeMap<WireId, Wire>,
+    pub(crate) next_wire: u64,
+    /// Sentinel `s`'s connection `conn` is this wire.
+    pub by_conn: BTreeMap<(usize, ConnId), WireId>,
+    /// Every Sentinel event and fault, with virtual timestamps.
+    pub log: Vec<String>,
+    /// Invariant state.
+    pub inv: Invariants,
+    /// Reachability history (what justifies ODOWN).
+    pub reach: Reach,
+    /// The fault schedule.
+    pub faults: Vec<Fault>,
+    /// The configuration.
+    pub cfg: SimConfig,
+    /// Counters.
+    pub stats: Stats,
+    /// The first invariant violation; the run stops there.
+    pub violation: Option<Violation>,
+}
+
+impl World {
+    /// Builds the deployment for `seed`: redis instance 0 is the master, the others its
+    /// replicas (already synced), and every Sentinel is configured to monitor it.
+    pub fn new(seed: u64, cfg: &SimConfig) -> World {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let redis_count = cfg.replicas + 1;
+        let mut redis = Vec::with_capacity(redis_count);
+        for j in 0..redis_count {
+            let role = if j == 0 {
+                Role::Master
+            } else {
+                Role::Replica {
+                    host: Host::Redis(0).ip(),
+                    port: Host::Redis(0).port(),
+                }
+            };
+            let sync_ms = rng.gen_range(200..1500);
+            let (run_id, replid) = (hex40(&mut rng), hex40(&mut rng));
+            let mut node = RedisNode::new(Host::Redis(j), role, run_id, replid, sync_ms, T0);
+            if j > 0 {
+                node.reachable_since = Some(T0.saturating_sub(sync_ms));
+            }
+            redis.push(node);
+        }
+        let quorum = cfg.quorum.unwrap_or(cfg.sentinels as u32 / 2 + 1);
+        let master = Host::Redis(0);
+        let file = format!(
+            "# sentinel.conf of the simulation\nport {}\nsentinel monitor {MASTER_NAME} {} {} {quorum}\n\
+             sentinel down-after-milliseconds {MASTER_NAME} {}\nsentinel failover-timeout {MASTER_NAME} {}\n",
+            crate::network::SENTINEL_PORT,
+            master.ip(),
+            master.port(),
+            cfg.down_after_ms,
+            cfg.failover_timeout_ms,
+        );
+        // A configuration error here is a bug of the simulation itself, found at once.
+        let config = parse(&file, CONFIG_FILE)
+            .unwrap_or_else(|e| panic!("the simulation's own sentinel.conf is invalid: {e}"));
+        let sentinels = (0..cfg.sentinels)
+            .map(|_| SentinelNode {
+                core: None,
+                gen: 0,
+                clock_offset: 0,
+                file: file.clone(),
+                config: config.clone(),
+                down: 0,
+            })
+            .collect();
+        let net = Network::new(cfg.delay_ms.0, cfg.delay_ms.1, cfg.slow_extra_ms);
+        let faults = crate::faults::schedule(&mut rng, cfg);
+        let mut world = World {
+            now: T0,
+            rng,
+            queue: BTreeMap::new(),
+            seq: 0,
+            net,
+            redis,
+            sentinels,
+            wires: BTreeMap::new(),
+            next_wire: 0,
+            by_conn: BTreeMap::new(),
+            log: Vec::new(),
+            inv: Invariants::new(cfg.sentinels, cfg.down_after_ms),
+            redis_down: vec![0; redis_count],
+            reach: Reach::default(),
+            faults,
+            cfg: cfg.clone(),
+            stats: Stats::default(),
+            violation: None,
+        };
+        world.update_reach();
+        for (i, f) in world.faults.clone().iter().enumerate() {
+            world.schedule(f.at, Ev::Fault(i));
+        }
+        for s in 0..cfg.sentinels {
+            // Sentinels are started a little apart, as real deployments are.
+            let at = T0 + world.rng.gen_range(0..500);
+            world.schedule(at, Ev::Start { s });
+        }
+        world
+    }
+
+    /// Queues `ev` at virtual time `at` (never in the past).
+    pub fn schedule(&mut self, at: Time, ev: Ev) {
+        self.seq += 1;
+        self.queue.insert((at.max(self.now), self.seq), ev);
+    }
+
+    /// Runs events until virtual time `end`, or until an invariant fails.
+    pub fn run_until(&mut self, end: Time) -> Result<(), Violation> {
+        loop {
+            match self.queue.first_key_value() {
+                Some((&(t, _), _)) if t <= end => {}
+                _ => break,
+            }
+            let Some(((t, _), ev)) = self.queue.pop_first() else {
+                break;
+            };
+            self.now = t;
+            self.stats.steps += 1;
+            self.handle(ev);
+            if let Some(v) = self.violation.take() {
+                return Err(v);
+            }
+        }
+        self.now = self.now.max(end);
+        Ok(())
+    }
+
+    fn handle(&mut self, ev: Ev) {
+        match ev {
+            Ev::Tick { s, gen } => self.on_tick(s, gen),
+            Ev::Deliver { wire, dir, epoch } => self.deliver(wire, dir, epoch),
+            Ev::ConnectFailed { s, gen, conn } => {
+                if self.sentinels[s].gen == gen {
+                    if let Some(core) = self.sentinels[s].core.as_mut() {
+                        core.conn_down(conn);
+                    }
+                    self.drain(s);
+                }
+            }
+            Ev::ScriptDone {
+                s,
+                gen,
+                id,
+                outcome,
+            } => {
+                let local = self.local_now(s);
+                if self.sentinels[s].gen == gen {
+                    if let Some(core) = self.sentinels[s].core.as_mut() {
+                        core.script_done(id, outcome, local);
+                    }
+                    self.drain(s);
+                }
+            }
+            Ev::Start { s } => {
+                if self.sentinels[s].core.is_none() && self.sentinels[s].down == 0 {
+                    self.start_sentinel(s);
+                }
+            }
+            Ev::Fault(i) => self.apply_fault(i),
+        }
+    }
+
+    /// Sentinel `s`'s wall clock.
+    pub fn local_now(&self, s: usize) -> u64 {
+        (self.now as i64 + self.sentinels[s].clock_offset).max(1) as u64
+    }
+
+    /// Appends a line to the event log.
+    pub fn note(&mut self, who: &str, text: &str) {
+        let t = self.now - T0;
+        self.log
+            .push(format!("{:>7}.{:03} {who} {text}", t / 1000, t % 1000));
+    }
+
+    /// Records a violation (the first one wins).
+    pub fn fail(&mut self, v: Violation) {
+        if self.violation.is_none() {
+            self.violation = Some(v);
+        }
+    }
+
+    /// Starts (or restarts) Sentinel `s` from its config file.
+    pub fn start_sentinel(&mut self, s: usize) {
+        let now = self.local_now(s);
+        let seed = self.rng.gen();
+        let config = match parse(&self.sentinels[s].file, CONFIG_FILE) {
+            Ok(c) => c,
+            Err(e) => {
+                self.fail(Violation::new(
+                    "restart-from-file",
+                    format!("sentinel s{s} cannot parse the config file it wrote: {e}"),
+                ));
+                return;
+            }
+        };
+        let no_dns = |h: &str| h.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string());
+        let core = match Sentinel::new(config.sentinel.clone(), now, seed, &no_dns) {
+            Ok(c) => c,
+            Err(e) => {
+                self.fail(Violation::new(
+                    "restart-from-file",
+                    format!("sentinel s{s} cannot load its own persisted config: {e}"),
+                ));
+                return;
+            }
+        };
+        let node = &mut self.sentinels[s];
+        node.gen += 1;
+        node.core = Some(core);
+        node.config = config;
+        let gen = node.gen;
+        self.note(&format!("s{s}"), "start");
+        self.inv.on_restart(s);
+        if let Some(c) = self.sentinels[s].core.as_mut() {
+            c.set_listen_port(Host::Sentinel(s).port());
+            c.start(now);
+        }
+        self.drain(s);
+        self.check_state(s);
+        self.schedule(self.now, Ev::Tick { s, gen });
+    }
+
+    /// Sentinel `s` dies: its connections close, its in-memory state is lost.
+    pub fn crash_sentinel(&mut self, s: usize) {
+        if self.sentinels[s].core.take().is_none() {
+            return;
+        }
+        self.note(&format!("s{s}"), "crash");
+        let ids: Vec<WireId> = self
+            .wires
+            .iter()
+            .filter(|(_, w)| w.client == s || w.server == Host::Sentinel(s))
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            let Some(w) = self.wires.get(&id) else {
+                continue;
+            };
+            if w.client == s {
+                self.by_conn.remove(&(s, w.conn));
+                self.wires.remove(&id);
+            } else {
+                self.server_close(id);
+            }
+        }
+    }
+
+    fn on_tick(&mut self, s: usize, gen: u64) {
+        if self.sentinels[s].gen != gen {
+            return;
+        }
+        let local = self.local_now(s);
+        let Some(core) = self.sentinels[s].core.as_mut() else {
+            return;
+        };
+        core.tick(local);
+        // The timer is scheduled by elapsed time, as redis' event loop does (monotonic
+        // clock), while the core reads the wall clock: a clock jump therefore shows up
+        // as a gap between two runs, which is what TILT detects.
+        let delay = core.next_tick().saturating_sub(local).max(1);
+        self.drain(s);
+        self.check_state(s);
+        self.schedule(self.now + delay, Ev::Tick { s, gen });
+    }
+
+    /// Carries out everything core `s` asked for, in order.
+    pub fn drain(&mut self, s: usize) {
+        use rsentinel_core::Output;
+        loop {
+            let Some(out) = self.sentinels[s]
+                .core
+                .as_mut()
+                .and_then(|c| c.poll_output())
+            else {
+                break;
+            };
+            match out {
+                Output::Event(e) => {
+                    self.note(&format!("s{s}"), &format!("{} {}", e.kind, e.text));
+                    self.on_event(s, &e.kind, &e.text);
+                }
+                Output::Log { .. } => {}
+                Output::FlushConfig => {
+                    let node = &mut self.sentinels[s];
+                    if let Some(c) = node.core.as_ref() {
+                        node.config.sentinel = c.settings();
+                        node.file =
+                            render(&node.file, &node.config, &RewriteEnv::new("/var/lib/redis"));
+                    }
+                }
+                Output::Connect { conn, host, port } => self.connect(s, conn, &host, port),
+                Output::Send { conn, args } => self.client_send(s, conn, args),
+                Output::Close(conn) => self.client_close(s, conn),
+                // Scripts (none are configured here) succeed after a short while.
+                Output::RunScript { id, .. } => {
+                    let gen = self.sentinels[s].gen;
+                    if let Some(core) = self.sentinels[s].core.as_mut() {
+                        core.script_started(id, 1000 + id.0 as u32);
+                    }
+                    let at = self.now + self.rng.gen_range(10..100);
+                    let outcome = ScriptOutcome::Exited(0);
+                    self.schedule(
+                        at,
+                        Ev::ScriptDone {
+                            s,
+                            gen,
+                            id,
+                            outcome,
+                        },
+                    );
+                }
+                Output::KillScript { id } => {
+                    let gen = self.sentinels[s].gen;
+                    let outcome = ScriptOutcome::Signaled(9);
+                    self.schedule(
+                        self.now,
+                        Ev::ScriptDone {
+                            s,
+                            gen,
+                            id,
+                            outcome,
+                        },
+                    );
+                }
+                // SIMULATE-FAILURE: the process exits at once (unsaved state is lost);
+                // a supervisor starts it again a little later.
+                Output::Crash => {
+                    self.crash_sentinel(s);
+                    let at = self.now + 3_000;
+                    self.schedule(at, Ev::Start { s });
+                    break;
+                }
+            }
+        }
+    }
+
+    /// Epoch invariants on Sentinel `s`'s current state.
+    pub fn check_state(&mut self, s: usize) {
+        let Some(core) = self.sentinels[s].core.as_ref() else {
+            return;
+        };
+        let epochs: Vec<(String, u64)> = core
+            .masters()
+            .iter()
+            .map(|m| (m.inst.name.clone(), m.inst.config_epoch))
+            .collect();
+        let epoch = core.current_epoch();
+        if let Err(v) = self.inv.observe_epochs(s, epoch, &epochs) {
+            self.fail(v);
+        }
+    }
+
+    fn on_event(&mut self, s: usize, kind: &str, text: &str) {
+        let Some(core) = self.sentinels[s].core.as_ref() else {
+            return;
+        };
+        let epoch = core.current_epoch();
+        let myid = core.myid().to_string();
+        let res = self.inv.on_event(
+            s,
+            &myid,
+            epoch,
+            kind,
+            text,
+            self.now,
+            &self.reach,
+            self.redis.len(),
+        );
+        if let Err(v) = res {
+            self.fail(v);
+        }
+    }
+}
+
+/// 40 random hex characters, like redis' run ids.
+pub fn hex40(rng: &mut StdRng) -> String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    (0..40).map(|_| HEX[rng.gen_range(0..16)] as char).collect()
+}

@@ -1,0 +1,243 @@
+//! Seed sweeps over whole simulated deployments, determinism, and the replay entry
+//! point for a failing seed (`SIM_SEED=<n> [SIM_SENTINELS=<k>] cargo test -p
+//! rsentinel-sim replay -- --nocapture`).
+
+use rsentinel_sim::{run, FaultMix, SimConfig};
+
+/// Runs `seeds` seeds with `sentinels` Sentinels and panics listing every failure.
+fn sweep(sentinels: usize, seeds: std::ops::Range<u64>) {
+    let cfg = SimConfig::new(sentinels);
+    let mut failures = Vec::new();
+    for seed in seeds {
+        if let Err(f) = run(seed, &cfg) {
+            eprintln!("{f}");
+            failures.push(seed);
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "failing seeds with {sentinels} sentinels: {failures:?}"
+    );
+}
+
+// The sweep is split so the test harness runs the parts in parallel; sized to about
+// 10 s of wall time on two cores in a debug build (`cargo run --release -p
+// rsentinel-sim -- --seeds N` runs long sweeps at ~100 seeds/s for 3 Sentinels).
+
+#[test]
+fn sweep_3_sentinels_part_1() {
+    sweep(3, 0..70);
+}
+
+#[test]
+fn sweep_3_sentinels_part_2() {
+    sweep(3, 70..140);
+}
+
+#[test]
+fn sweep_5_sentinels_part_1() {
+    sweep(5, 10_000..10_030);
+}
+
+#[test]
+fn sweep_5_sentinels_part_2() {
+    sweep(5, 10_030..10_060);
+}
+
+#[test]
+fn sweep_7_sentinels() {
+    sweep(7, 20_000..20_010);
+}
+
+/// Runs a seed that found a problem, expecting `invariant` to break.
+fn known(seed: u64, sentinels: usize, invariant: &str) {
+    match run(seed, &SimConfig::new(sentinels)) {
+        Ok(_) => panic!("seed {seed} no longer breaks {invariant}: the known issue is gone"),
+        Err(f) => {
+            eprintln!("{f}");
+            assert_eq!(f.invariant, invariant, "{f}");
+            panic!("known issue still present (seed {seed}): {}", f.message);
+        }
+    }
+}
+
+// Seeds the long sweeps found, kept failing on purpose (they also fail in redis 7.0.15,
+// whose rules the core follows) until the lead decides whether rsentinel deviates.
+// `cargo test -p rsentinel-sim -- --ignored` runs them; each says whether it still
+// reproduces.
+
+/// Right after `+switch-master`, the other Sentinels' "down" answers about the *old*
+/// master address (redis' SRI_MASTER_DOWN, expired only after 5 s) still count toward
+/// ODOWN of the *new* address.
+#[test]
+#[ignore = "known: peer down answers about the old address survive +switch-master"]
+fn known_stale_master_down_after_switch() {
+    known(2593, 3, "odown-justified");
+}
+
+/// Peer "down" answers expire only in the acting half of the timer, which TILT skips:
+/// on `-tilt` the first ODOWN check counts answers from before TILT, however old.
+#[test]
+#[ignore = "known: peer down answers are not expired during TILT"]
+fn known_stale_master_down_after_tilt() {
+    known(5210, 3, "odown-justified");
+}
+
+/// A failover leader that enters TILT mid-failover finishes its superseded failover
+/// after TILT (`+failover-end-for-timeout`) and switches to its promoted replica under
+/// the newer config epoch it adopted meanwhile from a hello (same address, so no
+/// switch then): two configurations share one config epoch and never converge.
+#[test]
+#[ignore = "known: stale failover after TILT installs its config under an adopted epoch"]
+fn known_split_config_after_tilt() {
+    known(7882, 3, "converged");
+}
+
+#[test]
+fn same_seed_same_event_log() {
+    let cfg = SimConfig::new(3);
+    let a = run(7, &cfg).map_err(|f| f.to_string());
+    let b = run(7, &cfg).map_err(|f| f.to_string());
+    let (Ok(a), Ok(b)) = (a, b) else {
+        panic!("seed 7 must pass");
+    };
+    assert_eq!(a.log.join("\n"), b.log.join("\n"));
+    assert_eq!(a.stats, b.stats);
+    let c = run(8, &cfg).map_err(|f| f.to_string());
+    assert!(c.is_ok_and(|c| c.log != a.log), "another seed, another run");
+}
+
+#[test]
+fn fault_free_run_discovers_everyone_without_sdown() {
+    let mut cfg = SimConfig::new(5);
+    cfg.faults = FaultMix::none();
+    let report = run(1, &cfg).unwrap_or_else(|f| panic!("{f}"));
+    let log = report.log.join("\n");
+    assert!(!log.contains("+sdown"), "{log}");
+    // Each Sentinel adds the four others.
+    assert_eq!(log.matches("+sentinel sentinel").count(), 20, "{log}");
+}
+
+#[test]
+fn master_crash_is_detected_and_agreed() {
+    let mut cfg = SimConfig::new(3);
+    cfg.faults = FaultMix {
+        count: 1,
+        ..FaultMix::none()
+    };
+    cfg.faults.crash_redis = true;
+    cfg.replicas = 0;
+    cfg.fault_ms = (15_000, 15_000);
+    let report = run(3, &cfg).unwrap_or_else(|f| panic!("{f}"));
+    let log = report.log.join("\n");
+    assert!(
+        log.contains("+odown master mymaster 10.0.0.1 6379"),
+        "{log}"
+    );
+    assert!(
+        log.contains("-sdown master mymaster 10.0.0.1 6379"),
+        "{log}"
+    );
+}
+
+/// Every clock jump, forwards or backwards, puts that Sentinel in TILT at its next
+/// timer run, and TILT ends before the run does.
+#[test]
+fn clock_jumps_cause_tilt() {
+    let mut cfg = SimConfig::new(3);
+    cfg.faults = FaultMix {
+        count: 3,
+        ..FaultMix::none()
+    };
+    cfg.faults.clock_jumps = true;
+    let (mut forward, mut backward) = (0, 0);
+    for seed in 0..4 {
+        let report = run(seed, &cfg).unwrap_or_else(|f| panic!("{f}"));
+        let log = &report.log;
+        for (i, line) in log.iter().enumerate() {
+            let Some(rest) = line.split(" fault clock jump ").nth(1) else {
+                continue;
+            };
+            let who = rest.split(' ').next().unwrap_or_default();
+            if rest.contains(" -") {
+                backward += 1;
+            } else {
+                forward += 1;
+            }
+            let tilted = log[i..]
+                .iter()
+                .take(20)
+                .any(|l| l.contains(&format!(" {who} +tilt")));
+            assert!(
+                tilted,
+                "seed {seed}: no +tilt after `{line}`:\n{}",
+                log.join("\n")
+            );
+        }
+    }
+    assert!(
+        forward > 0 && backward > 0,
+        "{forward} forward, {backward} backward"
+    );
+}
+
+/// The config file is rewritten as redis does and a restarted Sentinel is rebuilt from
+/// that text: same run id, same known Sentinels and replicas.
+#[test]
+fn restarted_sentinel_reloads_its_rewritten_file() {
+    use rsentinel_sim::world::{World, T0};
+    let mut cfg = SimConfig::new(3);
+    cfg.faults = FaultMix::none();
+    let mut w = World::new(11, &cfg);
+    w.run_until(T0 + 10_000).unwrap_or_else(|v| panic!("{v:?}"));
+    let file = w.sentinels[0].file.clone();
+    for want in [
+        "sentinel myid ",
+        "sentinel known-sentinel mymaster 10.0.0.10",
+        "sentinel known-replica mymaster 10.0.0.2 6379",
+        "# Generated by CONFIG REWRITE",
+    ] {
+        assert!(file.contains(want), "{want:?} in:\n{file}");
+    }
+    let before = w.sentinels[0].core.as_ref().map(|c| c.myid().to_string());
+    w.crash_sentinel(0);
+    assert!(w.sentinels[0].core.is_none());
+    w.start_sentinel(0);
+    let core = w.sentinels[0]
+        .core
+        .as_ref()
+        .unwrap_or_else(|| panic!("restarted"));
+    assert_eq!(Some(core.myid().to_string()), before);
+    let m = core
+        .master("mymaster")
+        .unwrap_or_else(|| panic!("master kept"));
+    assert_eq!((m.sentinels.len(), m.replicas.len()), (2, 2));
+    w.run_until(T0 + 20_000).unwrap_or_else(|v| panic!("{v:?}"));
+}
+
+/// Replays one seed with its whole event log: `SIM_SEED=<n>`, optionally
+/// `SIM_SENTINELS=<k>` (default 3). Without `SIM_SEED` it does nothing.
+#[test]
+fn replay() {
+    let Some(seed) = std::env::var("SIM_SEED").ok().and_then(|s| s.parse().ok()) else {
+        return;
+    };
+    let sentinels = std::env::var("SIM_SENTINELS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3);
+    match run(seed, &SimConfig::new(sentinels)) {
+        Ok(report) => {
+            for l in &report.log {
+                println!("{l}");
+            }
+            println!("seed {seed} passed: {:?}", report.stats);
+        }
+        Err(f) => {
+            for l in &f.log {
+                println!("{l}");
+            }
+            panic!("{f}");
+        }
+    }
+}

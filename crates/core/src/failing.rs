@@ -233,8 +233,40 @@ impl Sentinel {
             return;
         };
         let f = self.failover_of(m);
+        if self.masters[m].inst.config_epoch > f.epoch {
+            // A newer configuration (from another Sentinel's failover) was adopted while
+            // ours was finishing: switching now would publish a different master under
+            // the same config epoch, and the two views would never converge. Redis
+            // switches anyway (found by the simulator, seed 7882).
+            self.abandon_superseded_failover(m);
+            return;
+        }
         let steps = self.with_failover_view(m, |v| f.switch_to_promoted(v));
         self.apply_failover_steps(m, steps, now);
+    }
+
+    /// Ends a failover whose outcome was superseded, keeping the adopted configuration.
+    fn abandon_superseded_failover(&mut self, m: usize) {
+        let ms = &mut self.masters[m];
+        let text = format!(
+            "Failover of '{}' in epoch {} superseded by configuration epoch {}: not switching",
+            ms.inst.name, ms.failover_epoch, ms.inst.config_epoch
+        );
+        ms.failover_state = FailoverState::None;
+        ms.inst.flags.remove(Flags::FAILOVER_IN_PROGRESS);
+        ms.inst.flags.remove(Flags::FORCE_FAILOVER);
+        ms.promoted_replica = None;
+        for r in &mut ms.replicas {
+            for f in [
+                Flags::PROMOTED,
+                Flags::RECONF_SENT,
+                Flags::RECONF_INPROG,
+                Flags::RECONF_DONE,
+            ] {
+                r.flags.remove(f);
+            }
+        }
+        self.log(LogLevel::Warning, text);
     }
 
     /// What a replica's INFO means for a failover in progress: the promotion seen, or

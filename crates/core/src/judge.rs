@@ -104,10 +104,14 @@ impl Sentinel {
     /// ODOWN: SDOWN here and enough other Sentinels said "down" recently to reach quorum.
     pub(crate) fn check_objectively_down(&mut self, m: usize, now: u64) {
         let master = &self.masters[m];
+        // Only answers young enough to be trusted count. Redis counts any answer not yet
+        // expired, but expiry runs in the acting half of the timer, which TILT skips: at
+        // -tilt answers 30 s old would count (found by the simulator, seeds 4523, 5210).
+        let max_age = self.timing.ask_period * 5;
         let peers_down = master
             .sentinels
             .iter()
-            .filter(|s| s.peer.master_down)
+            .filter(|s| s.peer.master_down && now.saturating_sub(s.peer.last_reply_time) <= max_age)
             .count();
         let change = check_odown(
             master.inst.flags.contains(Flags::O_DOWN),
@@ -146,6 +150,10 @@ impl Sentinel {
             self.masters[m].failover_state != FailoverState::None,
             &self.myid,
         );
+        let asked_about = {
+            let a = &self.masters[m].inst.addr;
+            format!("{}:{}", a.ip, a.port)
+        };
         for i in 0..self.masters[m].sentinels.len() {
             let s = &mut self.masters[m].sentinels[i];
             s.peer.expire(now, ask_period);
@@ -161,7 +169,7 @@ impl Sentinel {
             self.send(
                 InstRef::Sentinel(m, i),
                 ConnKind::Command,
-                Callback::MasterDown,
+                Callback::MasterDown(asked_about.clone()),
                 &words,
             );
         }

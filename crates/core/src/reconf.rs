@@ -94,6 +94,13 @@ impl Sentinel {
             keep.push(master.inst.addr.clone());
         }
         self.reset_master(m, true, false, now);
+        // Answers about the old address say nothing about the new one. Redis keeps them
+        // (they then count toward ODOWN of the new master for up to 5 s; found by the
+        // simulator, seeds 2593, 2721).
+        for s in &mut self.masters[m].sentinels {
+            s.peer.master_down = false;
+            s.peer.leader = None;
+        }
         let inst = &mut self.masters[m].inst;
         inst.addr = new_addr;
         inst.o_down_since_time = 0;

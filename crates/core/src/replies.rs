@@ -42,7 +42,15 @@ impl Sentinel {
                     }
                 }
             }
-            Callback::MasterDown => self.on_master_down_reply(r, &frame, now),
+            Callback::MasterDown(asked_about) => {
+                let m = match r {
+                    InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
+                };
+                let a = &self.masters[m].inst.addr;
+                if asked_about == format!("{}:{}", a.ip, a.port) {
+                    self.on_master_down_reply(r, &frame, now);
+                }
+            }
             Callback::Info => {
                 if let Frame::Bulk(text) = &frame {
                     let text = String::from_utf8_lossy(text).into_owned();

@@ -8,22 +8,25 @@ use crate::state::Daemon;
 use rsentinel_core::ConnId;
 use std::cell::RefCell;
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Runs until the process stops.
 pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: UnboundedReceiver<LinkEvent>) {
     let mut scripts = daemon.borrow_mut().scripts.take_receiver();
+    // The timer is scheduled on the monotonic clock, as redis does; the core reads the
+    // wall clock, so a clock jump either way shows up as a TILT-triggering gap instead of
+    // silently stretching the sleep.
+    let mut next = Instant::now();
     loop {
-        let delay = {
-            let d = daemon.borrow();
-            d.sentinel.next_tick().saturating_sub(Daemon::now_ms())
-        };
         tokio::select! {
-            _ = tokio::time::sleep(Duration::from_millis(delay)) => {
+            _ = tokio::time::sleep_until(next.into()) => {
                 let mut d = daemon.borrow_mut();
-                d.sentinel.tick(Daemon::now_ms());
+                let now = Daemon::now_ms();
+                d.sentinel.tick(now);
                 d.after_command();
+                let delay = d.sentinel.next_tick().saturating_sub(now);
+                next = Instant::now() + Duration::from_millis(delay);
             }
             Some((id, outcome)) = script_ended(&mut scripts) => {
                 let mut d = daemon.borrow_mut();

@@ -50,47 +50,36 @@ fn sweep_7_sentinels() {
 }
 
 /// Runs a seed that found a problem, expecting `invariant` to break.
-fn known(seed: u64, sentinels: usize, invariant: &str) {
-    match run(seed, &SimConfig::new(sentinels)) {
-        Ok(_) => panic!("seed {seed} no longer breaks {invariant}: the known issue is gone"),
-        Err(f) => {
-            eprintln!("{f}");
-            assert_eq!(f.invariant, invariant, "{f}");
-            panic!("known issue still present (seed {seed}): {}", f.message);
-        }
+/// Seeds the long sweeps found that broke an invariant, as redis 7.0.15 would too;
+/// rsentinel deviates from redis there and each must now pass.
+fn fixed(seed: u64, sentinels: usize) {
+    if let Err(f) = run(seed, &SimConfig::new(sentinels)) {
+        panic!("{f}");
     }
 }
 
-// Seeds the long sweeps found, kept failing on purpose (they also fail in redis 7.0.15,
-// whose rules the core follows) until the lead decides whether rsentinel deviates.
-// `cargo test -p rsentinel-sim -- --ignored` runs them; each says whether it still
-// reproduces.
-
-/// Right after `+switch-master`, the other Sentinels' "down" answers about the *old*
-/// master address (redis' SRI_MASTER_DOWN, expired only after 5 s) still count toward
-/// ODOWN of the *new* address.
+/// Right after `+switch-master`, "down" answers about the *old* master address (asked
+/// before the switch, some still in flight) counted toward ODOWN of the *new* one.
 #[test]
-#[ignore = "known: peer down answers about the old address survive +switch-master"]
-fn known_stale_master_down_after_switch() {
-    known(2593, 3, "odown-justified");
+fn fixed_stale_master_down_after_switch() {
+    fixed(2593, 3);
+    fixed(2721, 5);
 }
 
 /// Peer "down" answers expire only in the acting half of the timer, which TILT skips:
-/// on `-tilt` the first ODOWN check counts answers from before TILT, however old.
+/// on `-tilt` the first ODOWN check counted answers from before TILT, however old.
 #[test]
-#[ignore = "known: peer down answers are not expired during TILT"]
-fn known_stale_master_down_after_tilt() {
-    known(5210, 3, "odown-justified");
+fn fixed_stale_master_down_after_tilt() {
+    fixed(4523, 3);
+    fixed(5210, 3);
 }
 
-/// A failover leader that enters TILT mid-failover finishes its superseded failover
-/// after TILT (`+failover-end-for-timeout`) and switches to its promoted replica under
-/// the newer config epoch it adopted meanwhile from a hello (same address, so no
-/// switch then): two configurations share one config epoch and never converge.
+/// A failover leader that entered TILT mid-failover finished its superseded failover
+/// after TILT and switched under the newer config epoch it had adopted meanwhile: two
+/// configurations shared one config epoch and never converged.
 #[test]
-#[ignore = "known: stale failover after TILT installs its config under an adopted epoch"]
-fn known_split_config_after_tilt() {
-    known(7882, 3, "converged");
+fn fixed_split_config_after_tilt() {
+    fixed(7882, 3);
 }
 
 #[test]

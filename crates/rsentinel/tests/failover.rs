@@ -165,3 +165,80 @@ fn a_minority_seeing_the_master_down_does_not_fail_over() {
         format!("127.0.0.1:{}", c.master.port)
     );
 }
+
+#[test]
+fn simulate_failure_crash_after_election_exits_99() {
+    let mut c = cluster();
+    wait_discovery(&c);
+    let mut cl = c.sentinels[0].client();
+    assert_ok(&cl.cmd(&["SENTINEL", "SIMULATE-FAILURE", "crash-after-election"]));
+    // A forced failover passes through the election step, where the crash happens.
+    assert!(wait_until(FAILOVER, || {
+        let r = c.sentinels[0]
+            .client()
+            .cmd(&["SENTINEL", "FAILOVER", "mymaster"]);
+        matches!(r, rsentinel_resp::Frame::Simple(ref s) if s == "OK")
+    }));
+    let status = c.sentinels[0].wait_exit();
+    assert_eq!(
+        status.and_then(|s| s.code()),
+        Some(99),
+        "{}",
+        c.sentinels[0].output()
+    );
+    assert!(c.sentinels[0]
+        .output()
+        .contains("Sentinel CRASH because of SENTINEL simulate-failure"));
+}
+
+#[test]
+fn reset_during_a_failover_clears_it() {
+    let c = cluster_with("sentinel failover-timeout mymaster 60000\n");
+    wait_discovery(&c);
+    // Freeze every replica so the promotion cannot complete: the failover stays in
+    // progress until RESET.
+    let pids: Vec<String> = c
+        .replicas
+        .iter()
+        .map(|r| {
+            redis_cli(r.port, &["INFO", "server"])
+                .lines()
+                .find_map(|l| l.trim_end().strip_prefix("process_id:").map(str::to_string))
+                .unwrap_or_default()
+        })
+        .collect();
+    let s = &c.sentinels[0];
+    assert!(wait_until(FAILOVER, || {
+        let r = s.client().cmd(&["SENTINEL", "FAILOVER", "mymaster"]);
+        matches!(r, rsentinel_resp::Frame::Simple(ref x) if x == "OK")
+    }));
+    for pid in &pids {
+        let _ = std::process::Command::new("kill")
+            .args(["-STOP", pid])
+            .status();
+    }
+    let flags = field(
+        &s.client().cmd(&["SENTINEL", "MASTER", "mymaster"]),
+        "flags",
+    )
+    .unwrap_or_default();
+    let in_progress = flags.contains("failover_in_progress");
+    assert_eq!(
+        s.client().cmd(&["SENTINEL", "RESET", "mymaster"]),
+        rsentinel_resp::Frame::Integer(1)
+    );
+    let m = s.client().cmd(&["SENTINEL", "MASTER", "mymaster"]);
+    for pid in &pids {
+        let _ = std::process::Command::new("kill")
+            .args(["-CONT", pid])
+            .status();
+    }
+    assert!(
+        in_progress || flags.is_empty(),
+        "flags before reset: {flags}"
+    );
+    let after = field(&m, "flags").unwrap_or_default();
+    assert!(!after.contains("failover_in_progress"), "{after}");
+    assert_eq!(field(&m, "failover-state"), None, "{m:?}");
+    assert_eq!(field(&m, "num-slaves").as_deref(), Some("0"));
+}

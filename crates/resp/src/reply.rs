@@ -105,6 +105,11 @@ impl Decoder for ReplyDecoder {
         let Some((len, nulls)) = scanned else {
             return Ok(None);
         };
+        // A reply that arrived whole in one read must meet the same limit as one arriving
+        // piecemeal (which the scanner refuses once the buffer passes it).
+        if len > self.max {
+            return Err(ReplyError::TooLarge { limit: self.max });
+        }
         let data = src.split_to(len).freeze();
         let frame = match self.proto {
             Protocol::Resp2 => {

@@ -343,3 +343,29 @@ fn protocol_switch() {
         Some(vec![Frame::Map(vec![])])
     );
 }
+
+/// Found by fuzzing: a reply over the limit that arrived in one read used to be accepted,
+/// while the same bytes arriving in small reads were refused.
+#[test]
+fn limit_does_not_depend_on_how_the_reply_arrives() {
+    let reply = [&b"+"[..], &[b'a'; 300], b"\r\n"].concat();
+    let mut whole = ReplyDecoder::with_max_frame_size(256);
+    assert!(matches!(
+        decode_all(&mut whole, &[&reply]),
+        Err(ReplyError::TooLarge { limit: 256 })
+    ));
+    let pieces: Vec<&[u8]> = reply.chunks(8).collect();
+    let mut piecemeal = ReplyDecoder::with_max_frame_size(256);
+    assert!(matches!(
+        decode_all(&mut piecemeal, &pieces),
+        Err(ReplyError::TooLarge { limit: 256 })
+    ));
+    let many = [b"*100\r\n".to_vec(), b":1\r\n".repeat(100)].concat();
+    let mut d = ReplyDecoder::with_max_frame_size(256);
+    assert!(matches!(
+        decode_all(&mut d, &[&many]),
+        Err(ReplyError::TooLarge { limit: 256 })
+    ));
+    let mut d = ReplyDecoder::with_max_frame_size(reply.len());
+    assert!(decode_all(&mut d, &[&reply]).is_ok_and(|v| v.len() == 1));
+}

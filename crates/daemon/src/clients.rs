@@ -49,6 +49,9 @@ pub struct Client {
     pub pending_out: usize,
     /// Since when `pending_out` is above the soft limit.
     pub soft_limit_since: Option<Instant>,
+    /// Over its output limits and told to close (redis' `CLIENT_CLOSE_ASAP`): nothing more
+    /// is queued for it, and its session drops the backlog instead of writing it.
+    pub closing: bool,
     /// Query buffer bytes as last seen by the session.
     pub qbuf: usize,
     pub tx: mpsc::UnboundedSender<Outbound>,

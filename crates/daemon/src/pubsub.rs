@@ -227,6 +227,9 @@ fn deliver(clients: &mut Clients, id: u64, frame: Frame, size: usize, now: Insta
     let Some(c) = clients.get_mut(id) else {
         return false;
     };
+    if c.closing {
+        return false;
+    }
     c.pending_out += size;
     let over_hard = c.pending_out > HARD_LIMIT;
     let over_soft = if c.pending_out > SOFT_LIMIT {
@@ -237,6 +240,7 @@ fn deliver(clients: &mut Clients, id: u64, frame: Frame, size: usize, now: Insta
         false
     };
     if over_hard || over_soft {
+        c.closing = true;
         let _ = c.tx.send(Outbound::Kill);
         return true;
     }

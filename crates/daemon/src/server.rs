@@ -159,6 +159,7 @@ async fn admit(daemon: Rc<RefCell<Daemon>>, mut stream: TcpStream, peer: SocketA
                 tracking: false,
                 pending_out: 0,
                 soft_limit_since: None,
+                closing: false,
                 qbuf: 0,
                 tx,
             },

@@ -152,6 +152,11 @@ pub async fn run(
                 match msg {
                     None | Some(Outbound::Kill) => break 'conn,
                     Some(Outbound::Message(frame)) => {
+                        // The Kill waits behind the backlog: do not encode what will
+                        // never be written.
+                        if daemon.borrow().clients.get(id).is_some_and(|c| c.closing) {
+                            break 'conn;
+                        }
                         let proto = protocol_of(&daemon, id);
                         encode(&frame, proto, &mut out);
                     }

@@ -10,8 +10,8 @@ use rsentinel_commands::CommandSpec;
 use rsentinel_resp::Frame;
 use std::time::{Duration, Instant};
 
+/// CLIENT HELP's lines between redis' standard header and footer.
 const HELP: &[&str] = &[
-    "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
     "CACHING (YES|NO)",
     "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
     "GETREDIR",
@@ -57,8 +57,6 @@ const HELP: &[&str] = &[
     "    Report tracking status for the current connection.",
     "NO-EVICT (ON|OFF)",
     "    Protect current client connection from eviction.",
-    "HELP",
-    "    Prints this help.",
 ];
 
 /// Redis' error replies shared by several subcommands.
@@ -70,8 +68,9 @@ fn lower(b: &[u8]) -> String {
     String::from_utf8_lossy(b).to_ascii_lowercase()
 }
 
+/// Redis' strict integer syntax (no `+`, no spaces), as its CLIENT arguments use.
 fn parse_i64(b: &[u8]) -> Option<i64> {
-    std::str::from_utf8(b).ok()?.parse().ok()
+    rsentinel_resp::string2ll(b)
 }
 
 /// Tracking settings of one client, kept only to report them back.
@@ -105,7 +104,7 @@ impl Daemon {
         args: &[Bytes],
     ) -> Outcome {
         let reply = match spec.name {
-            "help" => Frame::Array(HELP.iter().map(|l| Frame::Simple(l.to_string())).collect()),
+            "help" => rsentinel_commands::help_reply(&args[0], HELP),
             "id" => Frame::Integer(id as i64),
             "getname" => match self.clients.get(id).and_then(|c| c.name.clone()) {
                 Some(n) => Frame::Bulk(n),

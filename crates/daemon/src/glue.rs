@@ -63,14 +63,16 @@ impl Daemon {
                     Err(e) => self.acl.finish_load(&path, Err(&strerror(e))),
                 }
             }
-            AclReply::Save { path, text } => match write_atomic(&path, text.as_bytes()) {
-                Ok(()) => Frame::ok(),
-                Err(e) => {
-                    self.log
-                        .warning(&format!("Failed to save ACL file '{path}': {e}"));
-                    rsentinel_acl::save_failed_reply()
+            AclReply::Save { path, text } => {
+                match rsentinel_config::write_atomic(std::path::Path::new(&path), text.as_bytes()) {
+                    Ok(()) => Frame::ok(),
+                    Err(e) => {
+                        self.log
+                            .warning(&format!("Failed to save ACL file '{path}': {e}"));
+                        rsentinel_acl::save_failed_reply()
+                    }
                 }
-            },
+            }
         };
         let close_me = self.apply_acl_changes(id);
         Outcome {
@@ -224,20 +226,4 @@ pub(crate) fn strerror(e: &std::io::Error) -> String {
         Some(i) => s[..i].to_string(),
         None => s,
     }
-}
-
-/// Writes a whole file atomically: temp file, fsync, rename.
-fn write_atomic(path: &str, data: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    let tmp = format!("{path}.tmp-{}", std::process::id());
-    let res = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(data)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res
 }

@@ -363,7 +363,16 @@ pub struct Client {
 
 impl Client {
     pub fn try_connect(port: u16) -> std::io::Result<Client> {
-        let stream = TcpStream::connect(("127.0.0.1", port))?;
+        Client::from_stream(TcpStream::connect(("127.0.0.1", port))?)
+    }
+
+    /// Connects to any address, giving up after `limit` (a peer behind a cut link never
+    /// answers the SYN, and the kernel would retry for minutes).
+    pub fn try_connect_to(addr: std::net::SocketAddr, limit: Duration) -> std::io::Result<Client> {
+        Client::from_stream(TcpStream::connect_timeout(&addr, limit)?)
+    }
+
+    fn from_stream(stream: TcpStream) -> std::io::Result<Client> {
         stream.set_nodelay(true)?;
         Ok(Client {
             stream,
@@ -396,6 +405,16 @@ impl Client {
     pub fn cmd(&mut self, args: &[&str]) -> Frame {
         self.send(args);
         self.recv()
+    }
+
+    /// Sends a command and waits up to `limit` for its reply; `None` on any failure, for
+    /// clients that must outlive a dying or unreachable server.
+    pub fn try_cmd(&mut self, args: &[&str], limit: Duration) -> Option<Frame> {
+        let mut out = BytesMut::new();
+        encode_command(args, &mut out);
+        self.stream.set_write_timeout(Some(limit)).ok()?;
+        self.stream.write_all(&out).ok()?;
+        self.recv_timeout(limit)
     }
 
     /// The next reply; panics after [`LONG`].

@@ -109,6 +109,7 @@ impl Sentinel {
                 master.inst.flags.remove(Flags::FORCE_FAILOVER);
                 master.promoted_replica = None;
             }
+            Step::SetFailoverEpoch(e) => self.masters[m].failover_epoch = e,
             Step::SelectSlave { changed_at } => {
                 let master = &mut self.masters[m];
                 master.failover_state = FailoverState::SelectSlave;

@@ -97,6 +97,9 @@ pub enum Step {
     /// `sentinelAbortFailover`: back to no failover, flags `failover_in_progress` and
     /// `force_failover` cleared, state change time now, promoted replica forgotten.
     AbortFailover,
+    /// We were elected in this epoch, later than the one the attempt started in: it
+    /// becomes the failover epoch (and so the new master's config epoch).
+    SetFailoverEpoch(u64),
     /// We won (or the failover is forced): failover state `select_slave`,
     /// `failover_state_change_time` as given.
     SelectSlave {

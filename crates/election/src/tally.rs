@@ -1,11 +1,19 @@
-//! The leader tally (`sentinelGetLeader`): who won the election for a failover epoch.
+//! The leader tally (`sentinelGetLeader`): who won the election for a master.
 //!
-//! The other Sentinels' reported votes count when they are in our current epoch; then
-//! we cast our own vote through the vote rule (for the most voted Sentinel, or for
-//! ourselves if nobody got a vote), which counts when it is in the failover epoch. The
-//! winner needs at least `max(quorum, voters / 2 + 1)` votes, `voters` being every
-//! Sentinel known for the master plus us, reachable or not: a minority partition can
-//! never elect a leader, whatever the quorum.
+//! Every vote counts in one epoch: our current epoch, the one our vote requests carry.
+//! The other Sentinels' reported votes count when they are in it; then we cast our own
+//! vote in it through the vote rule (for the most voted Sentinel, or for ourselves if
+//! nobody got a vote). The winner needs at least `max(quorum, voters / 2 + 1)` votes,
+//! `voters` being every Sentinel known for the master plus us, reachable or not: a
+//! minority partition can never elect a leader, whatever the quorum.
+//!
+//! Deviation from redis 7.0.15, found by the simulator with several masters: redis
+//! counts its own vote in the failover epoch but the others' in the current epoch. When
+//! another master's election moves the current epoch on during an attempt, redis adds
+//! its old own vote to the others' new votes, while its own vote in the new epoch is
+//! still free and goes to a rival: two leaders for one master. Counting every vote in
+//! the current epoch makes the leader of (master, epoch) unique; the winner then fails
+//! over under that epoch (see [`crate::wait_start`]).
 //!
 //! Ties: redis picks among equally voted candidates in the iteration order of a hash
 //! table with a per-process random seed, i.e. arbitrarily. Here the smallest run id
@@ -29,18 +37,18 @@ pub struct Tally {
     pub votes: u64,
     /// Votes needed: `max(quorum, voters / 2 + 1)`.
     pub needed: u64,
+    /// The epoch every counted vote was cast in (our current epoch).
+    pub epoch: u64,
 }
 
-/// `sentinelGetLeader(master, epoch)`: tally the votes for `epoch` (the failover
-/// epoch), casting our own vote if we have not voted in it yet.
-pub fn get_leader(me: &Me<'_>, master: &MasterView<'_>, epoch: u64) -> Tally {
+/// `sentinelGetLeader`: tally the votes of our current epoch, casting our own vote if
+/// we have not voted in it yet.
+pub fn get_leader(me: &Me<'_>, master: &MasterView<'_>) -> Tally {
+    let epoch = me.current_epoch;
     let voters = master.peers.len() as u64 + 1;
     let mut counters: BTreeMap<&str, u64> = BTreeMap::new();
     for peer in &master.peers {
-        if let Some(leader) = peer
-            .leader
-            .filter(|_| peer.leader_epoch == me.current_epoch)
-        {
+        if let Some(leader) = peer.leader.filter(|_| peer.leader_epoch == epoch) {
             *counters.entry(leader).or_insert(0) += 1;
         }
     }
@@ -77,6 +85,7 @@ pub fn get_leader(me: &Me<'_>, master: &MasterView<'_>, epoch: u64) -> Tally {
         winner,
         votes: max_votes,
         needed,
+        epoch,
     }
 }
 
@@ -119,7 +128,7 @@ mod tests {
     #[test]
     fn alone_we_vote_for_ourselves_and_need_a_majority() {
         // Two others, silent: we vote for ourselves (1 of 3) and are not elected.
-        let t = get_leader(&me(4), &master(1, &[(None, 0), (None, 0)]), 4);
+        let t = get_leader(&me(4), &master(1, &[(None, 0), (None, 0)]));
         assert_eq!(
             t.steps,
             vec![
@@ -138,20 +147,20 @@ mod tests {
         assert_eq!((t.winner, t.votes, t.needed), (None, 1, 2));
         // One of them voted for us in our epoch: 2 of 3.
         let m = master(1, &[(Some(ME), 4), (None, 0)]);
-        let t = get_leader(&me(4), &m, 4);
+        let t = get_leader(&me(4), &m);
         assert_eq!((t.winner.as_deref(), t.votes, t.needed), (Some(ME), 2, 2));
     }
 
     #[test]
     fn a_sentinel_alone_elects_itself() {
-        let t = get_leader(&me(1), &master(1, &[]), 1);
+        let t = get_leader(&me(1), &master(1, &[]));
         assert_eq!((t.winner.as_deref(), t.votes, t.needed), (Some(ME), 1, 1));
     }
 
     #[test]
     fn the_quorum_can_require_more_than_a_majority() {
         let m = master(3, &[(Some(ME), 4), (None, 0)]);
-        let t = get_leader(&me(4), &m, 4);
+        let t = get_leader(&me(4), &m);
         assert_eq!((t.winner, t.votes, t.needed), (None, 2, 3));
     }
 
@@ -162,7 +171,7 @@ mod tests {
             2,
             &[(Some("b"), 4), (Some("c"), 4), (Some("b"), 4), (None, 0)],
         );
-        let t = get_leader(&me(4), &m, 4);
+        let t = get_leader(&me(4), &m);
         assert_eq!((t.winner.as_deref(), t.votes, t.needed), (Some("b"), 3, 3));
         assert_eq!(t.steps.last(), Some(&Step::SetFailoverStartTime(5_007)));
     }
@@ -170,7 +179,7 @@ mod tests {
     #[test]
     fn ties_go_to_the_smallest_run_id() {
         let m = master(1, &[(Some("c"), 4), (Some("b"), 4), (None, 0), (None, 0)]);
-        let t = get_leader(&me(4), &m, 4);
+        let t = get_leader(&me(4), &m);
         assert_eq!(
             t.steps[0],
             Step::SetVote {
@@ -184,24 +193,49 @@ mod tests {
     #[test]
     fn votes_of_other_epochs_do_not_count() {
         let m = master(1, &[(Some(ME), 3), (Some(ME), 5)]);
-        let t = get_leader(&me(4), &m, 4);
+        let t = get_leader(&me(4), &m);
         assert_eq!((t.winner, t.votes), (None, 1));
     }
 
     #[test]
-    fn our_earlier_vote_counts_only_in_the_failover_epoch() {
+    fn our_vote_counts_in_the_current_epoch_like_the_others() {
         // We already voted for b in 4: no new vote, and b gets our vote.
         let m = MasterView {
             leader: Some("b"),
             leader_epoch: 4,
             ..master(1, &[(Some("b"), 4), (None, 0)])
         };
-        let t = get_leader(&me(4), &m, 4);
+        let t = get_leader(&me(4), &m);
         assert!(t.steps.is_empty());
-        assert_eq!((t.winner.as_deref(), t.votes), (Some("b"), 2));
-        // Asked for epoch 3 while our vote is in 4: ours does not count.
-        let t = get_leader(&me(4), &m, 3);
-        assert_eq!((t.winner, t.votes), (None, 1));
+        assert_eq!((t.winner.as_deref(), t.votes, t.epoch), (Some("b"), 2, 4));
+        // The current epoch moved on to 5 (another master's election): our vote in 4
+        // no longer counts, b's neither.
+        let t = get_leader(&me(5), &MasterView { leader: None, ..m });
+        assert_eq!((t.winner, t.votes, t.epoch), (None, 1, 5));
+    }
+
+    #[test]
+    fn an_old_own_vote_is_not_added_to_new_votes() {
+        // Found by the simulator with several masters. We voted for ourselves in 1 when
+        // our failover of this master started; another master's election moved the
+        // current epoch to 2, and one peer voted for us in 2. redis would add our
+        // epoch-1 vote to it (2 of 3, elected) while our epoch-2 vote stays free for a
+        // rival, who could then be elected too. We cast our epoch-2 vote now instead,
+        // so nobody else can have it.
+        let m = MasterView {
+            leader: Some(ME),
+            leader_epoch: 1,
+            ..master(1, &[(Some(ME), 2), (None, 0)])
+        };
+        let t = get_leader(&me(2), &m);
+        assert_eq!(
+            t.steps[0],
+            Step::SetVote {
+                leader: ME.into(),
+                epoch: 2
+            }
+        );
+        assert_eq!((t.winner.as_deref(), t.votes, t.epoch), (Some(ME), 2, 2));
     }
 
     #[test]
@@ -209,7 +243,7 @@ mod tests {
         // redis compares the peers' vote epoch with the current epoch, not with the
         // failover epoch: after adopting epoch 6 from a vote request (and voting for
         // its sender), a Sentinel still waiting to start its epoch-5 failover is
-        // elected by epoch-6 votes. Kept as redis does it.
+        // elected by epoch-6 votes (and then fails over under epoch 6).
         let m = MasterView {
             leader: Some("b"),
             leader_epoch: 6,
@@ -218,7 +252,7 @@ mod tests {
                 &[(Some("b"), 6), (Some(ME), 6), (Some(ME), 6), (Some(ME), 6)],
             )
         };
-        let t = get_leader(&me(6), &m, 5);
+        let t = get_leader(&me(6), &m);
         assert!(t.steps.is_empty());
         assert_eq!((t.winner.as_deref(), t.votes, t.needed), (Some(ME), 3, 3));
     }

@@ -1,7 +1,13 @@
 //! The first failover state, `wait_start` (`sentinelFailoverWaitStart`): run the tally
-//! for the failover epoch on every timer run until we are elected (then on to
-//! `select_slave`) or the election times out (`-failover-abort-not-elected`). A failover
-//! forced by `SENTINEL FAILOVER` needs no election.
+//! on every timer run until we are elected (then on to `select_slave`) or the election
+//! times out (`-failover-abort-not-elected`). A failover forced by `SENTINEL FAILOVER`
+//! needs no election.
+//!
+//! The tally counts votes of the current epoch, which another master's election may
+//! have moved past the epoch this attempt started in. A leader elected in a later epoch
+//! fails over under that epoch (it becomes the new master's config epoch): its election
+//! made it the only leader of (master, epoch), which the attempt's first epoch no longer
+//! guarantees. redis keeps the first epoch; in the normal case both are the same.
 
 use crate::step::{Event, Step};
 use crate::tally::get_leader;
@@ -21,7 +27,7 @@ pub const CRASH_EXIT_CODE: i32 = 99;
 /// `+elected-leader`, then either the simulated crash or `select_slave` with
 /// `+failover-state-select-slave`.
 pub fn wait_start(me: &Me<'_>, master: &MasterView<'_>) -> Vec<Step> {
-    let tally = get_leader(me, master, master.failover_epoch);
+    let tally = get_leader(me, master);
     let mut steps = tally.steps;
     let is_leader = tally
         .winner
@@ -44,6 +50,9 @@ pub fn wait_start(me: &Me<'_>, master: &MasterView<'_>) -> Vec<Step> {
         return steps;
     }
 
+    if is_leader && tally.epoch != master.failover_epoch {
+        steps.push(Step::SetFailoverEpoch(tally.epoch));
+    }
     steps.push(Event::master("+elected-leader"));
     if me.crash_after_election {
         steps.push(Step::Log(CRASH_LOG.to_string()));
@@ -146,6 +155,42 @@ mod tests {
                 at_master("+failover-state-select-slave"),
             ]
         );
+    }
+
+    #[test]
+    fn elected_in_a_later_epoch_fails_over_under_it() {
+        // Our attempt started in 4; another master's election moved us to 5, where a
+        // peer voted for us and we vote for ourselves.
+        let m = MasterView {
+            peers: vec![
+                PeerVote {
+                    leader: Some(ME),
+                    leader_epoch: 5,
+                },
+                PeerVote {
+                    leader: None,
+                    leader_epoch: 0,
+                },
+            ],
+            ..waiting([None, None], 180_000)
+        };
+        let now = Me {
+            current_epoch: 5,
+            ..me(START + 100)
+        };
+        let steps = wait_start(&now, &m);
+        assert_eq!(
+            steps[0],
+            Step::SetVote {
+                leader: ME.into(),
+                epoch: 5
+            }
+        );
+        let elected = steps
+            .iter()
+            .position(|s| *s == at_master("+elected-leader"))
+            .expect("elected");
+        assert_eq!(steps[elected - 1], Step::SetFailoverEpoch(5));
     }
 
     #[test]

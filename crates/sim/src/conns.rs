@@ -5,6 +5,7 @@
 //! (which answer PING, CLIENT, PUBLISH of hellos and SENTINEL commands, as the daemon's
 //! dispatch does).
 
+use crate::invariants::check_replication_group;
 use crate::network::{host_at, Host, Msg, Time, WireId, CONNECT_TIMEOUT_MS, TO_CLIENT, TO_SERVER};
 use crate::redis::{Context, Effect, Role};
 use crate::world::{Ev, World};
@@ -334,6 +335,9 @@ impl World {
                 node.set_offset(offset, now);
                 node.reachable_since = None;
                 node.link_down_since = Some(now);
+            }
+            if let Err(v) = check_replication_group(&self.layout, j, &self.redis[j].role) {
+                self.fail(v);
             }
         }
     }

@@ -124,7 +124,7 @@ pub fn schedule(rng: &mut StdRng, cfg: &SimConfig) -> Vec<Fault> {
     }
     let start_min = T0 + cfg.warmup_ms;
     let end = window_end(cfg);
-    let redis = cfg.replicas + 1;
+    let redis = crate::layout::Layout::new(cfg.masters, cfg.replicas).redis();
     let hosts: Vec<Host> = (0..redis)
         .map(Host::Redis)
         .chain((0..cfg.sentinels).map(Host::Sentinel))

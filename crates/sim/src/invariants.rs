@@ -1,44 +1,67 @@
 //! The safety and liveness properties every run must keep, each checked by its own
 //! function with a message that says what broke, on which Sentinel, in which epoch.
+//! With several masters, everything about a failover is judged per master: the
+//! Sentinels share one current epoch (as in redis) but vote, elect and promote per
+//! master, and must never mix the replication groups.
 //!
 //! Safety, checked continuously (after every step and on every event):
 //! - `epoch-monotonic`: a Sentinel's current epoch never goes back, including across a
 //!   restart (the restarted core is built from the file it last persisted, so an epoch
 //!   change that was not flushed shows up here);
 //! - `config-epoch-monotonic`: the same for every master's config epoch;
-//! - `one-vote-per-epoch`: a Sentinel never votes for two leaders in one epoch
-//!   (`+vote-for-leader <runid> <epoch>`), across restarts too;
+//! - `one-vote-per-epoch`: a Sentinel never votes for two leaders in one epoch of one
+//!   master (`+vote-for-leader <runid> <epoch>`), across restarts too. The event does
+//!   not name the master (as in redis), so it is attributed to the masters whose
+//!   recorded vote it matches in the core right after (to every master when none does);
 //! - `one-leader-per-epoch`: at most one `+elected-leader` per (master, epoch). The
-//!   epoch is the leader's *current* epoch at election time, not its failover epoch:
+//!   epoch is the leader's *current* epoch when it announced the election (as the
+//!   world tracks it through `+new-epoch`, see `SentinelNode::event_epoch`), not its
+//!   failover epoch:
 //!   redis counts the other Sentinels' votes when they are in the current epoch, so a
 //!   Sentinel that started its attempt in epoch 5 and then moved to 6 is elected by
 //!   epoch-6 votes, and two leaders can legitimately share failover epoch 5 (one elected
 //!   with epoch-5 votes, one with epoch-6 votes). Keyed on the voting epoch, a majority
 //!   is still needed per key, so two leaders there are a real split brain;
+//! - `one-failover-per-config-epoch`: at most one leader per (master, failover epoch),
+//!   the epoch the new master's config epoch will be. Two failovers of one master
+//!   under one config epoch could promote different replicas that no later
+//!   configuration ever orders. redis 7.0.15 allows it (a Sentinel elected with votes
+//!   of a later epoch keeps the epoch its attempt started in); rsentinel's leader takes
+//!   the epoch it was elected in;
 //! - `failover-needs-odown` / `failover-needs-election`: `+try-failover` only while this
-//!   Sentinel has the master in ODOWN; `+elected-leader` only in an attempt;
+//!   Sentinel has that master in ODOWN; `+elected-leader` only in an attempt for it;
 //!   `+selected-slave`, `+failover-state-*`, `+promoted-slave`, `+slave-reconf-sent`
-//!   and a leader's `+switch-master` only after `+elected-leader` (a `+switch-master`
-//!   that follows `+config-update-from` is a follower adopting a newer configuration
-//!   from a hello, and is fine). The simulation never sends `SENTINEL FAILOVER`, so no
-//!   failover is ever forced;
+//!   and a leader's `+switch-master` only after `+elected-leader` for that master (a
+//!   `+switch-master` that follows `+config-update-from` for the same master is a
+//!   follower adopting a newer configuration from a hello, and is fine). The
+//!   simulation never sends `SENTINEL FAILOVER`, so no failover is ever forced;
+//! - `promote-known-replica`: `+selected-slave` and `+promoted-slave` name a replica
+//!   the Sentinel knows for that master;
 //! - `odown-justified`: `+odown` for a master only when the emitting Sentinel and at
 //!   least quorum Sentinels in all had a real reason to judge that instance down
 //!   within the last [`ODOWN_WINDOW_MS`]: it was down, cut from them in either
 //!   direction, or it reported itself a replica for down-after plus two INFO periods
 //!   since that Sentinel took it for the master (see [`Reach`]);
+//! - `same-group` and `no-cross-group-replication`: no event puts an instance under
+//!   another group's master, and no instance replicates from another group (see
+//!   [`check_event_groups`], [`check_replication_group`]);
 //! - `restart-from-file`: a restarted Sentinel can always load the settings it last
 //!   persisted (reported by the world when `Sentinel::new` refuses them).
 //!
 //! Liveness, checked once after the last fault healed and the settle time passed:
-//! `converged`: every Sentinel answers the same `GET-MASTER-ADDR-BY-NAME`, knows all
-//! the other Sentinels, is out of TILT; and the instance at that address is alive and a
-//! master, every other instance a replica of it.
+//! `converged`, for every master (see [`check_converged`]).
 
-use crate::network::{host_at, Host, Time};
-use crate::redis::Role;
-use crate::world::MASTER_NAME;
+use crate::layout::{Layout, MASTER_NAME};
+use crate::network::{Host, Time};
 use std::collections::BTreeMap;
+
+mod converged;
+mod groups;
+mod reach;
+
+pub use converged::{check_converged, InstanceView, MasterView, SentinelView};
+pub use groups::{check_event_groups, check_replication_group};
+pub use reach::Reach;
 
 /// How far back a reachability problem can justify an `+odown`: a peer's "down" answer
 /// counts for 5 s (five ask periods), and a peer stays SDOWN a few seconds after a heal
@@ -61,68 +84,29 @@ impl Violation {
     }
 }
 
-/// What can legitimately make a Sentinel judge an instance down: intervals when
-/// Sentinel `s` could not reach instance `j` (crashed, or cut in either direction), and
-/// intervals when instance `j` was not a master (redis' SDOWN rule for a master that
-/// reports itself a replica for down-after plus two INFO periods, which is how
-/// Sentinels recover when a promotion was undone, e.g. by another Sentinel's
-/// `+convert-to-slave`). Intervals are `[start, end)`, `end` unset while ongoing.
-#[derive(Clone, Debug, Default)]
-pub struct Reach {
-    down: BTreeMap<(usize, usize), Vec<Interval>>,
-    not_master: BTreeMap<usize, Vec<Interval>>,
+/// What the checks ask the emitting Sentinel's core about itself (implemented by
+/// `rsentinel_core::Sentinel` in the world, by fakes in tests).
+pub trait CoreView {
+    /// Its recorded vote for `master`: the leader's run id and the epoch.
+    fn vote(&self, master: &str) -> Option<(String, u64)>;
+    /// Whether it knows replica `replica` (`ip:port`) of `master`.
+    fn knows_replica(&self, master: &str, replica: &str) -> bool;
+    /// The epoch of its failover of `master` (the promoted replica's config epoch).
+    fn failover_epoch(&self, master: &str) -> Option<u64>;
 }
 
-/// `[start, end)`, `end` unset while ongoing.
-type Interval = (Time, Option<Time>);
-
-/// Opens an interval when `bad` starts, closes it when it ends.
-fn record(v: &mut Vec<Interval>, bad: bool, now: Time) {
-    let open = v.last().is_some_and(|(_, end)| end.is_none());
-    if bad && !open {
-        v.push((now, None));
-    } else if !bad && open {
-        if let Some(last) = v.last_mut() {
-            last.1 = Some(now);
-        }
-    }
-}
-
-fn overlaps(v: Option<&Vec<Interval>>, from: Time, to: Time) -> bool {
-    v.is_some_and(|v| {
-        v.iter()
-            .any(|&(start, end)| start <= to && end.is_none_or(|e| e >= from))
-    })
-}
-
-impl Reach {
-    /// Records whether Sentinel `s` reaches instance `j` at `now`.
-    pub fn set(&mut self, s: usize, j: usize, reachable: bool, now: Time) {
-        record(self.down.entry((s, j)).or_default(), !reachable, now);
-    }
-
-    /// Records whether instance `j` is a master at `now`.
-    pub fn set_role(&mut self, j: usize, master: bool, now: Time) {
-        record(self.not_master.entry(j).or_default(), !master, now);
-    }
-
-    /// Whether `s` could not reach `j` at some time in `[from, to]`.
-    pub fn unreachable(&self, s: usize, j: usize, from: Time, to: Time) -> bool {
-        overlaps(self.down.get(&(s, j)), from, to)
-    }
-
-    /// Whether `j` was not a master for at least `min` ms after `since` (when the
-    /// Sentinel started taking it for the master: a role seen before that does not
-    /// count, as the Sentinel's role clock restarts then), in a stretch that had not
-    /// ended before `from`.
-    pub fn not_master_for(&self, j: usize, since: Time, min: u64, from: Time, to: Time) -> bool {
-        self.not_master.get(&j).is_some_and(|v| {
-            v.iter().any(|&(start, end)| {
-                let end = end.unwrap_or(to).min(to);
-                end >= from && end.saturating_sub(start.max(since)) >= min
-            })
-        })
-    }
+/// The Sentinel that emitted an event, when.
+pub struct Emitter<'a> {
+    /// Which Sentinel.
+    pub s: usize,
+    /// Its run id.
+    pub myid: &'a str,
+    /// Its current epoch.
+    pub epoch: u64,
+    /// Virtual now.
+    pub now: Time,
+    /// Its core.
+    pub core: &'a dyn CoreView,
 }
 
 /// Per (Sentinel, master): where its failover attempt stands, as its events tell.
@@ -131,12 +115,15 @@ struct Track {
     odown: bool,
     attempt: bool,
     elected: bool,
+    /// `+config-update-from` seen: the next `+switch-master` adopts a hello's config.
+    config_update: bool,
 }
 
 /// The state the continuous checks need.
 #[derive(Clone, Debug)]
 pub struct Invariants {
     sentinels: usize,
+    layout: Layout,
     /// How long a master must report itself a replica before SDOWN.
     role_sdown_ms: u64,
     /// Per Sentinel and master name: the address it takes for the master, and since
@@ -146,32 +133,33 @@ pub struct Invariants {
     config_epochs: Vec<BTreeMap<String, u64>>,
     votes: BTreeMap<(usize, String, u64), String>,
     leaders: BTreeMap<(String, u64), (usize, String)>,
+    /// Leader per (master, failover epoch): `one-failover-per-config-epoch`.
+    failovers: BTreeMap<(String, u64), (usize, String)>,
     tracks: Vec<BTreeMap<String, Track>>,
-    config_update: Vec<bool>,
 }
 
 impl Invariants {
-    /// Fresh state for `sentinels` Sentinels whose masters have `down_after_ms` and
-    /// the default INFO period (10 s): a master reporting itself a replica becomes SDOWN
-    /// after `down_after_ms` plus two INFO periods.
-    pub fn new(sentinels: usize, down_after_ms: u64) -> Invariants {
+    /// Fresh state for `sentinels` Sentinels monitoring the masters of `layout`, with
+    /// `down_after_ms` and the default INFO period (10 s): a master reporting itself a
+    /// replica becomes SDOWN after `down_after_ms` plus two INFO periods.
+    pub fn new(sentinels: usize, down_after_ms: u64, layout: Layout) -> Invariants {
         Invariants {
             sentinels,
+            layout,
             role_sdown_ms: down_after_ms + 2 * 10_000,
             adopted: vec![BTreeMap::new(); sentinels],
             epochs: vec![0; sentinels],
             config_epochs: vec![BTreeMap::new(); sentinels],
             votes: BTreeMap::new(),
             leaders: BTreeMap::new(),
+            failovers: BTreeMap::new(),
             tracks: vec![BTreeMap::new(); sentinels],
-            config_update: vec![false; sentinels],
         }
     }
 
     /// A restarted Sentinel has no failover in progress.
     pub fn on_restart(&mut self, s: usize) {
         self.tracks[s].clear();
-        self.config_update[s] = false;
     }
 
     /// `epoch-monotonic` and `config-epoch-monotonic` for Sentinel `s` now.
@@ -204,20 +192,17 @@ impl Invariants {
         Ok(())
     }
 
-    /// Checks one event of Sentinel `s` (run id `myid`, current epoch `epoch`).
-    #[allow(clippy::too_many_arguments)]
+    /// Checks one event `kind text` of Sentinel `by.s`.
     pub fn on_event(
         &mut self,
-        s: usize,
-        myid: &str,
-        epoch: u64,
+        by: &Emitter,
         kind: &str,
         text: &str,
-        now: Time,
         reach: &Reach,
-        redis: usize,
     ) -> Result<(), Violation> {
-        let master = master_of(text).unwrap_or(MASTER_NAME).to_string();
+        let s = by.s;
+        let epoch = by.epoch;
+        let master = master_of(kind, text).unwrap_or(MASTER_NAME).to_string();
         let track = *self.tracks[s].get(&master).unwrap_or(&Track::default());
         let needs = |ok: bool, inv: &'static str, what: &str| {
             if ok {
@@ -234,13 +219,13 @@ impl Invariants {
         match (kind, words.as_slice()) {
             ("+monitor", ["master", name, ip, port, ..])
             | ("+switch-master", [name, _, _, ip, port]) => {
-                self.adopted[s].insert(name.to_string(), (format!("{ip}:{port}"), now));
+                self.adopted[s].insert(name.to_string(), (format!("{ip}:{port}"), by.now));
             }
             _ => {}
         }
         match kind {
             "+odown" => {
-                self.odown_justified(s, text, now, reach, redis)?;
+                self.odown_justified(s, text, by.now, reach)?;
                 next.odown = true;
             }
             "-odown" => next.odown = false,
@@ -260,10 +245,13 @@ impl Invariants {
                     "without +try-failover",
                 )?;
                 next.elected = true;
-                self.one_leader(s, myid, &master, epoch)?;
+                self.one_leader(s, by.myid, &master, epoch)?;
+                if let Some(fe) = by.core.failover_epoch(&master) {
+                    self.one_failover(s, by.myid, &master, fe)?;
+                }
             }
-            "+config-update-from" => self.config_update[s] = true,
-            "+switch-master" if self.config_update[s] => self.config_update[s] = false,
+            "+config-update-from" => next.config_update = true,
+            "+switch-master" if track.config_update => next.config_update = false,
             "+switch-master" => {
                 needs(
                     track.elected,
@@ -275,7 +263,20 @@ impl Invariants {
                     ..Track::default()
                 };
             }
-            "+selected-slave" | "+promoted-slave" | "+slave-reconf-sent" => {
+            "+selected-slave" | "+promoted-slave" => {
+                needs(
+                    track.elected,
+                    "failover-needs-election",
+                    "without +elected-leader",
+                )?;
+                let replica = words.get(1).copied().unwrap_or_default();
+                needs(
+                    by.core.knows_replica(&master, replica),
+                    "promote-known-replica",
+                    &format!("but {replica} is no known replica of {master}"),
+                )?;
+            }
+            "+slave-reconf-sent" => {
                 needs(
                     track.elected,
                     "failover-needs-election",
@@ -293,15 +294,18 @@ impl Invariants {
                 next.attempt = false;
                 next.elected = false;
             }
-            "+vote-for-leader" => self.one_vote(s, &master, text)?,
+            "+vote-for-leader" => self.one_vote(by, text)?,
             _ => {}
         }
+        check_event_groups(&self.layout, s, kind, text)?;
         self.tracks[s].insert(master, next);
         Ok(())
     }
 
-    /// `one-vote-per-epoch`: `text` is `<runid> <epoch>`.
-    fn one_vote(&mut self, s: usize, master: &str, text: &str) -> Result<(), Violation> {
+    /// `one-vote-per-epoch`: `text` is `<runid> <epoch>`, for the masters whose vote in
+    /// the core it matches (all of them when none does).
+    fn one_vote(&mut self, by: &Emitter, text: &str) -> Result<(), Violation> {
+        let s = by.s;
         let mut it = text.split(' ');
         let (Some(runid), Some(Ok(epoch))) = (it.next(), it.next().map(str::parse::<u64>)) else {
             return Err(Violation::new(
@@ -309,17 +313,35 @@ impl Invariants {
                 format!("s{s}: malformed +vote-for-leader `{text}`"),
             ));
         };
-        let key = (s, master.to_string(), epoch);
-        match self.votes.get(&key) {
-            Some(prev) if !prev.eq_ignore_ascii_case(runid) => Err(Violation::new(
-                "one-vote-per-epoch",
-                format!("s{s} voted for {prev} and then {runid} in epoch {epoch} of {master}"),
-            )),
-            _ => {
-                self.votes.insert(key, runid.to_string());
-                Ok(())
+        let names = self.layout.names();
+        let mut masters: Vec<&String> = names
+            .iter()
+            .filter(|m| {
+                by.core
+                    .vote(m)
+                    .is_some_and(|(id, e)| e == epoch && id.eq_ignore_ascii_case(runid))
+            })
+            .collect();
+        if masters.is_empty() {
+            masters = names.iter().collect();
+        }
+        for master in masters {
+            let key = (s, master.clone(), epoch);
+            match self.votes.get(&key) {
+                Some(prev) if !prev.eq_ignore_ascii_case(runid) => {
+                    return Err(Violation::new(
+                        "one-vote-per-epoch",
+                        format!(
+                            "s{s} voted for {prev} and then {runid} in epoch {epoch} of {master}"
+                        ),
+                    ))
+                }
+                _ => {
+                    self.votes.insert(key, runid.to_string());
+                }
             }
         }
+        Ok(())
     }
 
     /// `one-leader-per-epoch`, keyed on the leader's current (voting) epoch.
@@ -343,6 +365,27 @@ impl Invariants {
         }
     }
 
+    /// `one-failover-per-config-epoch`: one leader per (master, failover epoch).
+    fn one_failover(
+        &mut self,
+        s: usize,
+        myid: &str,
+        master: &str,
+        epoch: u64,
+    ) -> Result<(), Violation> {
+        let key = (master.to_string(), epoch);
+        match self.failovers.get(&key) {
+            Some((other, id)) if id != myid => Err(Violation::new(
+                "one-failover-per-config-epoch",
+                format!("s{s} ({myid}) and s{other} ({id}) both lead a failover of {master} under epoch {epoch}"),
+            )),
+            _ => {
+                self.failovers.insert(key, (s, myid.to_string()));
+                Ok(())
+            }
+        }
+    }
+
     /// `odown-justified`: `text` is `master <name> <ip> <port> #quorum <n>/<q>`.
     fn odown_justified(
         &self,
@@ -350,7 +393,6 @@ impl Invariants {
         text: &str,
         now: Time,
         reach: &Reach,
-        redis: usize,
     ) -> Result<(), Violation> {
         let words: Vec<&str> = text.split(' ').collect();
         let quorum = words
@@ -363,10 +405,10 @@ impl Invariants {
             words.get(2),
             words.get(3).and_then(|p| p.parse::<u16>().ok()),
         ) {
-            (Some(ip), Some(port)) => host_at(ip, port, redis, 0),
+            (Some(ip), Some(port)) => self.layout.instance_at(ip, port),
             _ => None,
         };
-        let Some(Host::Redis(j)) = node else {
+        let Some(j) = node else {
             return Err(Violation::new(
                 "odown-justified",
                 format!("s{s}: +odown for an unknown instance: `{text}`"),
@@ -389,8 +431,7 @@ impl Invariants {
             return Err(Violation::new(
                 "odown-justified",
                 format!(
-                    "s{s}: `+odown {text}` but only sentinels {troubled:?} lost {} in the last {} ms (quorum {quorum})",
-                    Host::Redis(j).addr(),
+                    "s{s}: `+odown {text}` but only sentinels {troubled:?} lost {addr} in the last {} ms (quorum {quorum})",
                     ODOWN_WINDOW_MS
                 ),
             ));
@@ -399,8 +440,12 @@ impl Invariants {
     }
 }
 
-/// The master an event is about: `master <name> ...` or `... @ <name> <ip> <port>`.
-fn master_of(text: &str) -> Option<&str> {
+/// The master an event is about: `master <name> ...`, `... @ <name> <ip> <port>`, or
+/// the first word of a `+switch-master`.
+fn master_of<'a>(kind: &str, text: &'a str) -> Option<&'a str> {
+    if kind == "+switch-master" {
+        return text.split(' ').next();
+    }
     if let Some(rest) = text.strip_prefix("master ") {
         return rest.split(' ').next();
     }
@@ -408,84 +453,7 @@ fn master_of(text: &str) -> Option<&str> {
     after.split(' ').next()
 }
 
-/// What one Sentinel says at the end of a run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SentinelView {
-    /// Which Sentinel.
-    pub s: usize,
-    /// Its `GET-MASTER-ADDR-BY-NAME` answer.
-    pub master_addr: Option<(String, u16)>,
-    /// How many other Sentinels it knows for the master.
-    pub others: usize,
-    /// Whether it is in TILT.
-    pub tilt: bool,
-}
-
-/// What one redis instance is at the end of a run.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InstanceView {
-    /// Its address.
-    pub host: Host,
-    /// Running.
-    pub alive: bool,
-    /// Its role.
-    pub role: Role,
-}
-
-/// `converged`: agreement on the master, full mutual knowledge, no TILT, and the real
-/// topology matching what the Sentinels announce.
-pub fn check_converged(
-    views: &[SentinelView],
-    instances: &[InstanceView],
-) -> Result<(), Violation> {
-    let fail = |m: String| Err(Violation::new("converged", m));
-    let n = views.len();
-    for v in views {
-        if v.tilt {
-            return fail(format!("s{} is still in TILT", v.s));
-        }
-        if v.others + 1 != n {
-            return fail(format!(
-                "s{} knows {} other sentinels, expected {}",
-                v.s,
-                v.others,
-                n - 1
-            ));
-        }
-    }
-    let Some(first) = views.first() else {
-        return Ok(());
-    };
-    for v in views {
-        if v.master_addr != first.master_addr {
-            return fail(format!(
-                "s{} says the master is {:?} but s{} says {:?}",
-                v.s, v.master_addr, first.s, first.master_addr
-            ));
-        }
-    }
-    let Some((ip, port)) = &first.master_addr else {
-        return fail("no sentinel knows the master address".into());
-    };
-    for i in instances {
-        let is_master = i.host.ip() == *ip && i.host.port() == *port;
-        let ok = match (&i.role, is_master) {
-            _ if !i.alive => false,
-            (Role::Master, true) => true,
-            (Role::Replica { host, port: p }, false) => host == ip && p == port,
-            _ => false,
-        };
-        if !ok {
-            return fail(format!(
-                "sentinels agree on {ip}:{port} but {} is {:?} (alive: {})",
-                i.host.addr(),
-                i.role,
-                i.alive
-            ));
-        }
-    }
-    Ok(())
-}
-
+#[cfg(test)]
+mod multi_tests;
 #[cfg(test)]
 mod tests;

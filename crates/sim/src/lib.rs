@@ -1,27 +1,39 @@
 //! Deterministic simulation of a whole Sentinel deployment: several `rsentinel_core`
-//! Sentinels and modelled redis instances (a master and replicas) on a virtual network,
-//! in virtual time, with one seeded RNG and a seeded schedule of faults (crashes and
-//! restarts, partitions symmetric and one-way, slow periods, clock jumps). Invariants
-//! (epochs, votes, leaders, failover preconditions, justified ODOWN, convergence after
-//! healing) are checked while it runs. The same seed always gives the same run, event
-//! log included, so a failing seed is a reproducible bug report.
+//! Sentinels and modelled redis instances on a virtual network, in virtual time, with
+//! one seeded RNG and a seeded schedule of faults (crashes and restarts, partitions
+//! symmetric and one-way, slow periods, clock jumps). Invariants (epochs, votes,
+//! leaders, failover preconditions, justified ODOWN, replication groups kept apart,
+//! convergence after healing) are checked while it runs. The same seed always gives the
+//! same run, event log included, so a failing seed is a reproducible bug report.
+//!
+//! A run monitors [`SimConfig::masters`] masters at once (default one): each is its own
+//! replication group, a master and [`SimConfig::replicas`] replicas on their own hosts,
+//! monitored as `mymaster`, `master2`, `master3`, ... by every Sentinel with the same
+//! settings (see [`layout`]). Faults pick among all instances of all groups and all
+//! Sentinels, so one partition can take down several masters at once. The Sentinels
+//! share one current epoch across masters, as redis does, while votes, leaders,
+//! failover steps, config epochs and convergence are judged per master; and no
+//! Sentinel may ever put an instance of one group under another group's master.
 //!
 //! The cores are driven exactly through the interface the daemon uses (`tick`,
 //! `poll_output`, `conn_up`/`conn_frame`/`conn_down`, `command`, `receive_hello`,
 //! `settings` at each `FlushConfig`), so what passes here is what the daemon runs.
 //!
-//! Layout: [`network`] (addresses, cuts, delays, in-order wires), [`redis`] (the
-//! modelled redis instance), [`world`] (the event loop and the Sentinel processes, with
-//! connections in a private module), [`faults`] (the seeded schedule), [`invariants`]
-//! (every check, documented there), and [`run`] (one seed, start to verdict).
+//! Layout: [`network`] (addresses, cuts, delays, in-order wires), [`layout`] (which
+//! instance is in which group), [`redis`] (the modelled redis instance), [`world`] (the
+//! event loop and the Sentinel processes, with connections in a private module),
+//! [`faults`] (the seeded schedule), [`invariants`] (every check, documented there),
+//! and [`run`] (one seed, start to verdict).
 //!
-//! A failing seed prints `SIM FAILURE seed=<n> ...` with the tail of the event log and
-//! replays with `SIM_SEED=<n> [SIM_SENTINELS=<k>] cargo test -p rsentinel-sim replay --
-//! --nocapture`; long sweeps run with `cargo run -p rsentinel-sim --release -- --seeds N
-//! [--sentinels K] [--start S]`.
+//! A failing seed prints `SIM FAILURE seed=<n> sentinels=<k> masters=<m> ...` with the
+//! tail of the event log and replays with `SIM_SEED=<n> SIM_SENTINELS=<k>
+//! SIM_MASTERS=<m> cargo test -p rsentinel-sim replay -- --nocapture`; long sweeps run
+//! with `cargo run -p rsentinel-sim --release -- --seeds N [--sentinels K] [--masters
+//! M] [--start S]`.
 //!
 //! ```no_run
-//! let cfg = rsentinel_sim::SimConfig::new(3);
+//! let mut cfg = rsentinel_sim::SimConfig::new(3);
+//! cfg.masters = 2;
 //! match rsentinel_sim::run(42, &cfg) {
 //!     Ok(report) => println!("{} events", report.log.len()),
 //!     Err(failure) => panic!("{failure}"),
@@ -34,6 +46,7 @@
 mod conns;
 pub mod faults;
 pub mod invariants;
+pub mod layout;
 pub mod network;
 pub mod redis;
 mod runner;
@@ -41,5 +54,6 @@ pub mod world;
 
 pub use faults::{FaultKind, FaultMix};
 pub use invariants::Violation;
-pub use runner::{run, Failure, Report, SimConfig, LOG_TAIL};
+pub use layout::{Layout, MASTER_NAME};
+pub use runner::{run, Failure, Report, SimConfig, LOG_TAIL, MAX_REDIS};
 pub use world::Stats;

@@ -3,13 +3,17 @@
 //! broken invariant, the tail of the event log and how to replay it.
 
 use crate::faults::{window_end, FaultMix};
-use crate::invariants::{check_converged, InstanceView, SentinelView, Violation};
+use crate::invariants::{check_converged, InstanceView, MasterView, SentinelView, Violation};
 use crate::network::Time;
-use crate::world::{Stats, World, MASTER_NAME, T0};
+use crate::world::{Stats, World, T0};
 use bytes::Bytes;
 use rsentinel_core::{CommandEnv, Reply};
 use rsentinel_resp::Frame;
 use std::fmt;
+
+/// The most redis instances a run can have: they live at `10.0.0.1` to `10.0.0.100`,
+/// the Sentinels from `10.0.0.101` on.
+pub const MAX_REDIS: usize = 100;
 
 /// How many event-log lines a [`Failure`] carries.
 pub const LOG_TAIL: usize = 60;
@@ -19,9 +23,13 @@ pub const LOG_TAIL: usize = 60;
 pub struct SimConfig {
     /// Number of Sentinels (3, 5, 7, ...).
     pub sentinels: usize,
-    /// Replicas of the master (the deployment has `replicas + 1` redis instances).
+    /// Masters monitored by every Sentinel, each with its own replicas on its own hosts
+    /// (`mymaster`, `master2`, `master3`, ...; see [`crate::layout::Layout`]).
+    pub masters: usize,
+    /// Replicas of each master (the deployment has `masters * (replicas + 1)` redis
+    /// instances, at most [`MAX_REDIS`]).
     pub replicas: usize,
-    /// The master's quorum; `None` = a majority of the Sentinels.
+    /// Every master's quorum; `None` = a majority of the Sentinels.
     pub quorum: Option<u32>,
     /// `down-after-milliseconds`.
     pub down_after_ms: u64,
@@ -51,6 +59,7 @@ impl SimConfig {
     pub fn new(sentinels: usize) -> SimConfig {
         SimConfig {
             sentinels,
+            masters: 1,
             replicas: 2,
             quorum: None,
             down_after_ms: 5_000,
@@ -63,6 +72,25 @@ impl SimConfig {
             slow_extra_ms: 400,
             faults: FaultMix::all(4),
         }
+    }
+
+    /// Whether the deployment can be built: at least one Sentinel and one master, and
+    /// room for every redis instance's address.
+    pub fn validate(&self) -> Result<(), String> {
+        let redis = self.masters.saturating_mul(self.replicas.saturating_add(1));
+        if self.sentinels == 0 || self.sentinels > 100 || self.masters == 0 {
+            return Err(format!(
+                "need 1 to 100 sentinels and at least one master, not {} and {}",
+                self.sentinels, self.masters
+            ));
+        }
+        if redis > MAX_REDIS {
+            return Err(format!(
+                "{} masters with {} replicas each make {redis} redis instances, more than {MAX_REDIS}",
+                self.masters, self.replicas
+            ));
+        }
+        Ok(())
     }
 
     /// Virtual duration of a run.
@@ -90,6 +118,8 @@ pub struct Failure {
     pub seed: u64,
     /// Sentinels in the run.
     pub sentinels: usize,
+    /// Masters in the run.
+    pub masters: usize,
     /// The invariant.
     pub invariant: &'static str,
     /// What went wrong.
@@ -106,9 +136,10 @@ impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "SIM FAILURE seed={} sentinels={} invariant={} at={}.{:03}s: {}",
+            "SIM FAILURE seed={} sentinels={} masters={} invariant={} at={}.{:03}s: {}",
             self.seed,
             self.sentinels,
+            self.masters,
             self.invariant,
             self.at_ms / 1000,
             self.at_ms % 1000,
@@ -116,8 +147,8 @@ impl fmt::Display for Failure {
         )?;
         writeln!(
             f,
-            "replay: SIM_SEED={} SIM_SENTINELS={} cargo test -p rsentinel-sim replay -- --nocapture",
-            self.seed, self.sentinels
+            "replay: SIM_SEED={} SIM_SENTINELS={} SIM_MASTERS={} cargo test -p rsentinel-sim replay -- --nocapture",
+            self.seed, self.sentinels, self.masters
         )?;
         writeln!(f, "last events:")?;
         for l in &self.log_tail {
@@ -131,10 +162,23 @@ impl std::error::Error for Failure {}
 
 /// Simulates one seed under `cfg`.
 pub fn run(seed: u64, cfg: &SimConfig) -> Result<Report, Failure> {
+    if let Err(message) = cfg.validate() {
+        return Err(Failure {
+            seed,
+            sentinels: cfg.sentinels,
+            masters: cfg.masters,
+            invariant: "sim-config",
+            message,
+            at_ms: 0,
+            log_tail: Vec::new(),
+            log: Vec::new(),
+        });
+    }
     let mut world = World::new(seed, cfg);
     let fail = |w: &World, v: Violation| Failure {
         seed,
         sentinels: cfg.sentinels,
+        masters: cfg.masters,
         invariant: v.invariant,
         message: v.message,
         at_ms: w.now - T0,
@@ -155,42 +199,58 @@ pub fn run(seed: u64, cfg: &SimConfig) -> Result<Report, Failure> {
     })
 }
 
-/// Asks every Sentinel what it believes (through `SENTINEL GET-MASTER-ADDR-BY-NAME`
-/// and its table) and compares with the real topology.
+impl World {
+    /// `converged` now: asks every Sentinel what it believes about every master
+    /// (through `SENTINEL GET-MASTER-ADDR-BY-NAME` and its table) and compares with the
+    /// real topology.
+    pub fn converged(&mut self) -> Result<(), Violation> {
+        converged(self)
+    }
+}
+
 fn converged(world: &mut World) -> Result<(), Violation> {
+    let names = world.layout.names();
     let mut views = Vec::new();
     for s in 0..world.sentinels.len() {
         let now = world.local_now(s);
         let Some(core) = world.sentinels[s].core.as_mut() else {
             return Err(Violation::new("converged", format!("s{s} is not running")));
         };
-        let resolve = |h: &str| h.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string());
-        let no_scripts = |_: &str| false;
-        let env = CommandEnv {
-            now_ms: now,
-            resolve: &resolve,
-            script_ok: &no_scripts,
-        };
-        let args = [
-            Bytes::from_static(b"get-master-addr-by-name"),
-            Bytes::from_static(MASTER_NAME.as_bytes()),
-        ];
-        let master_addr = match core.command(&args, &env) {
-            Reply::Frame(Frame::Array(items)) => match items.as_slice() {
-                [Frame::Bulk(ip), Frame::Bulk(port)] => String::from_utf8_lossy(port)
-                    .parse::<u16>()
-                    .ok()
-                    .map(|p| (String::from_utf8_lossy(ip).into_owned(), p)),
+        let mut masters = Vec::with_capacity(names.len());
+        for name in &names {
+            let resolve = |h: &str| h.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string());
+            let no_scripts = |_: &str| false;
+            let env = CommandEnv {
+                now_ms: now,
+                resolve: &resolve,
+                script_ok: &no_scripts,
+            };
+            let args = [
+                Bytes::from_static(b"get-master-addr-by-name"),
+                Bytes::copy_from_slice(name.as_bytes()),
+            ];
+            let addr = match core.command(&args, &env) {
+                Reply::Frame(Frame::Array(items)) => match items.as_slice() {
+                    [Frame::Bulk(ip), Frame::Bulk(port)] => String::from_utf8_lossy(port)
+                        .parse::<u16>()
+                        .ok()
+                        .map(|p| (String::from_utf8_lossy(ip).into_owned(), p)),
+                    _ => None,
+                },
                 _ => None,
-            },
-            _ => None,
-        };
-        let others = core.master(MASTER_NAME).map_or(0, |m| m.sentinels.len());
+            };
+            if let Some(m) = core.master(name) {
+                masters.push(MasterView {
+                    name: name.clone(),
+                    addr,
+                    others: m.sentinels.len(),
+                });
+            }
+        }
         views.push(SentinelView {
             s,
-            master_addr,
-            others,
             tilt: core.tilt(),
+            masters,
         });
     }
     let instances: Vec<InstanceView> = world
@@ -202,5 +262,5 @@ fn converged(world: &mut World) -> Result<(), Violation> {
             role: r.role.clone(),
         })
         .collect();
-    check_converged(&views, &instances)
+    check_converged(&world.layout, &views, &instances)
 }

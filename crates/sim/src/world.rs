@@ -3,7 +3,8 @@
 //! reads a clock or touches a socket, so a seed always replays the same run.
 
 use crate::faults::Fault;
-use crate::invariants::{Invariants, Reach, Violation};
+use crate::invariants::{CoreView, Emitter, Invariants, Reach, Violation};
+use crate::layout::Layout;
 use crate::network::{Host, Network, Time, Wire, WireId};
 use crate::redis::{RedisNode, Role};
 use crate::runner::SimConfig;
@@ -20,8 +21,7 @@ pub const T0: Time = 1_700_000_000_000;
 /// The name config errors would show for the Sentinels' config file.
 const CONFIG_FILE: &str = "/etc/redis/sentinel.conf";
 
-/// The monitored master's name.
-pub const MASTER_NAME: &str = "mymaster";
+pub use crate::layout::MASTER_NAME;
 
 /// Something scheduled to happen at a virtual time.
 #[derive(Clone, Debug)]
@@ -88,6 +88,11 @@ pub struct SentinelNode {
     pub config: Config,
     /// Active crash faults on it.
     pub down: u32,
+    /// Its current epoch as of the output being handled. The core's own value is the
+    /// one after the whole call, which may be ahead: one timer run can elect a leader
+    /// for one master and then start a failover of another in a new epoch. Every change
+    /// is announced by `+new-epoch`, which moves this on in order.
+    pub event_epoch: u64,
 }
 
 /// Counters for the report.
@@ -113,7 +118,7 @@ pub struct World {
     seq: u64,
     /// Cuts and delays.
     pub net: Network,
-    /// Modelled redis instances; instance 0 starts as the master.
+    /// Modelled redis instances, group after group (see [`Layout`]).
     pub redis: Vec<RedisNode>,
     /// Sentinel processes.
     pub sentinels: Vec<SentinelNode>,
@@ -134,6 +139,8 @@ pub struct World {
     pub faults: Vec<Fault>,
     /// The configuration.
     pub cfg: SimConfig,
+    /// Which instance is in which replication group.
+    pub layout: Layout,
     /// Counters.
     pub stats: Stats,
     /// The first invariant violation; the run stops there.
@@ -141,40 +148,48 @@ pub struct World {
 }
 
 impl World {
-    /// Builds the deployment for `seed`: redis instance 0 is the master, the others its
-    /// replicas (already synced), and every Sentinel is configured to monitor it.
+    /// Builds the deployment for `seed`: the first instance of each replication group
+    /// is its master, the others its replicas (already synced), and every Sentinel is
+    /// configured to monitor every master.
     pub fn new(seed: u64, cfg: &SimConfig) -> World {
         let mut rng = StdRng::seed_from_u64(seed);
-        let redis_count = cfg.replicas + 1;
+        let layout = Layout::new(cfg.masters, cfg.replicas);
+        let redis_count = layout.redis();
         let mut redis = Vec::with_capacity(redis_count);
         for j in 0..redis_count {
-            let role = if j == 0 {
+            let first = layout.instances(layout.group_of(j)).start;
+            let role = if j == first {
                 Role::Master
             } else {
                 Role::Replica {
-                    host: Host::Redis(0).ip(),
-                    port: Host::Redis(0).port(),
+                    host: Host::Redis(first).ip(),
+                    port: Host::Redis(first).port(),
                 }
             };
             let sync_ms = rng.gen_range(200..1500);
             let (run_id, replid) = (hex40(&mut rng), hex40(&mut rng));
             let mut node = RedisNode::new(Host::Redis(j), role, run_id, replid, sync_ms, T0);
-            if j > 0 {
+            if j != first {
                 node.reachable_since = Some(T0.saturating_sub(sync_ms));
             }
             redis.push(node);
         }
         let quorum = cfg.quorum.unwrap_or(cfg.sentinels as u32 / 2 + 1);
-        let master = Host::Redis(0);
-        let file = format!(
-            "# sentinel.conf of the simulation\nport {}\nsentinel monitor {MASTER_NAME} {} {} {quorum}\n\
-             sentinel down-after-milliseconds {MASTER_NAME} {}\nsentinel failover-timeout {MASTER_NAME} {}\n",
-            crate::network::SENTINEL_PORT,
-            master.ip(),
-            master.port(),
-            cfg.down_after_ms,
-            cfg.failover_timeout_ms,
+        let mut file = format!(
+            "# sentinel.conf of the simulation\nport {}\n",
+            crate::network::SENTINEL_PORT
         );
+        for g in 0..layout.masters {
+            let (name, master) = (layout.name(g), Host::Redis(layout.instances(g).start));
+            file.push_str(&format!(
+                "sentinel monitor {name} {} {} {quorum}\n\
+                 sentinel down-after-milliseconds {name} {}\nsentinel failover-timeout {name} {}\n",
+                master.ip(),
+                master.port(),
+                cfg.down_after_ms,
+                cfg.failover_timeout_ms,
+            ));
+        }
         // A configuration error here is a bug of the simulation itself, found at once.
         let config = parse(&file, CONFIG_FILE)
             .unwrap_or_else(|e| panic!("the simulation's own sentinel.conf is invalid: {e}"));
@@ -186,6 +201,7 @@ impl World {
                 file: file.clone(),
                 config: config.clone(),
                 down: 0,
+                event_epoch: 0,
             })
             .collect();
         let net = Network::new(cfg.delay_ms.0, cfg.delay_ms.1, cfg.slow_extra_ms);
@@ -202,7 +218,8 @@ impl World {
             next_wire: 0,
             by_conn: BTreeMap::new(),
             log: Vec::new(),
-            inv: Invariants::new(cfg.sentinels, cfg.down_after_ms),
+            inv: Invariants::new(cfg.sentinels, cfg.down_after_ms, layout),
+            layout,
             redis_down: vec![0; redis_count],
             reach: Reach::default(),
             faults,
@@ -330,6 +347,7 @@ impl World {
         };
         let node = &mut self.sentinels[s];
         node.gen += 1;
+        node.event_epoch = core.current_epoch();
         node.core = Some(core);
         node.config = config;
         let gen = node.gen;
@@ -399,6 +417,13 @@ impl World {
                 break;
             };
             match out {
+                Output::Event(e) if e.kind == "+new-epoch" => {
+                    self.note(&format!("s{s}"), &format!("{} {}", e.kind, e.text));
+                    if let Ok(epoch) = e.text.parse() {
+                        self.sentinels[s].event_epoch = epoch;
+                    }
+                    self.on_event(s, &e.kind, &e.text);
+                }
                 Output::Event(e) => {
                     self.note(&format!("s{s}"), &format!("{} {}", e.kind, e.text));
                     self.on_event(s, &e.kind, &e.text);
@@ -456,6 +481,9 @@ impl World {
                 }
             }
         }
+        if let Some(core) = self.sentinels[s].core.as_ref() {
+            self.sentinels[s].event_epoch = core.current_epoch();
+        }
     }
 
     /// Epoch invariants on Sentinel `s`'s current state.
@@ -478,21 +506,32 @@ impl World {
         let Some(core) = self.sentinels[s].core.as_ref() else {
             return;
         };
-        let epoch = core.current_epoch();
-        let myid = core.myid().to_string();
-        let res = self.inv.on_event(
+        let by = Emitter {
             s,
-            &myid,
-            epoch,
-            kind,
-            text,
-            self.now,
-            &self.reach,
-            self.redis.len(),
-        );
-        if let Err(v) = res {
+            myid: core.myid(),
+            epoch: self.sentinels[s].event_epoch,
+            now: self.now,
+            core,
+        };
+        if let Err(v) = self.inv.on_event(&by, kind, text, &self.reach) {
             self.fail(v);
         }
+    }
+}
+
+impl CoreView for Sentinel {
+    fn vote(&self, master: &str) -> Option<(String, u64)> {
+        let m = self.master(master)?;
+        Some((m.leader.clone()?, m.leader_epoch))
+    }
+
+    fn knows_replica(&self, master: &str, replica: &str) -> bool {
+        self.master(master)
+            .is_some_and(|m| m.replica(replica).is_some())
+    }
+
+    fn failover_epoch(&self, master: &str) -> Option<u64> {
+        self.master(master).map(|m| m.failover_epoch)
     }
 }
 

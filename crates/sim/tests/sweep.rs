@@ -1,6 +1,6 @@
 //! Seed sweeps over whole simulated deployments, determinism, and the replay entry
-//! point for a failing seed (`SIM_SEED=<n> [SIM_SENTINELS=<k>] cargo test -p
-//! rsentinel-sim replay -- --nocapture`).
+//! point for a failing seed (`SIM_SEED=<n> [SIM_SENTINELS=<k>] [SIM_MASTERS=<m>] cargo
+//! test -p rsentinel-sim replay -- --nocapture`). Several masters: `multi.rs`.
 
 use rsentinel_sim::{run, FaultMix, SimConfig};
 
@@ -205,17 +205,17 @@ fn restarted_sentinel_reloads_its_rewritten_file() {
 }
 
 /// Replays one seed with its whole event log: `SIM_SEED=<n>`, optionally
-/// `SIM_SENTINELS=<k>` (default 3). Without `SIM_SEED` it does nothing.
+/// `SIM_SENTINELS=<k>` (default 3) and `SIM_MASTERS=<m>` (default 1). Without
+/// `SIM_SEED` it does nothing.
 #[test]
 fn replay() {
-    let Some(seed) = std::env::var("SIM_SEED").ok().and_then(|s| s.parse().ok()) else {
+    let var = |name: &str| std::env::var(name).ok().and_then(|s| s.parse::<u64>().ok());
+    let Some(seed) = var("SIM_SEED") else {
         return;
     };
-    let sentinels = std::env::var("SIM_SENTINELS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(3);
-    match run(seed, &SimConfig::new(sentinels)) {
+    let mut cfg = SimConfig::new(var("SIM_SENTINELS").unwrap_or(3) as usize);
+    cfg.masters = var("SIM_MASTERS").unwrap_or(1) as usize;
+    match run(seed, &cfg) {
         Ok(report) => {
             for l in &report.log {
                 println!("{l}");

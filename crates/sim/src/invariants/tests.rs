@@ -1,16 +1,78 @@
 use super::*;
+use crate::redis::Role;
 
 const T: Time = 1_000_000;
 const ODOWN: &str = "master mymaster 10.0.0.1 6379 #quorum 2/2";
 
 fn inv() -> Invariants {
-    Invariants::new(3, 5_000)
+    Invariants::new(3, 5_000, Layout::new(1, 2))
+}
+
+/// A core as the checks see it: its votes `(master, leader, epoch)` and its known
+/// replicas `(master, ip:port)`.
+#[derive(Default)]
+pub(super) struct Fake {
+    pub votes: Vec<(&'static str, &'static str, u64)>,
+    pub replicas: Vec<(&'static str, &'static str)>,
+    /// Failover epochs `(master, epoch)`.
+    pub failover_epochs: Vec<(&'static str, u64)>,
+}
+
+impl CoreView for Fake {
+    fn vote(&self, master: &str) -> Option<(String, u64)> {
+        self.votes
+            .iter()
+            .find(|v| v.0 == master)
+            .map(|v| (v.1.to_string(), v.2))
+    }
+
+    fn knows_replica(&self, master: &str, replica: &str) -> bool {
+        self.replicas.contains(&(master, replica))
+    }
+
+    fn failover_epoch(&self, master: &str) -> Option<u64> {
+        self.failover_epochs
+            .iter()
+            .find(|f| f.0 == master)
+            .map(|f| f.1)
+    }
+}
+
+/// A core that knows mymaster's two replicas and holds no vote.
+fn plain() -> Fake {
+    Fake {
+        votes: Vec::new(),
+        replicas: vec![("mymaster", "10.0.0.2:6379"), ("mymaster", "10.0.0.3:6379")],
+        failover_epochs: Vec::new(),
+    }
+}
+
+/// One event of Sentinel `s` (run id `id`, current epoch `epoch`) at `now`.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn event(
+    inv: &mut Invariants,
+    core: &Fake,
+    s: usize,
+    id: &str,
+    epoch: u64,
+    (kind, text): (&str, &str),
+    now: Time,
+    reach: &Reach,
+) -> Result<(), Violation> {
+    let by = Emitter {
+        s,
+        myid: id,
+        epoch,
+        now,
+        core,
+    };
+    inv.on_event(&by, kind, text, reach)
 }
 
 /// Feeds events of Sentinel 0 (run id `me`, epoch 1) and returns the first error.
 fn feed(inv: &mut Invariants, reach: &Reach, events: &[(&str, &str)]) -> Result<(), Violation> {
-    for (kind, text) in events {
-        inv.on_event(0, "me", 1, kind, text, T, reach, 3)?;
+    for &e in events {
+        event(inv, &plain(), 0, "me", 1, e, T, reach)?;
     }
     Ok(())
 }
@@ -77,7 +139,7 @@ fn one_leader_per_voting_epoch() {
             ("+try-failover", ODOWN),
             ("+elected-leader", ODOWN),
         ] {
-            i.on_event(s, id, epoch, kind, text, T, &r, 3)?;
+            event(i, &plain(), s, id, epoch, (kind, text), T, &r)?;
         }
         Ok(())
     };
@@ -85,6 +147,34 @@ fn one_leader_per_voting_epoch() {
     assert!(elect(&mut i, 0, "a", 4).is_ok(), "the same leader again");
     assert!(elect(&mut i, 1, "b", 5).is_ok(), "another epoch");
     assert_eq!(name(elect(&mut i, 1, "b", 4)), Some("one-leader-per-epoch"));
+}
+
+#[test]
+fn one_leader_per_failover_epoch() {
+    // Elected in voting epochs 4 and 5, both failing over under epoch 4 (what redis'
+    // tally allows): the promoted replicas would share a config epoch.
+    let mut i = inv();
+    let r = master_lost();
+    let elect = |i: &mut Invariants, s: usize, id: &str, epoch: u64, fe: u64| {
+        let core = Fake {
+            failover_epochs: vec![("mymaster", fe)],
+            ..plain()
+        };
+        for (kind, text) in [
+            ("+odown", ODOWN),
+            ("+try-failover", ODOWN),
+            ("+elected-leader", ODOWN),
+        ] {
+            event(i, &core, s, id, epoch, (kind, text), T, &r)?;
+        }
+        Ok(())
+    };
+    assert!(elect(&mut i, 0, "a", 4, 4).is_ok());
+    assert_eq!(
+        name(elect(&mut i, 1, "b", 5, 4)),
+        Some("one-failover-per-config-epoch")
+    );
+    assert!(elect(&mut i, 1, "b", 6, 6).is_ok());
 }
 
 #[test]
@@ -209,7 +299,8 @@ fn odown_must_be_justified_by_quorum_sentinels() -> Result<(), Violation> {
     let adopt = |at: Time| -> Result<Invariants, Violation> {
         let mut i = inv();
         for s in 0..3 {
-            i.on_event(s, "x", 0, "+monitor", monitor, at, &Reach::default(), 3)?;
+            let e = ("+monitor", monitor);
+            event(&mut i, &plain(), s, "x", 0, e, at, &Reach::default())?;
         }
         Ok(i)
     };
@@ -263,9 +354,12 @@ fn reach_intervals() {
 fn view(s: usize, ip: &str) -> SentinelView {
     SentinelView {
         s,
-        master_addr: Some((ip.to_string(), 6379)),
-        others: 2,
         tilt: false,
+        masters: vec![MasterView {
+            name: "mymaster".into(),
+            addr: Some((ip.to_string(), 6379)),
+            others: 2,
+        }],
     }
 }
 
@@ -288,27 +382,31 @@ fn topology(master: usize) -> Vec<InstanceView> {
 
 #[test]
 fn convergence() {
+    let l = Layout::new(1, 2);
     let good: Vec<_> = (0..3).map(|s| view(s, "10.0.0.2")).collect();
-    assert!(check_converged(&good, &topology(1)).is_ok());
+    assert!(check_converged(&l, &good, &topology(1)).is_ok());
     assert!(
-        check_converged(&good, &topology(0)).is_err(),
+        check_converged(&l, &good, &topology(0)).is_err(),
         "sentinels point at a replica"
     );
     let mut split = good.clone();
     split[2] = view(2, "10.0.0.1");
-    assert!(check_converged(&split, &topology(1)).is_err());
+    assert!(check_converged(&l, &split, &topology(1)).is_err());
     let mut tilt = good.clone();
     tilt[1].tilt = true;
-    assert!(check_converged(&tilt, &topology(1)).is_err());
+    assert!(check_converged(&l, &tilt, &topology(1)).is_err());
     let mut lonely = good.clone();
-    lonely[0].others = 1;
-    assert!(check_converged(&lonely, &topology(1)).is_err());
+    lonely[0].masters[0].others = 1;
+    assert!(check_converged(&l, &lonely, &topology(1)).is_err());
     let mut dead = topology(1);
     dead[2].alive = false;
-    assert!(check_converged(&good, &dead).is_err());
-    let mut none = good;
+    assert!(check_converged(&l, &good, &dead).is_err());
+    let mut none = good.clone();
     for v in &mut none {
-        v.master_addr = None;
+        v.masters[0].addr = None;
     }
-    assert!(check_converged(&none, &topology(1)).is_err());
+    assert!(check_converged(&l, &none, &topology(1)).is_err());
+    let mut unmonitored = good;
+    unmonitored[1].masters.clear();
+    assert!(check_converged(&l, &unmonitored, &topology(1)).is_err());
 }

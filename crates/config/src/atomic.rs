@@ -31,9 +31,18 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> io::Result<()> {
     result
 }
 
-/// Creates `<path>.XXXXXX` exclusively (redis' temp name shape).
+/// What follows the config file's name in a temporary file's name: redis uses
+/// `<file>.XXXXXX`, which an operator's `sentinel.conf.backup` also matches, so the
+/// leftovers of a rewrite cut short by a crash could not be told apart and removed.
+const TEMP_MARK: &str = ".rsentinel-tmp.";
+
+/// Length of the random part of a temporary file's name.
+const TEMP_RANDOM_LEN: usize = 6;
+
+/// Creates `<path>.rsentinel-tmp.XXXXXX` exclusively.
 fn create_temp(path: &Path) -> io::Result<(PathBuf, File)> {
-    let base = path.as_os_str().to_os_string();
+    let mut base = path.as_os_str().to_os_string();
+    base.push(TEMP_MARK);
     let seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.subsec_nanos())
@@ -42,8 +51,7 @@ fn create_temp(path: &Path) -> io::Result<(PathBuf, File)> {
     let mut x = u64::from(seed) | 1;
     for _ in 0..100 {
         let mut name = base.clone();
-        name.push(".");
-        for _ in 0..6 {
+        for _ in 0..TEMP_RANDOM_LEN {
             // xorshift: only uniqueness matters here, not unpredictability.
             x ^= x << 13;
             x ^= x >> 7;
@@ -66,6 +74,38 @@ fn create_temp(path: &Path) -> io::Result<(PathBuf, File)> {
         io::ErrorKind::AlreadyExists,
         "could not create a unique temporary config file",
     ))
+}
+
+/// Removes the temporary files a rewrite of `path` left when the process was killed
+/// between creating and renaming them, and returns their names. Only names of the exact
+/// shape [`create_temp`] makes are touched.
+pub fn remove_stale_temps(path: &Path) -> Vec<PathBuf> {
+    let (Some(dir), Some(file)) = (path.parent(), path.file_name()) else {
+        return Vec::new();
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!("{}{TEMP_MARK}", file.to_string_lossy());
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let shaped =
+            rest.len() == TEMP_RANDOM_LEN && rest.bytes().all(|b| b.is_ascii_alphanumeric());
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if shaped && is_file && fs::remove_file(entry.path()).is_ok() {
+            removed.push(entry.path());
+        }
+    }
+    removed
 }
 
 /// Rewrites the config file at `path` for `config` (like `CONFIG REWRITE` /

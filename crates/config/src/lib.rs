@@ -15,7 +15,7 @@ mod special;
 mod std_table;
 mod std_value;
 
-pub use atomic::{rewrite_file, write_atomic};
+pub use atomic::{remove_stale_temps, rewrite_file, write_atomic};
 pub use cli::{options_text, parse_cli, Cli, CommandLine};
 pub use error::{ConfigError, REDIS_VERSION};
 pub use lexer::{repr as quote, split_args};

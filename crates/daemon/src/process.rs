@@ -213,6 +213,14 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
         std::process::id()
     ));
     log.warning("Configuration loaded");
+    // A rewrite killed between creating its temporary file and renaming it leaves the
+    // file behind; nothing else can be using it now.
+    for stale in rsentinel_config::remove_stale_temps(&config_path) {
+        log.notice(&format!(
+            "Removed {}, left by an interrupted config rewrite",
+            stale.display()
+        ));
+    }
     for d in config.not_acted_upon() {
         log.notice(&format!(
             "Directive '{d}' is accepted and kept in the config file, but rsentinel does not act on it"

@@ -66,9 +66,9 @@ fn stray_files(dir: &Path) -> Vec<String> {
     out
 }
 
-/// A leftover of an interrupted rewrite: `sentinel.conf.XXXXXX` (redis' mkstemp shape).
+/// A leftover of an interrupted rewrite: `sentinel.conf.rsentinel-tmp.XXXXXX`.
 fn is_rewrite_temp(name: &str) -> bool {
-    name.strip_prefix("sentinel.conf.")
+    name.strip_prefix("sentinel.conf.rsentinel-tmp.")
         .is_some_and(|s| s.len() == 6 && s.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
@@ -181,22 +181,26 @@ fn config_survives_sigkill_during_rewrites() {
             }
         }
         // Nothing but the config, the log and at most the one temp file of a rewrite that
-        // was cut short (SIGKILL leaves no chance to remove it; redis leaves it too).
+        // was cut short (SIGKILL leaves no chance to remove it; redis leaves it for good,
+        // rsentinel removes it at its next start).
         let strays = stray_files(s.dir.path());
         assert!(
             strays.len() <= 1 && strays.iter().all(|n| is_rewrite_temp(n)),
             "round {round}: unexpected files {strays:?}"
         );
         temps_left += strays.len();
-        for n in &strays {
-            let _ = std::fs::remove_file(s.dir.path().join(n));
-        }
 
         // Restart on the same directory and file.
         let dir = std::mem::replace(&mut s.dir, tempfile::tempdir().expect("temp dir"));
         drop(s);
         s = Sentinel::start_in(dir, &[]);
         let mut admin = s.client();
+        for n in &strays {
+            assert!(
+                !s.dir.path().join(n).exists(),
+                "round {round}: the restarted sentinel left {n}"
+            );
+        }
         assert_eq!(
             admin.cmd(&["SENTINEL", "MYID"]),
             Frame::Bulk(myid.clone().into())

@@ -108,3 +108,47 @@ fn atomic_write_replaces_and_cleans_up() {
         now
     );
 }
+
+#[test]
+fn stale_temps_of_this_file_are_removed_and_nothing_else() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("sentinel.conf");
+    std::fs::write(&path, "port 1\n").expect("write");
+    let keep = [
+        "sentinel.conf.backup",               // an operator's copy (redis' temp shape)
+        "sentinel.conf.rsentinel-tmp.abc",    // wrong length
+        "sentinel.conf.rsentinel-tmp.abc-de", // not alphanumeric
+        "other.conf.rsentinel-tmp.Ab12Cd",    // another file's temp
+        "sentinel.conf.rsentinel-tmp.Ab12Cd7", // too long
+    ];
+    for k in keep {
+        std::fs::write(dir.path().join(k), "x").expect("write");
+    }
+    let stale = [
+        "sentinel.conf.rsentinel-tmp.Ab12Cd",
+        "sentinel.conf.rsentinel-tmp.zzzzzz",
+    ];
+    for s in stale {
+        std::fs::write(dir.path().join(s), "port 2\n").expect("write");
+    }
+    // A directory of the right shape is not a file we made.
+    std::fs::create_dir(dir.path().join("sentinel.conf.rsentinel-tmp.dir123")).expect("mkdir");
+    let mut removed: Vec<String> = remove_stale_temps(&path)
+        .iter()
+        .filter_map(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .collect();
+    removed.sort();
+    assert_eq!(removed, stale);
+    for k in keep {
+        assert!(dir.path().join(k).exists(), "{k} was removed");
+    }
+    assert!(dir
+        .path()
+        .join("sentinel.conf.rsentinel-tmp.dir123")
+        .is_dir());
+    assert_eq!(
+        std::fs::read_to_string(&path).expect("read"),
+        "port 1\n",
+        "the config itself is untouched"
+    );
+}

@@ -245,9 +245,17 @@ impl Invariants {
                     "without +try-failover",
                 )?;
                 next.elected = true;
-                self.one_leader(s, by.myid, &master, epoch)?;
+                let me = by.myid;
+                // Keyed on the leader's current (voting) epoch.
+                claim(&mut self.leaders, s, me, &master, epoch).map_err(|(o, id)| {
+                    let what = format!("s{s} ({me}) and s{o} ({id}) were both elected leader of {master} in epoch {epoch}");
+                    Violation::new("one-leader-per-epoch", what)
+                })?;
                 if let Some(fe) = by.core.failover_epoch(&master) {
-                    self.one_failover(s, by.myid, &master, fe)?;
+                    claim(&mut self.failovers, s, me, &master, fe).map_err(|(o, id)| {
+                        let what = format!("s{s} ({me}) and s{o} ({id}) both lead a failover of {master} under epoch {fe}");
+                        Violation::new("one-failover-per-config-epoch", what)
+                    })?;
                 }
             }
             "+config-update-from" => next.config_update = true,
@@ -344,48 +352,6 @@ impl Invariants {
         Ok(())
     }
 
-    /// `one-leader-per-epoch`, keyed on the leader's current (voting) epoch.
-    fn one_leader(
-        &mut self,
-        s: usize,
-        myid: &str,
-        master: &str,
-        epoch: u64,
-    ) -> Result<(), Violation> {
-        let key = (master.to_string(), epoch);
-        match self.leaders.get(&key) {
-            Some((other, id)) if id != myid => Err(Violation::new(
-                "one-leader-per-epoch",
-                format!("s{s} ({myid}) and s{other} ({id}) were both elected leader of {master} in epoch {epoch}"),
-            )),
-            _ => {
-                self.leaders.insert(key, (s, myid.to_string()));
-                Ok(())
-            }
-        }
-    }
-
-    /// `one-failover-per-config-epoch`: one leader per (master, failover epoch).
-    fn one_failover(
-        &mut self,
-        s: usize,
-        myid: &str,
-        master: &str,
-        epoch: u64,
-    ) -> Result<(), Violation> {
-        let key = (master.to_string(), epoch);
-        match self.failovers.get(&key) {
-            Some((other, id)) if id != myid => Err(Violation::new(
-                "one-failover-per-config-epoch",
-                format!("s{s} ({myid}) and s{other} ({id}) both lead a failover of {master} under epoch {epoch}"),
-            )),
-            _ => {
-                self.failovers.insert(key, (s, myid.to_string()));
-                Ok(())
-            }
-        }
-    }
-
     /// `odown-justified`: `text` is `master <name> <ip> <port> #quorum <n>/<q>`.
     fn odown_justified(
         &self,
@@ -451,6 +417,25 @@ fn master_of<'a>(kind: &str, text: &'a str) -> Option<&'a str> {
     }
     let (_, after) = text.split_once(" @ ")?;
     after.split(' ').next()
+}
+
+/// Records Sentinel `s` (run id `myid`) as the one leader of (`master`, `epoch`) in
+/// `owners`; on a clash, the Sentinel and run id that already hold it.
+fn claim(
+    owners: &mut BTreeMap<(String, u64), (usize, String)>,
+    s: usize,
+    myid: &str,
+    master: &str,
+    epoch: u64,
+) -> Result<(), (usize, String)> {
+    let key = (master.to_string(), epoch);
+    match owners.get(&key) {
+        Some((other, id)) if id != myid => Err((*other, id.clone())),
+        _ => {
+            owners.insert(key, (s, myid.to_string()));
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]

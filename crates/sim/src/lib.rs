@@ -55,5 +55,5 @@ pub mod world;
 pub use faults::{FaultKind, FaultMix};
 pub use invariants::Violation;
 pub use layout::{Layout, MASTER_NAME};
-pub use runner::{run, Failure, Report, SimConfig, LOG_TAIL, MAX_REDIS};
+pub use runner::{failing_seeds, run, Failure, Report, SimConfig, LOG_TAIL, MAX_REDIS};
 pub use world::Stats;

@@ -74,6 +74,14 @@ impl SimConfig {
         }
     }
 
+    /// [`SimConfig::new`] with `masters` masters, each with its own replicas.
+    pub fn with_masters(sentinels: usize, masters: usize) -> SimConfig {
+        SimConfig {
+            masters,
+            ..SimConfig::new(sentinels)
+        }
+    }
+
     /// Whether the deployment can be built: at least one Sentinel and one master, and
     /// room for every redis instance's address.
     pub fn validate(&self) -> Result<(), String> {
@@ -159,6 +167,20 @@ impl fmt::Display for Failure {
 }
 
 impl std::error::Error for Failure {}
+
+/// Simulates every seed of `seeds` under `cfg`, printing each failure (with its replay
+/// line) to standard error; returns the failing seeds.
+pub fn failing_seeds(cfg: &SimConfig, seeds: std::ops::Range<u64>) -> Vec<u64> {
+    seeds
+        .filter(|&seed| match run(seed, cfg) {
+            Ok(_) => false,
+            Err(f) => {
+                eprintln!("{f}");
+                true
+            }
+        })
+        .collect()
+}
 
 /// Simulates one seed under `cfg`.
 pub fn run(seed: u64, cfg: &SimConfig) -> Result<Report, Failure> {

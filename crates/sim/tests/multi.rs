@@ -5,24 +5,15 @@ use rsentinel_sim::faults::Fault;
 use rsentinel_sim::network::Host;
 use rsentinel_sim::redis::Role;
 use rsentinel_sim::world::{Ev, World, T0};
-use rsentinel_sim::{run, FaultKind, FaultMix, SimConfig};
+use rsentinel_sim::{failing_seeds, run, FaultKind, FaultMix, SimConfig};
 
 fn config(sentinels: usize, masters: usize) -> SimConfig {
-    let mut cfg = SimConfig::new(sentinels);
-    cfg.masters = masters;
-    cfg
+    SimConfig::with_masters(sentinels, masters)
 }
 
 /// Runs `seeds` and panics listing every failure.
 fn sweep(sentinels: usize, masters: usize, seeds: std::ops::Range<u64>) {
-    let cfg = config(sentinels, masters);
-    let mut failures = Vec::new();
-    for seed in seeds {
-        if let Err(f) = run(seed, &cfg) {
-            eprintln!("{f}");
-            failures.push(seed);
-        }
-    }
+    let failures = failing_seeds(&config(sentinels, masters), seeds);
     assert!(
         failures.is_empty(),
         "failing seeds with {sentinels} sentinels and {masters} masters: {failures:?}"

@@ -2,18 +2,11 @@
 //! point for a failing seed (`SIM_SEED=<n> [SIM_SENTINELS=<k>] [SIM_MASTERS=<m>] cargo
 //! test -p rsentinel-sim replay -- --nocapture`). Several masters: `multi.rs`.
 
-use rsentinel_sim::{run, FaultMix, SimConfig};
+use rsentinel_sim::{failing_seeds, run, FaultMix, SimConfig};
 
 /// Runs `seeds` seeds with `sentinels` Sentinels and panics listing every failure.
 fn sweep(sentinels: usize, seeds: std::ops::Range<u64>) {
-    let cfg = SimConfig::new(sentinels);
-    let mut failures = Vec::new();
-    for seed in seeds {
-        if let Err(f) = run(seed, &cfg) {
-            eprintln!("{f}");
-            failures.push(seed);
-        }
-    }
+    let failures = failing_seeds(&SimConfig::new(sentinels), seeds);
     assert!(
         failures.is_empty(),
         "failing seeds with {sentinels} sentinels: {failures:?}"

@@ -320,82 +320,16 @@ fn hex_byte(digits: Option<&[u8]>) -> Option<u8> {
     u8::from_str_radix(digits, 16).ok()
 }
 
-/// Arguments of a `>` line, quoted like redis-cli: `"..."` with escapes,
-/// `'...'` verbatim, otherwise split on whitespace.
+/// Arguments of a `>` line, quoted as redis-cli quotes them (its `sdssplitargs`).
 pub fn split_args(line: &str) -> Result<Vec<Vec<u8>>, String> {
-    let bytes = line.as_bytes();
-    let mut args = Vec::new();
-    let mut i = 0;
-    loop {
-        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        if i >= bytes.len() {
-            return Ok(args);
-        }
-        let mut arg = Vec::new();
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                loop {
-                    match bytes.get(i) {
-                        None => return Err("unbalanced double quote".into()),
-                        Some(b'"') => break,
-                        Some(b'\\') if i + 1 < bytes.len() => {
-                            if bytes[i + 1] == b'x' {
-                                if let Some(b) = hex_byte(bytes.get(i + 2..i + 4)) {
-                                    arg.push(b);
-                                    i += 4;
-                                    continue;
-                                }
-                            }
-                            arg.push(match bytes[i + 1] {
-                                b'n' => b'\n',
-                                b'r' => b'\r',
-                                b't' => b'\t',
-                                other => other,
-                            });
-                            i += 2;
-                        }
-                        Some(&b) => {
-                            arg.push(b);
-                            i += 1;
-                        }
-                    }
-                }
-                i += 1;
-            }
-            b'\'' => {
-                i += 1;
-                while bytes.get(i).is_some_and(|&b| b != b'\'') {
-                    arg.push(bytes[i]);
-                    i += 1;
-                }
-                if i >= bytes.len() {
-                    return Err("unbalanced single quote".into());
-                }
-                i += 1;
-            }
-            _ => {
-                while i < bytes.len() && !bytes[i].is_ascii_whitespace() {
-                    arg.push(bytes[i]);
-                    i += 1;
-                }
-            }
-        }
-        args.push(arg);
-    }
+    rsentinel_resp::split_args(line.as_bytes()).map_err(|_| "unbalanced quotes".to_string())
 }
 
 /// A command as RESP multibulk bytes.
 pub fn encode_command(args: &[Vec<u8>]) -> Vec<u8> {
-    let mut out = format!("*{}\r\n", args.len()).into_bytes();
-    for arg in args {
-        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        out.extend_from_slice(arg);
-        out.extend_from_slice(b"\r\n");
-    }
-    out
+    let mut out = bytes::BytesMut::new();
+    rsentinel_resp::encode_command(args, &mut out);
+    out.to_vec()
 }
 
 #[cfg(test)]

@@ -24,24 +24,27 @@ const PREFIX: &str = "rsn";
 /// Labs created by this test process, so parallel tests get distinct namespaces.
 static LABS: AtomicUsize = AtomicUsize::new(0);
 
-/// Why the lab cannot run here (not root, no `ip`, namespaces refused), or `None`.
+/// Why the lab cannot run here (not root, no `ip`, namespaces, bridges or veth links
+/// refused), or `None`. Everything a lab needs is tried once in a probe namespace.
 pub fn unavailable() -> Option<String> {
     // SAFETY: geteuid has no preconditions and cannot fail.
     if unsafe { libc::geteuid() } != 0 {
         return Some("not running as root (ip netns needs CAP_SYS_ADMIN)".into());
     }
     let probe = format!("{PREFIX}-{}-probe", std::process::id());
-    match Command::new("ip").args(["netns", "add", &probe]).output() {
-        Err(e) => Some(format!("cannot run `ip` (iproute2): {e}")),
-        Ok(out) if !out.status.success() => Some(format!(
-            "`ip netns add` failed: {}",
-            String::from_utf8_lossy(&out.stderr).trim()
-        )),
-        Ok(_) => {
-            let _ = Command::new("ip").args(["netns", "del", &probe]).status();
-            None
-        }
+    if let Err(e) = quiet_ip(&["netns", "add", &probe]) {
+        return Some(format!("`ip netns add` failed: {e}"));
     }
+    let tried = quiet_ip(&["-n", &probe, "link", "add", "br0", "type", "bridge"])
+        .map_err(|e| format!("cannot create a bridge: {e}"))
+        .and_then(|()| {
+            quiet_ip(&[
+                "-n", &probe, "link", "add", "a0", "type", "veth", "peer", "name", "b0",
+            ])
+            .map_err(|e| format!("cannot create a veth link: {e}"))
+        });
+    let _ = quiet_ip(&["netns", "del", &probe]);
+    tried.err()
 }
 
 /// A process started on one host; killed when the lab is dropped.

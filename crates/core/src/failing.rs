@@ -33,30 +33,6 @@ fn replica_flags(f: Flags) -> ReplicaFlags {
     out
 }
 
-fn to_state(s: FailoverState) -> State {
-    match s {
-        FailoverState::None => State::None,
-        FailoverState::WaitStart => State::WaitStart,
-        FailoverState::SelectSlave => State::SelectSlave,
-        FailoverState::SendSlaveofNoone => State::SendSlaveofNoone,
-        FailoverState::WaitPromotion => State::WaitPromotion,
-        FailoverState::ReconfSlaves => State::ReconfSlaves,
-        FailoverState::UpdateConfig => State::UpdateConfig,
-    }
-}
-
-fn from_state(s: State) -> FailoverState {
-    match s {
-        State::None => FailoverState::None,
-        State::WaitStart => FailoverState::WaitStart,
-        State::SelectSlave => FailoverState::SelectSlave,
-        State::SendSlaveofNoone => FailoverState::SendSlaveofNoone,
-        State::WaitPromotion => FailoverState::WaitPromotion,
-        State::ReconfSlaves => FailoverState::ReconfSlaves,
-        State::UpdateConfig => FailoverState::UpdateConfig,
-    }
-}
-
 fn level(l: Level) -> LogLevel {
     match l {
         Level::Notice => LogLevel::Notice,
@@ -69,7 +45,7 @@ impl Sentinel {
     fn failover_of(&self, m: usize) -> Failover {
         let ms = &self.masters[m];
         Failover {
-            state: to_state(ms.failover_state),
+            state: ms.failover_state,
             state_change_time: ms.failover_state_change_time,
             start_time: ms.failover_start_time,
             epoch: ms.failover_epoch,
@@ -80,7 +56,7 @@ impl Sentinel {
 
     fn store_failover(&mut self, m: usize, f: Failover) {
         let ms = &mut self.masters[m];
-        ms.failover_state = from_state(f.state);
+        ms.failover_state = f.state;
         ms.failover_state_change_time = f.state_change_time;
         ms.failover_start_time = f.start_time;
         ms.failover_epoch = f.epoch;

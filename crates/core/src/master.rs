@@ -5,32 +5,9 @@
 use crate::addr::Addr;
 use crate::instance::{Flags, Instance};
 
-/// Failover state machine states (`SENTINEL_FAILOVER_STATE_*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub enum FailoverState {
-    None,
-    WaitStart,
-    SelectSlave,
-    SendSlaveofNoone,
-    WaitPromotion,
-    ReconfSlaves,
-    UpdateConfig,
-}
-
-impl FailoverState {
-    /// Name shown in `failover-state` (`sentinelFailoverStateStr`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FailoverState::None => "none",
-            FailoverState::WaitStart => "wait_start",
-            FailoverState::SelectSlave => "select_slave",
-            FailoverState::SendSlaveofNoone => "send_slaveof_noone",
-            FailoverState::WaitPromotion => "wait_promotion",
-            FailoverState::ReconfSlaves => "reconf_slaves",
-            FailoverState::UpdateConfig => "update_config",
-        }
-    }
-}
+/// Failover state machine states (`SENTINEL_FAILOVER_STATE_*`), as the failover crate
+/// defines them.
+pub use rsentinel_failover::State as FailoverState;
 
 /// One monitored master.
 #[derive(Clone, Debug, PartialEq)]

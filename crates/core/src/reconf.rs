@@ -56,23 +56,12 @@ impl Sentinel {
     /// restart and clients reconnect and rediscover the master. Replies are not checked:
     /// the effect shows in the next INFO. False if the command connection is missing.
     pub(crate) fn send_slave_of(&mut self, r: InstRef, target: Option<&Addr>) -> bool {
-        let (host, port) = match target {
-            Some(a) => (
-                a.announced(self.announce_hostnames).to_string(),
-                a.port.to_string(),
-            ),
-            None => ("NO".to_string(), "ONE".to_string()),
-        };
-        let steps: [&[&str]; 6] = [
-            &["MULTI"],
-            &["SLAVEOF", &host, &port],
-            &["CONFIG", "REWRITE"],
-            &["CLIENT", "KILL", "TYPE", "normal"],
-            &["CLIENT", "KILL", "TYPE", "pubsub"],
-            &["EXEC"],
-        ];
-        for step in steps {
-            if !self.send(r, ConnKind::Command, Callback::Discard, step) {
+        let host = target.map(|a| a.announced(self.announce_hostnames).to_string());
+        let commands =
+            rsentinel_failover::slave_of_commands(host.as_deref().zip(target.map(|a| a.port)));
+        for command in commands {
+            let words: Vec<&str> = command.iter().map(String::as_str).collect();
+            if !self.send(r, ConnKind::Command, Callback::Discard, &words) {
                 return false;
             }
         }

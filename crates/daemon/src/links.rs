@@ -81,10 +81,11 @@ pub fn open(
     match host.parse::<IpAddr>() {
         Ok(ip) => {
             let stream = start_connect(SocketAddr::new(ip, port)).map_err(|e| e.to_string())?;
-            tokio::task::spawn_local(run_connecting(id, stream, rx, events));
+            tokio::task::spawn_local(run(id, finish_connect(stream), rx, events));
         }
         Err(_) => {
-            tokio::task::spawn_local(run(id, host, port, rx, events));
+            let connect = async move { TcpStream::connect((host.as_str(), port)).await };
+            tokio::task::spawn_local(run(id, connect, rx, events));
         }
     }
     Ok(LinkHandle { tx })
@@ -105,44 +106,25 @@ fn start_connect(addr: SocketAddr) -> std::io::Result<std::net::TcpStream> {
     Ok(sock.into())
 }
 
-/// Finishes a connect started by [`start_connect`], then runs the link.
-async fn run_connecting(
-    id: LinkId,
-    stream: std::net::TcpStream,
-    commands: mpsc::UnboundedReceiver<LinkCommand>,
-    events: mpsc::UnboundedSender<LinkEvent>,
-) {
-    let connected = async {
-        let stream = TcpStream::from_std(stream)?;
-        stream.writable().await?;
-        match stream.take_error()? {
-            Some(e) => Err(e),
-            None => Ok(stream),
-        }
-    };
-    let stream = match tokio::time::timeout(CONNECT_TIMEOUT, connected).await {
-        Ok(Ok(s)) => s,
-        Ok(Err(e)) => {
-            let _ = events.send(LinkEvent::Closed(id, e.to_string()));
-            return;
-        }
-        Err(_) => {
-            let _ = events.send(LinkEvent::Closed(id, "connection timed out".into()));
-            return;
-        }
-    };
-    serve(id, stream, commands, events).await;
+/// Finishes a connect started by [`start_connect`].
+async fn finish_connect(stream: std::net::TcpStream) -> std::io::Result<TcpStream> {
+    let stream = TcpStream::from_std(stream)?;
+    stream.writable().await?;
+    match stream.take_error()? {
+        Some(e) => Err(e),
+        None => Ok(stream),
+    }
 }
 
+/// Waits for `connect` (at most [`CONNECT_TIMEOUT`]), then runs the link; a failed or
+/// timed-out connect is reported as the link closing.
 async fn run(
     id: LinkId,
-    host: String,
-    port: u16,
+    connect: impl std::future::Future<Output = std::io::Result<TcpStream>>,
     commands: mpsc::UnboundedReceiver<LinkCommand>,
     events: mpsc::UnboundedSender<LinkEvent>,
 ) {
-    let connect = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect((host.as_str(), port)));
-    let stream = match connect.await {
+    let stream = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
             let _ = events.send(LinkEvent::Closed(id, e.to_string()));

@@ -48,18 +48,6 @@ fn reply_then_close(s: &Sentinel, input: &[u8]) -> Vec<u8> {
     got
 }
 
-/// A small deterministic generator, so a failing run can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-}
-
 #[test]
 fn random_garbage_never_hurts_the_server() {
     let s = Sentinel::start("", &[]);
@@ -201,16 +189,6 @@ fn rss_kib(pid: u32) -> u64 {
         .and_then(|v| v.split_whitespace().next())
         .and_then(|v| v.parse().ok())
         .expect("VmRSS in /proc/<pid>/status")
-}
-
-/// A connection with a tiny receive buffer, so the server's output backs up at once.
-fn slow_reader(port: u16) -> std::net::TcpStream {
-    use socket2::{Domain, Socket, Type};
-    let sock = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
-    sock.set_recv_buffer_size(4096).expect("SO_RCVBUF");
-    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
-    sock.connect(&addr.into()).expect("connect");
-    sock.into()
 }
 
 /// Subscribes a never-reading client to every event, then emits events (one `SENTINEL

@@ -16,22 +16,6 @@ const MASTERS: usize = 50;
 /// Kill/restart rounds.
 const ROUNDS: usize = 15;
 
-/// A small deterministic generator, so a failing run can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
 /// What the file may hold for one master's setting: the last acknowledged value, or the
 /// value of a command sent but not yet acknowledged when the process died.
 #[derive(Clone, Copy, Debug, Default)]

@@ -7,8 +7,6 @@ mod common;
 use common::*;
 use std::time::Duration;
 
-const FAILOVER: Duration = Duration::from_secs(40);
-
 /// The master address a sentinel reports.
 fn master_addr(s: &Sentinel) -> String {
     strings(
@@ -38,18 +36,11 @@ fn automatic_failover_and_the_old_master_rejoins_as_replica() {
     let mut c = cluster_with("sentinel failover-timeout mymaster 10000\n");
     wait_discovery(&c);
     let old = format!("127.0.0.1:{}", c.master.port);
-    let mut sub = c.sentinels[0].client();
-    sub.cmd(&["PSUBSCRIBE", "*"]);
-
-    c.master.kill();
-    let switch = wait_event(&mut sub, "+switch-master", |_| true, FAILOVER)
-        .unwrap_or_else(|| panic!("no +switch-master\n{}", c.sentinels[0].output()));
     // "<name> <old ip> <old port> <new ip> <new port>": the new master is a replica.
-    let parts: Vec<&str> = switch.split(' ').collect();
-    assert_eq!(parts.len(), 5, "{switch}");
+    let parts = kill_master_until_switch(&mut c);
     assert_eq!(format!("{}:{}", parts[1], parts[2]), old);
     let new_port: u16 = parts[4].parse().unwrap_or(0);
-    assert!(c.replicas.iter().any(|r| r.port == new_port), "{switch}");
+    assert!(c.replicas.iter().any(|r| r.port == new_port), "{parts:?}");
     let new = format!("127.0.0.1:{new_port}");
 
     // Every sentinel agrees, the promoted replica is a master, the other follows it.

@@ -267,16 +267,6 @@ fn multibulk(args: &[&str]) -> Vec<u8> {
     out.to_vec()
 }
 
-/// A connection whose receive buffer is tiny, so the server's replies back up quickly.
-fn slow_reader(port: u16) -> std::net::TcpStream {
-    use socket2::{Domain, Socket, Type};
-    let sock = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
-    sock.set_recv_buffer_size(4096).expect("SO_RCVBUF");
-    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
-    sock.connect(&addr.into()).expect("connect");
-    sock.into()
-}
-
 #[test]
 fn pipelining_without_reading_replies_does_not_stall() {
     use std::io::{Read, Write};

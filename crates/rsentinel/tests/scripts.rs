@@ -9,8 +9,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::Duration;
 
-const FAILOVER: Duration = Duration::from_secs(40);
-
 /// Writes an executable shell script.
 fn script(path: &Path, body: &str) {
     std::fs::write(path, format!("#!/bin/sh\n{body}\n")).expect("write script");
@@ -64,15 +62,8 @@ fn failover_runs_reconfig_and_notification_scripts() {
     ));
     wait_discovery(&c);
     let old_port = c.master.port;
-    let mut sub = c.sentinels[0].client();
-    sub.cmd(&["PSUBSCRIBE", "*"]);
-
-    c.master.kill();
-    let switch = wait_event(&mut sub, "+switch-master", |_| true, FAILOVER)
-        .unwrap_or_else(|| panic!("no +switch-master\n{}", c.sentinels[0].output()));
-    let parts: Vec<&str> = switch.split(' ').collect();
-    assert_eq!(parts.len(), 5, "{switch}");
-    let new_port = parts[4];
+    let parts = kill_master_until_switch(&mut c);
+    let new_port = &parts[4];
 
     // One leader and two observers, each with the old and the new address.
     let from_to = format!("start 127.0.0.1 {old_port} 127.0.0.1 {new_port}");

@@ -262,26 +262,7 @@ impl RedisServer {
     /// as an operator bringing a crashed master back.
     pub fn restart(&mut self) {
         self.kill();
-        let port = self.port.to_string();
-        let mut args = vec![
-            "--port",
-            &port,
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ];
-        args.extend(self.extra.iter().map(String::as_str));
-        self.child = Command::new("redis-server")
-            .args(&args)
-            .current_dir(self._dir.path())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn redis-server");
+        self.child = spawn_redis(self.port, self._dir.path(), &self.extra);
         let port = self.port;
         assert!(
             wait_until(LONG, || Client::try_connect(port).is_ok()),
@@ -294,24 +275,7 @@ impl RedisServer {
         let dir = tempfile::tempdir().expect("temp dir");
         for _ in 0..3 {
             let port = free_port();
-            let mut child = Command::new("redis-server")
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                ])
-                .args(extra)
-                .current_dir(dir.path())
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn redis-server");
+            let mut child = spawn_redis(port, dir.path(), extra);
             let up = wait_until(LONG, || {
                 if let Ok(Some(_)) = child.try_wait() {
                     return true;
@@ -334,6 +298,20 @@ impl RedisServer {
         }
         panic!("redis-server did not start");
     }
+}
+
+/// A `redis-server` on loopback `port` without persistence, `extra` after the defaults.
+fn spawn_redis<A: AsRef<std::ffi::OsStr>>(port: u16, dir: &Path, extra: &[A]) -> Child {
+    Command::new("redis-server")
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no"])
+        .args(extra)
+        .current_dir(dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn redis-server")
 }
 
 impl Drop for RedisServer {
@@ -512,6 +490,33 @@ impl Client {
     }
 }
 
+/// A small deterministic generator (xorshift), so a failing run can be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+}
+
+/// A loopback connection with a tiny receive buffer, so the server's output backs up
+/// at once.
+pub fn slow_reader(port: u16) -> TcpStream {
+    use socket2::{Domain, Socket, Type};
+    let sock = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
+    sock.set_recv_buffer_size(4096).expect("SO_RCVBUF");
+    let addr: std::net::SocketAddr = ([127, 0, 0, 1], port).into();
+    sock.connect(&addr.into()).expect("connect");
+    sock.into()
+}
+
 /// The text of a simple string, error or bulk reply.
 pub fn text(f: &Frame) -> String {
     match f {
@@ -664,6 +669,22 @@ pub fn wait_event(
         }
     }
     None
+}
+
+/// How long a whole automatic failover may take on a loaded two-core runner.
+pub const FAILOVER: Duration = Duration::from_secs(40);
+
+/// Kills the cluster's master and waits for sentinel 0's `+switch-master`; returns its
+/// words `<name> <old ip> <old port> <new ip> <new port>`.
+pub fn kill_master_until_switch(c: &mut Cluster) -> Vec<String> {
+    let mut sub = c.sentinels[0].client();
+    sub.cmd(&["PSUBSCRIBE", "+switch-master"]);
+    c.master.kill();
+    let switch = wait_event(&mut sub, "+switch-master", |_| true, FAILOVER)
+        .unwrap_or_else(|| panic!("no +switch-master\n{}", c.sentinels[0].output()));
+    let parts: Vec<String> = switch.split(' ').map(str::to_string).collect();
+    assert_eq!(parts.len(), 5, "{switch}");
+    parts
 }
 
 /// The standard cluster.

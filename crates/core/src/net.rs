@@ -131,6 +131,7 @@ impl Sentinel {
         kind: ConnKind,
         host: &str,
         port: u16,
+        bound: crate::event::ReplyBound,
         now: u64,
     ) -> ConnId {
         self.next_conn += 1;
@@ -143,6 +144,7 @@ impl Sentinel {
             conn: id,
             host: host.to_string(),
             port,
+            bound,
         });
         id
     }

@@ -260,8 +260,9 @@ impl Sentinel {
         level: LogLevel,
         kind: &str,
         master: Option<usize>,
-        text: String,
+        mut text: String,
     ) {
+        truncate_event_text(&mut text);
         let notification_script = match (level, master) {
             (LogLevel::Warning, Some(m)) => self
                 .masters
@@ -554,5 +555,40 @@ mod tests {
             })
             .collect();
         assert_eq!(scripts, vec![None, Some("/n.sh".to_string()), None]);
+    }
+}
+
+/// Longest event message, as redis' `sentinelEvent` formats it into a `LOG_MAX_LEN`
+/// (1024-byte) buffer: a 1 MiB value set with SENTINEL SET must not become a 1 MiB
+/// message for every subscriber, log line and notification script argument.
+pub const MAX_EVENT_TEXT: usize = 1023;
+
+/// Cuts `text` to [`MAX_EVENT_TEXT`] bytes, at a character boundary.
+fn truncate_event_text(text: &mut String) {
+    if text.len() > MAX_EVENT_TEXT {
+        let mut end = MAX_EVENT_TEXT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+}
+
+#[cfg(test)]
+mod event_text_tests {
+    use super::*;
+
+    #[test]
+    fn long_event_texts_are_cut_like_redis_buffer() {
+        let mut t = "x".repeat(5000);
+        truncate_event_text(&mut t);
+        assert_eq!(t.len(), MAX_EVENT_TEXT);
+        // A multi-byte character straddling the limit is dropped whole.
+        let mut t = format!("{}é", "a".repeat(MAX_EVENT_TEXT - 1));
+        truncate_event_text(&mut t);
+        assert_eq!(t.len(), MAX_EVENT_TEXT - 1);
+        let mut short = "master m 127.0.0.1 6379".to_string();
+        truncate_event_text(&mut short);
+        assert_eq!(short, "master m 127.0.0.1 6379");
     }
 }

@@ -3,6 +3,7 @@
 //! which also keeps Sentinels started together from staying in lock-step, and makes the
 //! TILT rule (a gap between two runs) mean exactly what it means in redis.
 
+use crate::event::ReplyBound;
 use crate::instance::{Flags, Kind};
 use crate::net::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
@@ -85,13 +86,25 @@ impl Sentinel {
         let need_pc = kind != Kind::Sentinel && link.pc.is_none();
         link.health.reconnect_started(now);
         if need_cc {
-            self.open_conn(link_id, ConnKind::Command, &host, port, now);
+            let bound = if kind == Kind::Sentinel {
+                ReplyBound::SMALL
+            } else {
+                ReplyBound::INSTANCE_COMMANDS
+            };
+            self.open_conn(link_id, ConnKind::Command, &host, port, bound, now);
             self.send_auth_if_needed(r, ConnKind::Command);
             self.send_client_name(r, ConnKind::Command);
             self.send_ping(r, now);
         }
         if need_pc {
-            self.open_conn(link_id, ConnKind::PubSub, &host, port, now);
+            self.open_conn(
+                link_id,
+                ConnKind::PubSub,
+                &host,
+                port,
+                ReplyBound::SMALL,
+                now,
+            );
             self.send_auth_if_needed(r, ConnKind::PubSub);
             self.send_client_name(r, ConnKind::PubSub);
             self.send(

@@ -141,8 +141,13 @@ impl Daemon {
                 }
                 Output::Log { level, text } => self.log.log(level, &text),
                 Output::FlushConfig => flush_ok = self.flush_config().is_ok(),
-                Output::Connect { conn, host, port } => {
-                    match crate::links::open(conn.0, host, port, self.link_events.clone()) {
+                Output::Connect {
+                    conn,
+                    host,
+                    port,
+                    bound,
+                } => {
+                    match crate::links::open(conn.0, host, port, bound, self.link_events.clone()) {
                         Ok(handle) => {
                             self.links.insert(conn, handle);
                         }

@@ -93,12 +93,24 @@ impl Sentinel {
 
     /// Starts rsentinel on `dir/sentinel.conf` as it is (e.g. to restart on a saved file).
     pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Sentinel {
+        Sentinel::start_in_shell(dir, extra, None)
+    }
+
+    /// Like [`Sentinel::start`], with the binary started by `sh -c '<pre>; exec ...'`
+    /// (e.g. `ulimit -Sn 128` or an `export`), so its pid is still the sentinel's.
+    pub fn start_after(conf: &str, extra: &[&str], pre: &str) -> Sentinel {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("sentinel.conf"), conf).expect("write config");
+        Sentinel::start_in_shell(dir, extra, Some(pre))
+    }
+
+    fn start_in_shell(dir: tempfile::TempDir, extra: &[&str], pre: Option<&str>) -> Sentinel {
         let mut dir = Some(dir);
         let mut last_err = String::new();
         // A port found free can be taken by someone else before we bind it: retry.
         for _ in 0..3 {
             let port = free_port();
-            match Sentinel::try_start(dir.take().expect("dir"), port, extra) {
+            match Sentinel::try_start(dir.take().expect("dir"), port, extra, pre) {
                 Ok(s) => return s,
                 Err((d, e)) => {
                     last_err = e;
@@ -113,6 +125,7 @@ impl Sentinel {
         dir: tempfile::TempDir,
         port: u16,
         extra: &[&str],
+        pre: Option<&str>,
     ) -> Result<Sentinel, (tempfile::TempDir, String)> {
         let conf = dir.path().join("sentinel.conf");
         let out = dir.path().join("stdout.log");
@@ -121,7 +134,15 @@ impl Sentinel {
         let port_s = port.to_string();
         let mut args: Vec<&str> = vec![conf.to_str().expect("utf-8 path"), "--port", &port_s];
         args.extend_from_slice(extra);
-        let child = Command::new(bin())
+        let mut cmd = match pre {
+            None => Command::new(bin()),
+            Some(pre) => {
+                let mut c = Command::new("sh");
+                c.args(["-c", &format!("{pre}; exec \"$0\" \"$@\""), bin()]);
+                c
+            }
+        };
+        let child = cmd
             .args(&args)
             .current_dir(dir.path())
             .stdin(Stdio::null())
@@ -209,7 +230,7 @@ impl Sentinel {
         let port = self.port;
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
         drop(self);
-        match Sentinel::try_start(dir, port, extra) {
+        match Sentinel::try_start(dir, port, extra, None) {
             Ok(s) => s,
             Err((_, e)) => panic!("rsentinel did not restart on port {port}: {e}"),
         }

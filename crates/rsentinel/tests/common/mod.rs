@@ -21,9 +21,13 @@ pub const LONG: Duration = Duration::from_secs(20);
 /// How long to listen to be fairly sure that nothing (more) arrives.
 pub const QUIET: Duration = Duration::from_millis(300);
 
-/// The binary under test.
+/// The binary under test: rsentinel, unless `SENTINEL_BIN` names another Sentinel (the
+/// side-by-side benchmarks run the same scenarios on redis-sentinel that way).
 pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_rsentinel")
+    match std::env::var("SENTINEL_BIN") {
+        Ok(other) if !other.is_empty() => Box::leak(other.into_boxed_str()),
+        _ => env!("CARGO_BIN_EXE_rsentinel"),
+    }
 }
 
 /// A loopback port that was free a moment ago (bind to 0, read, close).

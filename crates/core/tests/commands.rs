@@ -226,7 +226,7 @@ fn set_applies_every_option_with_events() {
     );
     assert_eq!(
         (m.auth_pass.as_deref(), m.auth_user.as_deref()),
-        (Some("secret"), Some("bob"))
+        (Some(&b"secret"[..]), Some(&b"bob"[..]))
     );
     assert_eq!(
         m.rename_commands,
@@ -438,7 +438,7 @@ fn config_get_and_set() {
             st.announce_port,
             st.sentinel_user.as_deref()
         ),
-        (Some("1.2.3.4"), 26380, Some("u"))
+        (Some(&b"1.2.3.4"[..]), 26380, Some(&b"u"[..]))
     );
     // Empty values: announce-ip is kept as "", credentials are cleared.
     run(&mut s, &["config", "set", "announce-ip", ""]);
@@ -446,7 +446,7 @@ fn config_get_and_set() {
     let st = s.settings();
     assert_eq!(
         (st.announce_ip.as_deref(), st.sentinel_pass),
-        (Some(""), None)
+        (Some(&b""[..]), None)
     );
     let errs: &[(&[&str], &str)] = &[
         (

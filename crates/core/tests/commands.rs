@@ -26,6 +26,11 @@ fn monitor_errors() {
             &["monitor", "m2", "127.0.0.1", "1", "0"],
             "ERR Quorum must be 1 or greater.",
         ),
+        // Past an int, the file could not give the quorum back.
+        (
+            &["monitor", "m2", "127.0.0.1", "1", "3000000000"],
+            "ERR Invalid quorum",
+        ),
         (
             &["monitor", "m2", "127.0.0.1", "1", "-3"],
             "ERR Quorum must be 1 or greater.",
@@ -311,6 +316,24 @@ fn set_errors() {
         (
             &["set", "mymaster", "quorum"],
             "ERR wrong number of arguments for 'sentinel|set' command",
+        ),
+        // Past an int, the file could not give the value back (it is read with atoi).
+        (
+            &["set", "mymaster", "down-after-milliseconds", "4444444444"],
+            "ERR Invalid argument '4444444444' for SENTINEL SET 'down-after-milliseconds'",
+        ),
+        (
+            &[
+                "set",
+                "mymaster",
+                "master-reboot-down-after-period",
+                "2147483648",
+            ],
+            "ERR Invalid argument '2147483648' for SENTINEL SET 'master-reboot-down-after-period'",
+        ),
+        (
+            &["set", "mymaster", "quorum", "4294967296"],
+            "ERR Invalid argument '4294967296' for SENTINEL SET 'quorum'",
         ),
     ];
     for (a, want) in cases {

@@ -26,10 +26,13 @@ fn value() -> impl Strategy<Value = Vec<u8>> {
         b"\" \"x",
         b"\r\nsentinel monitor evil 127.0.0.1 1 1",
     ]);
-    (proptest::collection::vec(byte, 0..20), injected).prop_map(|(mut v, inj)| {
+    let hostile = (proptest::collection::vec(byte, 0..20), injected).prop_map(|(mut v, inj)| {
         v.extend_from_slice(inj);
         v
-    })
+    });
+    // Numbers past what the loader's `atoi` reads back.
+    let number = any::<i64>().prop_map(|n| n.to_string().into_bytes());
+    prop_oneof![5 => hostile, 1 => number]
 }
 
 #[derive(Clone, Debug)]

@@ -18,7 +18,8 @@ impl Sentinel {
             return Frame::error("ERR Invalid master name: it is not valid UTF-8").into();
         };
         let host = text(&args[1]);
-        let Some(quorum) = parse_i64(&args[3]) else {
+        // The file is read back with `atoi` (an int): a larger quorum would not reload.
+        let Some(quorum) = parse_i64(&args[3]).filter(|q| *q <= i64::from(i32::MAX)) else {
             return Frame::error("ERR Invalid quorum").into();
         };
         let Some(port) = parse_i64(&args[2]) else {

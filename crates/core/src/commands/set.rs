@@ -84,9 +84,13 @@ impl Sentinel {
             return Err(unknown());
         }
         let v = &values[0];
+        // The file is read back with `atoi` (an int), by redis and by rsentinel: a larger
+        // value would come back as another number (or a quorum of 0 that does not load).
+        let in_file_range = |n: &i64| *n <= i64::from(i32::MAX);
         let positive = || {
             parse_i64(v)
                 .filter(|n| *n > 0)
+                .filter(in_file_range)
                 .ok_or_else(|| bad_arg(v, option))
         };
         let shown = vec![text(v)];
@@ -160,6 +164,7 @@ impl Sentinel {
             b"master-reboot-down-after-period" => {
                 let n = parse_i64(v)
                     .filter(|n| *n >= 0)
+                    .filter(in_file_range)
                     .ok_or_else(|| bad_arg(v, option))?;
                 master.inst.master_reboot_down_after_ms = n as u64;
             }

@@ -21,7 +21,7 @@ impl Sentinel {
 
     /// Tells the core the server's `requirepass`, used toward other Sentinels when no
     /// `sentinel-pass` is set (redis' compatibility rule).
-    pub fn set_requirepass(&mut self, pass: Option<String>) {
+    pub fn set_requirepass(&mut self, pass: Option<Vec<u8>>) {
         self.requirepass = pass;
     }
 
@@ -131,10 +131,10 @@ impl Sentinel {
         };
         match (user, pass) {
             (None, Some(pass)) => {
-                self.send(r, conn, Callback::Discard, &["AUTH", &pass]);
+                self.send_bytes(r, conn, Callback::Discard, &[b"AUTH", &pass]);
             }
             (Some(user), Some(pass)) => {
-                self.send(r, conn, Callback::Discard, &["AUTH", &user, &pass]);
+                self.send_bytes(r, conn, Callback::Discard, &[b"AUTH", &user, &pass]);
             }
             _ => {}
         }

@@ -49,7 +49,7 @@ impl Daemon {
         let (user, info) = self.acl_identity(id);
         let aclfile = self.config.server.aclfile.clone();
         let ctx = rsentinel_acl::AclContext {
-            username: user.as_bytes(),
+            username: &user,
             now_ms: Daemon::now_ms() as i64,
             client_info: &info,
             aclfile: aclfile.as_deref(),
@@ -89,7 +89,7 @@ impl Daemon {
         let changes = self.acl.take_changes();
         let mut victims: Vec<u64> = Vec::new();
         for c in self.clients.map.values() {
-            let user = c.user.as_bytes();
+            let user = c.user.as_slice();
             if changes.disconnect_users.iter().any(|u| u == user) {
                 victims.push(c.id);
             } else if changes.recheck_pubsub_users.iter().any(|u| u == user) {

@@ -117,7 +117,7 @@ pub fn main_entry(args: Vec<String>) -> i32 {
 /// Errors are logged; `None` means start-up must stop.
 fn build_acl(config: &Config, log: &Logger) -> Option<Acl> {
     let mut acl = Acl::new();
-    acl.set_requirepass(config.server.requirepass.as_deref().map(str::as_bytes));
+    acl.set_requirepass(config.server.requirepass.as_deref());
     // ACL settings kept among the generic directives (the config crate validated them).
     for (name, args) in &config.server.other {
         let value = args.first().map(String::as_str).unwrap_or_default();

@@ -44,16 +44,20 @@
 #![forbid(unsafe_code)]
 
 mod conns;
+pub mod converge;
 pub mod faults;
 pub mod invariants;
 pub mod layout;
 pub mod network;
 pub mod redis;
 mod runner;
+pub mod sweep;
+pub mod trace;
 pub mod world;
 
 pub use faults::{FaultKind, FaultMix};
 pub use invariants::Violation;
 pub use layout::{Layout, MASTER_NAME};
-pub use runner::{failing_seeds, run, Failure, Report, SimConfig, LOG_TAIL, MAX_REDIS};
+pub use runner::{run, Failure, Report, SimConfig, LOG_TAIL, MAX_REDIS};
+pub use sweep::{failing_seeds, sweep, SeedOutcome, SweepResult};
 pub use world::Stats;

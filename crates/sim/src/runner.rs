@@ -117,6 +117,8 @@ pub struct Report {
     pub log: Vec<String>,
     /// Counters.
     pub stats: Stats,
+    /// Fingerprint of the whole run, verdict included (see [`crate::trace`]).
+    pub trace: u64,
 }
 
 /// A run that broke an invariant.
@@ -138,6 +140,8 @@ pub struct Failure {
     pub log_tail: Vec<String>,
     /// The whole event log up to the failure (the replay test prints it).
     pub log: Vec<String>,
+    /// Fingerprint of the run up to the failure, verdict included (see [`crate::trace`]).
+    pub trace: u64,
 }
 
 impl fmt::Display for Failure {
@@ -168,20 +172,6 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
-/// Simulates every seed of `seeds` under `cfg`, printing each failure (with its replay
-/// line) to standard error; returns the failing seeds.
-pub fn failing_seeds(cfg: &SimConfig, seeds: std::ops::Range<u64>) -> Vec<u64> {
-    seeds
-        .filter(|&seed| match run(seed, cfg) {
-            Ok(_) => false,
-            Err(f) => {
-                eprintln!("{f}");
-                true
-            }
-        })
-        .collect()
-}
-
 /// Simulates one seed under `cfg`.
 pub fn run(seed: u64, cfg: &SimConfig) -> Result<Report, Failure> {
     if let Err(message) = cfg.validate() {
@@ -194,30 +184,38 @@ pub fn run(seed: u64, cfg: &SimConfig) -> Result<Report, Failure> {
             at_ms: 0,
             log_tail: Vec::new(),
             log: Vec::new(),
+            trace: 0,
         });
     }
     let mut world = World::new(seed, cfg);
-    let fail = |w: &World, v: Violation| Failure {
-        seed,
-        sentinels: cfg.sentinels,
-        masters: cfg.masters,
-        invariant: v.invariant,
-        message: v.message,
-        at_ms: w.now - T0,
-        log_tail: w.log[w.log.len().saturating_sub(LOG_TAIL)..].to_vec(),
-        log: w.log.clone(),
+    let fail = |w: &mut World, v: Violation| {
+        w.trace.bytes(v.invariant.as_bytes());
+        w.trace.bytes(v.message.as_bytes());
+        Failure {
+            seed,
+            sentinels: cfg.sentinels,
+            masters: cfg.masters,
+            invariant: v.invariant,
+            message: v.message,
+            at_ms: w.now - T0,
+            log_tail: w.log[w.log.len().saturating_sub(LOG_TAIL)..].to_vec(),
+            log: std::mem::take(&mut w.log),
+            trace: w.trace.value(),
+        }
     };
     let end = window_end(cfg) + cfg.settle_ms;
     if let Err(v) = world.run_until(end) {
-        return Err(fail(&world, v));
+        return Err(fail(&mut world, v));
     }
     if let Err(v) = converged(&mut world) {
-        return Err(fail(&world, v));
+        return Err(fail(&mut world, v));
     }
+    world.trace.bytes(b"converged");
     Ok(Report {
         seed,
         log: world.log,
         stats: world.stats,
+        trace: world.trace.value(),
     })
 }
 

@@ -5,6 +5,7 @@
 use crate::faults::{window_end, FaultMix};
 use crate::invariants::{check_converged, InstanceView, MasterView, SentinelView, Violation};
 use crate::network::Time;
+use crate::settle::SettleBound;
 use crate::world::{Stats, World, T0};
 use bytes::Bytes;
 use rsentinel_core::{CommandEnv, Reply};
@@ -41,7 +42,8 @@ pub struct SimConfig {
     pub fault_window_ms: u64,
     /// Duration bounds of one fault.
     pub fault_ms: (u64, u64),
-    /// Fault-free time after the window, at whose end convergence is checked.
+    /// Fault-free time after the window, at whose end convergence is checked (by
+    /// default [`SettleBound`] for these timeouts; set it again after changing them).
     pub settle_ms: u64,
     /// Message delay bounds.
     pub delay_ms: (u64, u64),
@@ -54,10 +56,10 @@ pub struct SimConfig {
 impl SimConfig {
     /// A deployment of `sentinels` Sentinels, one master and two replicas, with every
     /// kind of fault. Timeouts are shortened (down-after 5 s) so a run covers several
-    /// detections in about two virtual minutes; the settle time covers a full TILT
-    /// period (30 s) plus reconnection and discovery.
+    /// detections in about two virtual minutes; the settle time is the convergence
+    /// bound derived from the rules ([`SettleBound`]).
     pub fn new(sentinels: usize) -> SimConfig {
-        SimConfig {
+        let mut cfg = SimConfig {
             sentinels,
             masters: 1,
             replicas: 2,
@@ -67,11 +69,13 @@ impl SimConfig {
             warmup_ms: 8_000,
             fault_window_ms: 50_000,
             fault_ms: (2_000, 20_000),
-            settle_ms: 50_000,
+            settle_ms: 0,
             delay_ms: (1, 15),
             slow_extra_ms: 400,
             faults: FaultMix::all(4),
-        }
+        };
+        cfg.settle_ms = SettleBound::new(&cfg).total();
+        cfg
     }
 
     /// [`SimConfig::new`] with `masters` masters, each with its own replicas.

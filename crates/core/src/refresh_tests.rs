@@ -25,6 +25,8 @@ struct World {
     s: Sentinel,
     ports: BTreeMap<ConnId, u16>,
     upstream: (String, u16),
+    /// The time of the next timer run.
+    now: u64,
     /// Every `+fix-slave-config` with its time.
     fixes: Vec<(u64, String)>,
 }
@@ -42,6 +44,7 @@ impl World {
             s: Sentinel::new(cfg, T0, 7, &no_dns).unwrap_or_else(|e| panic!("{e}")),
             ports: BTreeMap::new(),
             upstream: (upstream.0.to_string(), upstream.1),
+            now: T0,
             fixes: Vec::new(),
         }
     }
@@ -88,8 +91,8 @@ impl World {
 
     /// Timer runs every 100 ms until `until`, each followed by every reply.
     fn run(&mut self, until: u64) {
-        let mut now = T0;
-        while now <= until {
+        while self.now <= until {
+            let now = self.now;
             self.s.tick(now);
             while let Some(out) = self.s.poll_output() {
                 match out {
@@ -114,7 +117,7 @@ impl World {
                     _ => {}
                 }
             }
-            now += 100;
+            self.now += 100;
         }
     }
 }

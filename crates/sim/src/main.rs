@@ -8,7 +8,7 @@
 //! converge (see [`rsentinel_sim::converge`]) and prints the distribution.
 
 use rsentinel_sim::converge::{measure, Convergence};
-use rsentinel_sim::sweep::{default_threads, sweep};
+use rsentinel_sim::sweep::{default_threads, for_each_seed, sweep};
 use rsentinel_sim::SimConfig;
 use std::time::Instant;
 
@@ -112,25 +112,8 @@ fn main() {
 /// `--converge`: the distribution of convergence times over the range.
 fn converge_report(a: &Args) {
     let began = Instant::now();
-    let seeds: Vec<u64> = (a.start..a.start + a.seeds).collect();
-    let mut results: Vec<(u64, Convergence)> = Vec::with_capacity(seeds.len());
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::scope(|scope| {
-        for _ in 0..a.threads {
-            let (tx, next, seeds, cfg) = (tx.clone(), &next, &seeds, &a.cfg);
-            scope.spawn(move || loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                let Some(&seed) = seeds.get(i) else { break };
-                if tx.send((seed, measure(seed, cfg))).is_err() {
-                    break;
-                }
-            });
-        }
-        drop(tx);
-        results.extend(rx);
-    });
-    results.sort_by_key(|r| r.0);
+    let seeds = a.start..a.start + a.seeds;
+    let results = for_each_seed(seeds, a.threads, |seed| measure(seed, &a.cfg), |_, _| {});
     let mut times: Vec<(u64, u64)> = Vec::new();
     for (seed, c) in &results {
         match c {

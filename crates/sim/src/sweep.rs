@@ -99,34 +99,49 @@ pub fn sweep(
     threads: usize,
     mut progress: impl FnMut(&SeedOutcome),
 ) -> SweepResult {
+    let outcomes = for_each_seed(
+        seeds,
+        threads,
+        |seed| run_seed(seed, cfg),
+        |_, o| progress(o),
+    );
+    SweepResult {
+        outcomes: outcomes.into_iter().map(|(_, o)| o).collect(),
+    }
+}
+
+/// `work(seed)` for every seed of `seeds` on `threads` worker threads (at least one),
+/// with `progress` called on the calling thread as results arrive; returns the results
+/// in seed order. Seeds are handed out one at a time from a shared counter: run lengths
+/// vary a lot, so this keeps every thread busy until the end.
+pub fn for_each_seed<T: Send>(
+    seeds: Range<u64>,
+    threads: usize,
+    work: impl Fn(u64) -> T + Sync,
+    mut progress: impl FnMut(u64, &T),
+) -> Vec<(u64, T)> {
     let next = AtomicU64::new(seeds.start);
     let end = seeds.end;
-    let (tx, rx) = mpsc::channel::<SeedOutcome>();
-    let mut outcomes = Vec::with_capacity(end.saturating_sub(seeds.start) as usize);
+    let (tx, rx) = mpsc::channel::<(u64, T)>();
+    let mut results = Vec::with_capacity(end.saturating_sub(seeds.start) as usize);
     std::thread::scope(|scope| {
         for _ in 0..threads.max(1) {
-            let tx = tx.clone();
-            let next = &next;
+            let (tx, next, work) = (tx.clone(), &next, &work);
             scope.spawn(move || loop {
-                // One seed at a time: run lengths vary a lot, so a shared counter keeps
-                // every thread busy until the end.
                 let seed = next.fetch_add(1, Ordering::Relaxed);
-                if seed >= end {
-                    break;
-                }
-                if tx.send(run_seed(seed, cfg)).is_err() {
+                if seed >= end || tx.send((seed, work(seed))).is_err() {
                     break;
                 }
             });
         }
         drop(tx);
-        for outcome in rx {
-            progress(&outcome);
-            outcomes.push(outcome);
+        for (seed, result) in rx {
+            progress(seed, &result);
+            results.push((seed, result));
         }
     });
-    outcomes.sort_by_key(|o| o.seed);
-    SweepResult { outcomes }
+    results.sort_by_key(|r| r.0);
+    results
 }
 
 /// [`sweep`] without progress reports, printing each failure (with its replay line) to

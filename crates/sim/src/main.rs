@@ -91,7 +91,7 @@ fn main() {
         }
     });
     let secs = began.elapsed().as_secs_f64();
-    let kinds = result.kinds();
+    let kinds = &result.kinds;
     let summary: Vec<String> = kinds.iter().map(|(k, n)| format!("{k}={n}")).collect();
     println!("events over passing seeds: {}", summary.join(" "));
     let plural = if masters == 1 { "" } else { "s" };

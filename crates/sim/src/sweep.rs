@@ -21,7 +21,9 @@ pub struct SeedOutcome {
     pub trace: u64,
     /// The broken invariant, if any.
     pub failure: Option<Failure>,
-    /// How often each event kind (`+sdown`, `+switch-master`, ...) and fault occurred.
+    /// How often each event kind (`+sdown`, `+switch-master`, ...) and fault occurred
+    /// (emptied by [`sweep`] once added to [`SweepResult::kinds`], so that a long sweep
+    /// does not keep one map per seed).
     pub kinds: BTreeMap<String, u64>,
 }
 
@@ -30,6 +32,8 @@ pub struct SeedOutcome {
 pub struct SweepResult {
     /// One entry per seed, sorted by seed.
     pub outcomes: Vec<SeedOutcome>,
+    /// Event kinds summed over the passing seeds.
+    pub kinds: BTreeMap<String, u64>,
 }
 
 impl SweepResult {
@@ -45,17 +49,6 @@ impl SweepResult {
     /// The combined trace hash of the range (see [`crate::trace::combine`]).
     pub fn trace(&self) -> u64 {
         combine(self.outcomes.iter().map(|o| (o.seed, o.trace)))
-    }
-
-    /// Event kinds summed over the passing seeds.
-    pub fn kinds(&self) -> BTreeMap<String, u64> {
-        let mut all = BTreeMap::new();
-        for o in self.outcomes.iter().filter(|o| o.failure.is_none()) {
-            for (k, n) in &o.kinds {
-                *all.entry(k.clone()).or_insert(0) += n;
-            }
-        }
-        all
     }
 }
 
@@ -99,26 +92,33 @@ pub fn sweep(
     threads: usize,
     mut progress: impl FnMut(&SeedOutcome),
 ) -> SweepResult {
+    let mut kinds = BTreeMap::new();
     let outcomes = for_each_seed(
         seeds,
         threads,
         |seed| run_seed(seed, cfg),
-        |_, o| progress(o),
+        |_, o| {
+            progress(o);
+            for (k, n) in std::mem::take(&mut o.kinds) {
+                *kinds.entry(k).or_insert(0) += n;
+            }
+        },
     );
     SweepResult {
         outcomes: outcomes.into_iter().map(|(_, o)| o).collect(),
+        kinds,
     }
 }
 
 /// `work(seed)` for every seed of `seeds` on `threads` worker threads (at least one),
-/// with `progress` called on the calling thread as results arrive; returns the results
-/// in seed order. Seeds are handed out one at a time from a shared counter: run lengths
-/// vary a lot, so this keeps every thread busy until the end.
+/// with `progress` called on the calling thread as results arrive (it may trim them);
+/// returns the results in seed order. Seeds are handed out one at a time from a shared
+/// counter: run lengths vary a lot, so this keeps every thread busy until the end.
 pub fn for_each_seed<T: Send>(
     seeds: Range<u64>,
     threads: usize,
     work: impl Fn(u64) -> T + Sync,
-    mut progress: impl FnMut(u64, &T),
+    mut progress: impl FnMut(u64, &mut T),
 ) -> Vec<(u64, T)> {
     let next = AtomicU64::new(seeds.start);
     let end = seeds.end;
@@ -135,8 +135,8 @@ pub fn for_each_seed<T: Send>(
             });
         }
         drop(tx);
-        for (seed, result) in rx {
-            progress(seed, &result);
+        for (seed, mut result) in rx {
+            progress(seed, &mut result);
             results.push((seed, result));
         }
     });

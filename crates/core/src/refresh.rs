@@ -8,7 +8,8 @@ use crate::event::LogLevel;
 use crate::instance::{Flags, Kind};
 use crate::sentinel::{InstRef, Sentinel};
 use rsentinel_monitor::{
-    convert_to_slave_due, fix_slave_config_due, master_looks_sane, parse_info, InfoContext, Role,
+    convert_to_slave_due, fix_chained_replica_due, fix_slave_config_due, master_looks_sane,
+    parse_info, InfoContext, Role,
 };
 
 impl Sentinel {
@@ -89,11 +90,31 @@ impl Sentinel {
                     .as_deref()
                     .is_some_and(|h| self.addr_is_host(&master_addr, h)));
         let timeout = self.masters[m].failover_timeout_ms;
-        if fix_slave_config_due(rep, elsewhere, sane, sd, od, timeout, now)
-            && self.send_slave_of(r, Some(&master_addr))
-        {
+        let chained = elsewhere
+            && self.upstream_replica(m, i).is_some_and(|up| {
+                fix_chained_replica_due(rep, &up.reported, sane, sd, od, timeout, now)
+            });
+        let due = chained || fix_slave_config_due(rep, elsewhere, sane, sd, od, timeout, now);
+        if due && self.send_slave_of(r, Some(&master_addr)) {
             self.inst_event(LogLevel::Notice, "+fix-slave-config", r, "");
         }
         self.failover_on_replica_info(m, i, now);
     }
+
+    /// The other replica of master `m` that replica `i` says it replicates from, if any.
+    fn upstream_replica(&self, m: usize, i: usize) -> Option<&crate::instance::Instance> {
+        let master = &self.masters[m];
+        let rep = &master.replicas.get(i)?.reported;
+        let host = rep.slave_master_host.as_deref()?;
+        master.replicas.iter().enumerate().find_map(|(k, up)| {
+            let same = k != i
+                && i32::from(up.addr.port) == rep.slave_master_port
+                && self.addr_is_host(&up.addr, host);
+            same.then_some(up)
+        })
+    }
 }
+
+#[cfg(test)]
+#[path = "refresh_tests.rs"]
+mod tests;

@@ -49,8 +49,9 @@ pub mod tilt;
 
 pub use health::{LinkHealth, PingOutcome, PingReply, SdownInput, SdownRule, MAX_PENDING_COMMANDS};
 pub use info::{
-    convert_to_slave_due, fix_slave_config_due, master_looks_sane, no_down_for, parse_info,
-    parse_info_bytes, InfoContext, InfoOutcome, InfoReport, ReplicaLine, ReportedState, RoleChange,
+    convert_to_slave_due, fix_chained_replica_due, fix_slave_config_due, master_looks_sane,
+    no_down_for, parse_info, parse_info_bytes, InfoContext, InfoOutcome, InfoReport, ReplicaLine,
+    ReportedState, RoleChange,
 };
 pub use odown::{
     check_odown, is_master_down_args, IsMasterDownReply, OdownChange, PeerDownState, VoteSeen,

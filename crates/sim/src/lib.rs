@@ -25,11 +25,17 @@
 //! [`faults`] (the seeded schedule), [`invariants`] (every check, documented there),
 //! and [`run`] (one seed, start to verdict).
 //!
+//! Convergence is checked a settle time after the last fault that is derived from the
+//! repair rules ([`settle`]); [`converge`] measures how long seeds really take.
+//!
 //! A failing seed prints `SIM FAILURE seed=<n> sentinels=<k> masters=<m> ...` with the
 //! tail of the event log and replays with `SIM_SEED=<n> SIM_SENTINELS=<k>
-//! SIM_MASTERS=<m> cargo test -p rsentinel-sim replay -- --nocapture`; long sweeps run
-//! with `cargo run -p rsentinel-sim --release -- --seeds N [--sentinels K] [--masters
-//! M] [--start S]`.
+//! SIM_MASTERS=<m> cargo test -p rsentinel-sim replay -- --nocapture`; every seed ever
+//! found failing is in `tests/replay_seeds.txt`, which CI replays. Long sweeps run on
+//! every core ([`sweep`]) with `cargo run -p rsentinel-sim --release -- --seeds N
+//! [--sentinels K] [--masters M] [--start S] [--threads T]`, which prints seeds per
+//! second and the combined [`trace`] hash of the range; `scripts/soak START` runs
+//! 100,000 seeds for each standard deployment.
 //!
 //! ```no_run
 //! let mut cfg = rsentinel_sim::SimConfig::new(3);
@@ -44,16 +50,22 @@
 #![forbid(unsafe_code)]
 
 mod conns;
+pub mod converge;
 pub mod faults;
 pub mod invariants;
 pub mod layout;
 pub mod network;
 pub mod redis;
 mod runner;
+pub mod settle;
+pub mod sweep;
+pub mod trace;
 pub mod world;
 
 pub use faults::{FaultKind, FaultMix};
 pub use invariants::Violation;
 pub use layout::{Layout, MASTER_NAME};
-pub use runner::{failing_seeds, run, Failure, Report, SimConfig, LOG_TAIL, MAX_REDIS};
+pub use runner::{run, Failure, Report, SimConfig, LOG_TAIL, MAX_REDIS};
+pub use settle::SettleBound;
+pub use sweep::{failing_seeds, sweep, SeedOutcome, SweepResult};
 pub use world::Stats;

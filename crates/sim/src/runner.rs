@@ -5,6 +5,7 @@
 use crate::faults::{window_end, FaultMix};
 use crate::invariants::{check_converged, InstanceView, MasterView, SentinelView, Violation};
 use crate::network::Time;
+use crate::settle::SettleBound;
 use crate::world::{Stats, World, T0};
 use bytes::Bytes;
 use rsentinel_core::{CommandEnv, Reply};
@@ -41,7 +42,8 @@ pub struct SimConfig {
     pub fault_window_ms: u64,
     /// Duration bounds of one fault.
     pub fault_ms: (u64, u64),
-    /// Fault-free time after the window, at whose end convergence is checked.
+    /// Fault-free time after the window, at whose end convergence is checked (by
+    /// default [`SettleBound`] for these timeouts; set it again after changing them).
     pub settle_ms: u64,
     /// Message delay bounds.
     pub delay_ms: (u64, u64),
@@ -54,10 +56,10 @@ pub struct SimConfig {
 impl SimConfig {
     /// A deployment of `sentinels` Sentinels, one master and two replicas, with every
     /// kind of fault. Timeouts are shortened (down-after 5 s) so a run covers several
-    /// detections in about two virtual minutes; the settle time covers a full TILT
-    /// period (30 s) plus reconnection and discovery.
+    /// detections in about two virtual minutes; the settle time is the convergence
+    /// bound derived from the rules ([`SettleBound`]).
     pub fn new(sentinels: usize) -> SimConfig {
-        SimConfig {
+        let mut cfg = SimConfig {
             sentinels,
             masters: 1,
             replicas: 2,
@@ -67,11 +69,13 @@ impl SimConfig {
             warmup_ms: 8_000,
             fault_window_ms: 50_000,
             fault_ms: (2_000, 20_000),
-            settle_ms: 50_000,
+            settle_ms: 0,
             delay_ms: (1, 15),
             slow_extra_ms: 400,
             faults: FaultMix::all(4),
-        }
+        };
+        cfg.settle_ms = SettleBound::new(&cfg).total();
+        cfg
     }
 
     /// [`SimConfig::new`] with `masters` masters, each with its own replicas.
@@ -117,6 +121,8 @@ pub struct Report {
     pub log: Vec<String>,
     /// Counters.
     pub stats: Stats,
+    /// Fingerprint of the whole run, verdict included (see [`crate::trace`]).
+    pub trace: u64,
 }
 
 /// A run that broke an invariant.
@@ -134,10 +140,10 @@ pub struct Failure {
     pub message: String,
     /// Virtual time of the failure (ms since the start).
     pub at_ms: u64,
-    /// The last lines of the event log (what [`fmt::Display`] shows).
-    pub log_tail: Vec<String>,
     /// The whole event log up to the failure (the replay test prints it).
     pub log: Vec<String>,
+    /// Fingerprint of the run up to the failure, verdict included (see [`crate::trace`]).
+    pub trace: u64,
 }
 
 impl fmt::Display for Failure {
@@ -159,28 +165,21 @@ impl fmt::Display for Failure {
             self.seed, self.sentinels, self.masters
         )?;
         writeln!(f, "last events:")?;
-        for l in &self.log_tail {
+        for l in self.log_tail() {
             writeln!(f, "  {l}")?;
         }
         Ok(())
     }
 }
 
-impl std::error::Error for Failure {}
-
-/// Simulates every seed of `seeds` under `cfg`, printing each failure (with its replay
-/// line) to standard error; returns the failing seeds.
-pub fn failing_seeds(cfg: &SimConfig, seeds: std::ops::Range<u64>) -> Vec<u64> {
-    seeds
-        .filter(|&seed| match run(seed, cfg) {
-            Ok(_) => false,
-            Err(f) => {
-                eprintln!("{f}");
-                true
-            }
-        })
-        .collect()
+impl Failure {
+    /// The last [`LOG_TAIL`] lines of the event log (what [`fmt::Display`] shows).
+    pub fn log_tail(&self) -> &[String] {
+        &self.log[self.log.len().saturating_sub(LOG_TAIL)..]
+    }
 }
+
+impl std::error::Error for Failure {}
 
 /// Simulates one seed under `cfg`.
 pub fn run(seed: u64, cfg: &SimConfig) -> Result<Report, Failure> {
@@ -192,32 +191,38 @@ pub fn run(seed: u64, cfg: &SimConfig) -> Result<Report, Failure> {
             invariant: "sim-config",
             message,
             at_ms: 0,
-            log_tail: Vec::new(),
             log: Vec::new(),
+            trace: 0,
         });
     }
     let mut world = World::new(seed, cfg);
-    let fail = |w: &World, v: Violation| Failure {
-        seed,
-        sentinels: cfg.sentinels,
-        masters: cfg.masters,
-        invariant: v.invariant,
-        message: v.message,
-        at_ms: w.now - T0,
-        log_tail: w.log[w.log.len().saturating_sub(LOG_TAIL)..].to_vec(),
-        log: w.log.clone(),
+    let fail = |w: &mut World, v: Violation| {
+        w.trace.bytes(v.invariant.as_bytes());
+        w.trace.bytes(v.message.as_bytes());
+        Failure {
+            seed,
+            sentinels: cfg.sentinels,
+            masters: cfg.masters,
+            invariant: v.invariant,
+            message: v.message,
+            at_ms: w.now - T0,
+            log: std::mem::take(&mut w.log),
+            trace: w.trace.value(),
+        }
     };
     let end = window_end(cfg) + cfg.settle_ms;
     if let Err(v) = world.run_until(end) {
-        return Err(fail(&world, v));
+        return Err(fail(&mut world, v));
     }
     if let Err(v) = converged(&mut world) {
-        return Err(fail(&world, v));
+        return Err(fail(&mut world, v));
     }
+    world.trace.bytes(b"converged");
     Ok(Report {
         seed,
         log: world.log,
         stats: world.stats,
+        trace: world.trace.value(),
     })
 }
 

@@ -8,6 +8,7 @@ use crate::layout::Layout;
 use crate::network::{Host, Network, Time, Wire, WireId};
 use crate::redis::{RedisNode, Role};
 use crate::runner::SimConfig;
+use crate::trace::Trace;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rsentinel_config::{parse, render, Config, RewriteEnv};
@@ -145,6 +146,8 @@ pub struct World {
     pub stats: Stats,
     /// The first invariant violation; the run stops there.
     pub violation: Option<Violation>,
+    /// Fingerprint of everything that happened so far (see [`crate::trace`]).
+    pub trace: Trace,
 }
 
 impl World {
@@ -226,6 +229,7 @@ impl World {
             cfg: cfg.clone(),
             stats: Stats::default(),
             violation: None,
+            trace: Trace::default(),
         };
         world.update_reach();
         for (i, f) in world.faults.clone().iter().enumerate() {
@@ -309,8 +313,9 @@ impl World {
     /// Appends a line to the event log.
     pub fn note(&mut self, who: &str, text: &str) {
         let t = self.now - T0;
-        self.log
-            .push(format!("{:>7}.{:03} {who} {text}", t / 1000, t % 1000));
+        let line = format!("{:>7}.{:03} {who} {text}", t / 1000, t % 1000);
+        self.trace.bytes(line.as_bytes());
+        self.log.push(line);
     }
 
     /// Records a violation (the first one wins).
@@ -416,6 +421,7 @@ impl World {
             else {
                 break;
             };
+            self.trace_output(s, &out);
             match out {
                 Output::Event(e) if e.kind == "+new-epoch" => {
                     self.note(&format!("s{s}"), &format!("{} {}", e.kind, e.text));
@@ -435,6 +441,7 @@ impl World {
                         node.config.sentinel = c.settings();
                         node.file =
                             render(&node.file, &node.config, &RewriteEnv::new("/var/lib/redis"));
+                        self.trace.bytes(node.file.as_bytes());
                     }
                 }
                 Output::Connect {
@@ -485,6 +492,53 @@ impl World {
         }
         if let Some(core) = self.sentinels[s].core.as_ref() {
             self.sentinels[s].event_epoch = core.current_epoch();
+        }
+    }
+
+    /// Folds one output of core `s` into the trace (events are folded in as log lines),
+    /// with the virtual time.
+    fn trace_output(&mut self, s: usize, out: &rsentinel_core::Output) {
+        use rsentinel_core::Output;
+        let t = &mut self.trace;
+        t.u64(self.now);
+        t.u64(s as u64);
+        match out {
+            Output::Event(_) => t.bytes(b"event"),
+            Output::Log { text, .. } => {
+                t.bytes(b"log");
+                t.bytes(text.as_bytes());
+            }
+            Output::FlushConfig => t.bytes(b"flush"),
+            Output::Connect { conn, host, port } => {
+                t.bytes(b"connect");
+                t.u64(conn.0);
+                t.bytes(host.as_bytes());
+                t.u64(u64::from(*port));
+            }
+            Output::Send { conn, args } => {
+                t.bytes(b"send");
+                t.u64(conn.0);
+                for a in args {
+                    t.bytes(a);
+                }
+            }
+            Output::Close(conn) => {
+                t.bytes(b"close");
+                t.u64(conn.0);
+            }
+            Output::RunScript { id, path, args } => {
+                t.bytes(b"script");
+                t.u64(id.0);
+                t.bytes(path.as_bytes());
+                for a in args {
+                    t.bytes(a.as_bytes());
+                }
+            }
+            Output::KillScript { id } => {
+                t.bytes(b"kill");
+                t.u64(id.0);
+            }
+            Output::Crash => t.bytes(b"crash"),
         }
     }
 

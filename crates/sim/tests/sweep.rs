@@ -1,5 +1,5 @@
-//! Seed sweeps over whole simulated deployments, determinism, and the replay entry
-//! point for a failing seed (`SIM_SEED=<n> [SIM_SENTINELS=<k>] [SIM_MASTERS=<m>] cargo
+//! Seed sweeps over whole simulated deployments, determinism (also of parallel sweeps
+//! and of the trace hash), and the replay entry point for a failing seed (`SIM_SEED=<n> [SIM_SENTINELS=<k>] [SIM_MASTERS=<m>] cargo
 //! test -p rsentinel-sim replay -- --nocapture`). Several masters: `multi.rs`.
 
 use rsentinel_sim::{failing_seeds, run, FaultMix, SimConfig};
@@ -42,37 +42,45 @@ fn sweep_7_sentinels() {
     sweep(7, 20_000..20_010);
 }
 
-/// Runs a seed that found a problem, expecting `invariant` to break.
-/// Seeds the long sweeps found that broke an invariant, as redis 7.0.15 would too;
-/// rsentinel deviates from redis there and each must now pass.
-fn fixed(seed: u64, sentinels: usize) {
-    if let Err(f) = run(seed, &SimConfig::new(sentinels)) {
-        panic!("{f}");
+/// A parallel sweep gives exactly the serial verdicts and trace hashes, seed by seed,
+/// and so the same combined hash.
+#[test]
+fn parallel_sweep_equals_serial() {
+    let cfg = SimConfig::new(3);
+    let seeds = 200..208;
+    let serial: Vec<(u64, u64, bool)> = seeds
+        .clone()
+        .map(|seed| match run(seed, &cfg) {
+            Ok(r) => (seed, r.trace, true),
+            Err(f) => (seed, f.trace, false),
+        })
+        .collect();
+    let one = rsentinel_sim::sweep(&cfg, seeds.clone(), 1, |_| {});
+    let four = rsentinel_sim::sweep(&cfg, seeds, 4, |_| {});
+    for result in [&one, &four] {
+        let got: Vec<(u64, u64, bool)> = result
+            .outcomes
+            .iter()
+            .map(|o| (o.seed, o.trace, o.failure.is_none()))
+            .collect();
+        assert_eq!(got, serial);
     }
+    assert_eq!(one.trace(), four.trace());
+    assert_eq!(one.kinds, four.kinds);
 }
 
-/// Right after `+switch-master`, "down" answers about the *old* master address (asked
-/// before the switch, some still in flight) counted toward ODOWN of the *new* one.
+/// The trace hash is a function of the run: same seed, same hash; another seed or
+/// another deployment, another hash.
 #[test]
-fn fixed_stale_master_down_after_switch() {
-    fixed(2593, 3);
-    fixed(2721, 5);
-}
-
-/// Peer "down" answers expire only in the acting half of the timer, which TILT skips:
-/// on `-tilt` the first ODOWN check counted answers from before TILT, however old.
-#[test]
-fn fixed_stale_master_down_after_tilt() {
-    fixed(4523, 3);
-    fixed(5210, 3);
-}
-
-/// A failover leader that entered TILT mid-failover finished its superseded failover
-/// after TILT and switched under the newer config epoch it had adopted meanwhile: two
-/// configurations shared one config epoch and never converged.
-#[test]
-fn fixed_split_config_after_tilt() {
-    fixed(7882, 3);
+fn trace_hash_follows_the_run() {
+    let trace = |seed, cfg: &SimConfig| match run(seed, cfg) {
+        Ok(r) => r.trace,
+        Err(f) => panic!("{f}"),
+    };
+    let cfg = SimConfig::new(3);
+    assert_eq!(trace(9, &cfg), trace(9, &cfg));
+    assert_ne!(trace(9, &cfg), trace(10, &cfg));
+    assert_ne!(trace(9, &cfg), trace(9, &SimConfig::new(5)));
 }
 
 #[test]

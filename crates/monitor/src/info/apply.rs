@@ -276,6 +276,33 @@ pub fn fix_slave_config_due(
         && older_than(now_ms, replica.slave_conf_change_time, failover_timeout_ms)
 }
 
+/// rsentinel's deviation from redis: a replica that replicates from `upstream`, another
+/// replica of the same master, is pointed back at its master (`+fix-slave-config`)
+/// without the `failover_timeout` wait on its replication config, provided `upstream`
+/// reported `role:slave` in an INFO received after the replica's upstream last changed
+/// (so the chain existed then), the master looks sane and the replica had no SDOWN/ODOWN
+/// within `failover_timeout`. The wait exists so that a newer configuration can arrive
+/// first, but no configuration points a replica at another replica: a failover leader
+/// reconfigures replicas toward the replica it promoted only after that one reported
+/// `role:master`. Repairing at once is what makes a demoted master that was left
+/// following a former replica converge in seconds rather than `failover_timeout` plus
+/// an INFO period. Not evaluated in TILT.
+pub fn fix_chained_replica_due(
+    replica: &ReportedState,
+    upstream: &ReportedState,
+    master_sane: bool,
+    s_down_since: u64,
+    o_down_since: u64,
+    failover_timeout_ms: u64,
+    now_ms: u64,
+) -> bool {
+    replica.role_reported == Some(Role::Replica)
+        && upstream.role_reported == Some(Role::Replica)
+        && upstream.info_refresh > replica.slave_conf_change_time
+        && master_sane
+        && no_down_for(s_down_since, o_down_since, failover_timeout_ms, now_ms)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,5 +454,36 @@ mod tests {
         assert!(!fix_slave_config_due(
             &r, false, true, 0, 0, 180_000, 181_001
         ));
+    }
+
+    #[test]
+    fn chained_replica_is_fixed_without_the_config_wait() {
+        let mut r = ReportedState::new(InstanceKind::Replica, 0);
+        r.role_reported = Some(Role::Replica);
+        r.slave_conf_change_time = 5000;
+        let mut up = ReportedState::new(InstanceKind::Replica, 0);
+        up.role_reported = Some(Role::Replica);
+        up.info_refresh = 5001;
+        // Due at once, long before failover_timeout after the change.
+        assert!(fix_chained_replica_due(&r, &up, true, 0, 0, 180_000, 5002));
+        // The upstream's last INFO predates the change: it may have been promoted since.
+        up.info_refresh = 5000;
+        assert!(!fix_chained_replica_due(&r, &up, true, 0, 0, 180_000, 5002));
+        up.info_refresh = 5001;
+        // An upstream reporting master may be a newly promoted master: not a chain.
+        up.role_reported = Some(Role::Master);
+        assert!(!fix_chained_replica_due(&r, &up, true, 0, 0, 180_000, 5002));
+        up.role_reported = Some(Role::Replica);
+        // The master must look sane, and the replica must not have been down lately.
+        assert!(!fix_chained_replica_due(
+            &r, &up, false, 0, 0, 180_000, 5002
+        ));
+        assert!(!fix_chained_replica_due(
+            &r, &up, true, 4000, 0, 180_000, 5002
+        ));
+        assert!(fix_chained_replica_due(&r, &up, true, 4000, 0, 1000, 5002));
+        // A replica that reports master is convert-to-slave's business.
+        r.role_reported = Some(Role::Master);
+        assert!(!fix_chained_replica_due(&r, &up, true, 0, 0, 180_000, 5002));
     }
 }

@@ -11,8 +11,8 @@ mod apply;
 mod num;
 
 pub use apply::{
-    convert_to_slave_due, fix_slave_config_due, master_looks_sane, no_down_for, InfoContext,
-    InfoOutcome, ReportedState, RoleChange, DEFAULT_SLAVE_PRIORITY,
+    convert_to_slave_due, fix_chained_replica_due, fix_slave_config_due, master_looks_sane,
+    no_down_for, InfoContext, InfoOutcome, ReportedState, RoleChange, DEFAULT_SLAVE_PRIORITY,
 };
 
 use crate::Role;

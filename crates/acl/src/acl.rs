@@ -273,8 +273,13 @@ impl Acl {
     /// Applies ACL-file text (at startup or for ACL LOAD): all or nothing.
     /// `path` only appears in error messages. On success every non-default
     /// user is replaced, so their clients are to be disconnected.
-    pub fn load_aclfile(&mut self, path: &str, text: &str) -> Result<(), String> {
-        let mut users = aclfile::parse(path, text, self.pubsub_all)?;
+    /// The file is bytes: user names and patterns need not be UTF-8.
+    pub fn load_aclfile<T: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        path: &str,
+        text: &T,
+    ) -> Result<(), String> {
+        let mut users = aclfile::parse(path, text.as_ref(), self.pubsub_all)?;
         if !users.contains_key(b"default".as_slice()) {
             users.insert(b"default".to_vec(), User::new_default(self.pubsub_all));
         }
@@ -286,11 +291,12 @@ impl Acl {
     }
 
     /// The ACL file ACL SAVE writes: one `user ...` line per user, each
-    /// ending in a newline.
-    pub fn aclfile_text(&self) -> String {
+    /// ending in a newline; bytes as redis writes them (the file is split on
+    /// spaces, not unquoted, when read).
+    pub fn aclfile_text(&self) -> Vec<u8> {
         self.list()
             .iter()
-            .map(|l| format!("{}\n", String::from_utf8_lossy(l)))
+            .flat_map(|l| l.iter().copied().chain(std::iter::once(b'\n')))
             .collect()
     }
 

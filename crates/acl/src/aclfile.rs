@@ -29,12 +29,12 @@ fn trim<'a>(s: &'a [u8], set: &[u8]) -> &'a [u8] {
 /// returned but the collected error text, one sentence per problem.
 pub(crate) fn parse(
     path: &str,
-    text: &str,
+    text: &[u8],
     pubsub_all: bool,
 ) -> Result<BTreeMap<Vec<u8>, User>, String> {
     let mut users: BTreeMap<Vec<u8>, User> = BTreeMap::new();
     let mut errors = String::new();
-    for (i, raw) in text.as_bytes().split(|&b| b == b'\n').enumerate() {
+    for (i, raw) in text.split(|&b| b == b'\n').enumerate() {
         let linenum = i + 1;
         let line = trim(raw, b" \t\r\n");
         if line.is_empty() {

@@ -21,7 +21,7 @@ pub enum AclReply {
     Load { path: String },
     /// ACL SAVE: write `text` to `path` (temp file + rename). Reply `+OK`, or
     /// on failure log the IO error and reply [`save_failed_reply`].
-    Save { path: String, text: String },
+    Save { path: String, text: Vec<u8> },
 }
 
 const NO_ACLFILE: &str = "ERR This Redis instance is not configured to use an ACL file. You may \
@@ -225,7 +225,7 @@ impl Acl {
 
     /// Completes ACL LOAD with the file contents (or the `strerror` text of
     /// the open failure) and returns the reply.
-    pub fn finish_load(&mut self, path: &str, contents: Result<&str, &str>) -> Frame {
+    pub fn finish_load(&mut self, path: &str, contents: Result<&[u8], &str>) -> Frame {
         match contents {
             Err(reason) => load_open_error(path, reason),
             Ok(text) => match self.load_aclfile(path, text) {

@@ -95,7 +95,8 @@ fn save_text_round_trips() {
             "skip-sanitize-payload",
         ],
     );
-    let text = a.aclfile_text();
+    let bytes = a.aclfile_text();
+    let text = String::from_utf8(bytes.clone()).expect("plain names");
     assert_eq!(
         text.lines().take(3).collect::<Vec<_>>(),
         [
@@ -109,7 +110,7 @@ fn save_text_round_trips() {
     assert!(text.ends_with('\n'));
     let mut b = Acl::new();
     b.load_aclfile(P, &text).unwrap();
-    assert_eq!(b.aclfile_text(), text);
+    assert_eq!(b.aclfile_text(), bytes);
     assert_eq!(a.config_user_lines(), text.lines().collect::<Vec<_>>());
     assert!(b.authenticate(b"x", b"p2"));
 }
@@ -193,4 +194,18 @@ fn requirepass_and_auth() {
     assert!(!a.authenticate(b"ghost", b"pw"));
     setuser(&mut a, "default", &["off"]);
     assert!(a.default_requires_auth());
+}
+
+#[test]
+fn names_that_are_not_utf8_survive_save_and_load() {
+    let mut a = Acl::new();
+    a.load_aclfile(P, b"user u\xff on >p1 ~k\xfe* +@all\n")
+        .unwrap();
+    assert!(a.authenticate(b"u\xff", b"p1"));
+    let saved = a.aclfile_text();
+    assert!(saved.windows(7).any(|w| w == b"user u\xff"));
+    let mut b = Acl::new();
+    b.load_aclfile(P, &saved).unwrap();
+    assert_eq!(b.aclfile_text(), saved);
+    assert!(b.authenticate(b"u\xff", b"p1"));
 }

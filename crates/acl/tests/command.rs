@@ -167,11 +167,14 @@ fn load_and_save_are_handed_to_the_daemon() {
         panic!()
     };
     assert_eq!(
-        (path.as_str(), text.as_str()),
-        ("/etc/users.acl", "user default on nopass ~* &* +@all\n")
+        (path.as_str(), text.as_slice()),
+        (
+            "/etc/users.acl",
+            &b"user default on nopass ~* &* +@all\n"[..]
+        )
     );
     assert_eq!(
-        a.finish_load("/etc/users.acl", Ok("user bob on\n")),
+        a.finish_load("/etc/users.acl", Ok(b"user bob on\n")),
         Frame::ok()
     );
     assert!(a.user_exists(b"bob"));
@@ -180,7 +183,7 @@ fn load_and_save_are_handed_to_the_daemon() {
         err("ERR Error loading ACLs, opening file '/etc/users.acl': No such file or directory")
     );
     assert_eq!(
-        a.finish_load("/f", Ok("foo\n")),
+        a.finish_load("/f", Ok(b"foo\n")),
         err("ERR /f:1 should start with user keyword followed by the username. WARNING: ACL errors detected, no change to the previously active ACL rules was performed")
     );
 }

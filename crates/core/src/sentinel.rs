@@ -135,6 +135,11 @@ impl Sentinel {
         self.masters.iter().find(|m| m.inst.name == name)
     }
 
+    /// [`Sentinel::master`] for a name from the wire, compared as bytes.
+    pub(crate) fn master_bytes(&self, name: &[u8]) -> Option<&Master> {
+        self.master_index_bytes(name).map(|m| &self.masters[m])
+    }
+
     /// Names of the monitored masters, in order (for `ROLE`).
     pub fn master_names(&self) -> Vec<String> {
         self.masters.iter().map(|m| m.inst.name.clone()).collect()

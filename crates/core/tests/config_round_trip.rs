@@ -285,3 +285,56 @@ proptest! {
         prop_assert_eq!(render(&second, &back, &env), second);
     }
 }
+
+#[test]
+fn names_that_are_not_utf8_are_refused_and_match_nothing() {
+    let mut s = sentinel();
+    // A master whose name is what a lossy conversion of "m\xff" would give.
+    assert!(call(
+        &mut s,
+        &[
+            b"monitor",
+            "m\u{fffd}".as_bytes(),
+            b"127.0.0.1",
+            b"6380",
+            b"1"
+        ]
+    ));
+    assert!(!call(
+        &mut s,
+        &[b"monitor", b"n\xff", b"127.0.0.1", b"6381", b"1"]
+    ));
+    for words in [
+        &[&b"master"[..], b"m\xff"][..],
+        &[b"get-master-addr-by-name", b"m\xff"],
+        &[b"set", b"m\xff", b"quorum", b"1"],
+        &[b"remove", b"m\xff"],
+    ] {
+        let ok = |_: &str| true;
+        let env = CommandEnv {
+            now_ms: T0,
+            resolve: &no_dns,
+            script_ok: &ok,
+        };
+        let args: Vec<Bytes> = words.iter().map(|w| Bytes::copy_from_slice(w)).collect();
+        let reply = s.command(&args, &env).into_frame(true);
+        assert!(
+            matches!(&reply, Frame::Error(e) if e.contains("No such master"))
+                || reply == Frame::NullArray,
+            "{words:?}: {reply:?}"
+        );
+    }
+    // Paths and renamed commands are text too.
+    let mut cfg = settings();
+    cfg.deny_scripts_reconfig = false;
+    let mut s = sentinel_from(cfg);
+    assert!(!call(
+        &mut s,
+        &[b"set", b"mymaster", b"notification-script", b"/x\xff"]
+    ));
+    assert!(!call(
+        &mut s,
+        &[b"set", b"mymaster", b"rename-command", b"CONFIG", b"C\xff"]
+    ));
+    assert!(call(&mut s, &[b"set", b"mymaster", b"auth-pass", b"p\xff"]));
+}

@@ -57,14 +57,14 @@ impl Daemon {
         let frame = match self.acl.acl_command(args, &ctx) {
             AclReply::Frame(f) => f,
             AclReply::Load { path } => {
-                let text = std::fs::read_to_string(&path);
+                let text = std::fs::read(&path);
                 match &text {
                     Ok(t) => self.acl.finish_load(&path, Ok(t)),
                     Err(e) => self.acl.finish_load(&path, Err(&strerror(e))),
                 }
             }
             AclReply::Save { path, text } => {
-                match rsentinel_config::write_atomic(std::path::Path::new(&path), text.as_bytes()) {
+                match rsentinel_config::write_atomic(std::path::Path::new(&path), &text) {
                     Ok(()) => Frame::ok(),
                     Err(e) => {
                         self.log

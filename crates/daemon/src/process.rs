@@ -152,7 +152,7 @@ fn build_acl(config: &Config, log: &Logger) -> Option<Acl> {
         }
     }
     if let Some(file) = &config.server.aclfile {
-        let loaded = std::fs::read_to_string(file)
+        let loaded = std::fs::read(file)
             .map_err(|e| {
                 format!(
                     "Error loading ACLs, opening file '{file}': {}",

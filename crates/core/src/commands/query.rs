@@ -9,11 +9,10 @@ use crate::instance::{Flags, Instance};
 use crate::master::Master;
 use crate::reply::instance_frame;
 use crate::sentinel::Sentinel;
-use crate::util::text;
 
 impl Sentinel {
     fn lookup(&self, name: &[u8]) -> Result<&Master, Frame> {
-        self.master(&text(name)).ok_or_else(no_such_master)
+        self.master_bytes(name).ok_or_else(no_such_master)
     }
 
     fn master_frame(&self, m: &Master, now_ms: u64) -> Frame {
@@ -76,7 +75,7 @@ impl Sentinel {
 
     /// `[ip, port]` of the current master address, or a null array.
     pub(super) fn cmd_get_master_addr(&self, name: &[u8]) -> Frame {
-        match self.master(&text(name)) {
+        match self.master_bytes(name) {
             None => Frame::NullArray,
             Some(m) => {
                 let a = m.current_addr();
@@ -133,7 +132,7 @@ impl Sentinel {
             picked.extend(self.masters.iter());
         }
         for n in names {
-            if let Some(m) = self.master(&text(n)) {
+            if let Some(m) = self.master_bytes(n) {
                 if !picked.iter().any(|p| p.inst.name == m.inst.name) {
                     picked.push(m);
                 }

@@ -509,7 +509,9 @@ impl World {
                 t.bytes(text.as_bytes());
             }
             Output::FlushConfig => t.bytes(b"flush"),
-            Output::Connect { conn, host, port } => {
+            Output::Connect {
+                conn, host, port, ..
+            } => {
                 t.bytes(b"connect");
                 t.u64(conn.0);
                 t.bytes(host.as_bytes());

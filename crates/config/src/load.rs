@@ -181,6 +181,9 @@ impl Loader<'_> {
                     .push((name.to_string(), args.to_vec()));
                 Ok(())
             }
+            ("log-format", 2) | ("metrics-port", 2) | ("metrics-bind", 2) => {
+                crate::own::apply(&mut self.config.server, name, &args[0]).map_err(Fail::Here)
+            }
             ("sentinel", 1) => Ok(()),
             ("sentinel", _) => {
                 let phase = sentinel::phase(&args[0]);

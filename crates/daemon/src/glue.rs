@@ -128,7 +128,8 @@ impl Daemon {
         while let Some(out) = self.sentinel.poll_output() {
             match out {
                 Output::Event(ev) => {
-                    self.log.log(ev.level, &format!("{} {}", ev.kind, ev.text));
+                    let epoch = self.sentinel.current_epoch();
+                    self.log.event(ev.level, &ev.kind, &ev.text, epoch);
                     if ev.level != LogLevel::Debug {
                         let (_, over) = self.pubsub.publish(
                             &mut self.clients,

@@ -79,7 +79,7 @@ pub fn main_entry(args: Vec<String>) -> i32 {
     }
     // The config path must stay valid after `dir` changes the working directory.
     let abs_path = std::path::absolute(&path).unwrap_or_else(|_| PathBuf::from(&path));
-    let mut log = Logger::new(&config.server.logfile, config.server.loglevel);
+    let mut log = Logger::from_settings(&config.server);
     if let Err(e) = check_writable(&abs_path) {
         log.warning(&format!(
             "Sentinel config file {} is not writable: {e}. Exiting...",

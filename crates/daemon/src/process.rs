@@ -87,7 +87,8 @@ pub fn main_entry(args: Vec<String>) -> i32 {
         ));
         return 1;
     }
-    if config.server.daemonize {
+    let supervised = crate::supervise::start(&log, &config.server.supervised);
+    if config.server.daemonize && !supervised {
         if let Err(e) = daemonize(config.server.logfile.is_empty()) {
             log.warning(&format!("Can't daemonize: {e}"));
             return 1;
@@ -105,7 +106,7 @@ pub fn main_entry(args: Vec<String>) -> i32 {
         }
     };
     let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, serve(config, abs_path, log))
+    local.block_on(&rt, serve(config, abs_path, log, supervised))
 }
 
 /// The users, in redis' start-up order: requirepass, `user` lines, then the aclfile.
@@ -203,7 +204,7 @@ fn random_hex40() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
+async fn serve(config: Config, config_path: PathBuf, log: Logger, systemd: bool) -> i32 {
     log.warning("oO0OoO0OoO0Oo rsentinel is starting oO0OoO0OoO0Oo");
     log.warning(&format!(
         "rsentinel version={} (redis {} compatible), bits={}, pid={}, just started",
@@ -298,7 +299,6 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
             log.warning(&format!("Failed to write PID file: {e}"));
         }
     }
-    let systemd = crate::supervise::systemd_wanted(&config.server.supervised);
     let renames = match crate::rename::Renames::new(&config.server.rename_commands) {
         Ok(r) => r,
         Err(e) => {
@@ -333,6 +333,7 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
         link_events,
         renames,
         scripts: Default::default(),
+        supervised_systemd: systemd,
     }));
     {
         let mut d = daemon.borrow_mut();
@@ -355,9 +356,11 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
     }
     tokio::task::spawn_local(crate::driver::run(daemon.clone(), link_rx));
     if systemd {
-        log.notice("supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit.");
         crate::supervise::notify(&log, "STATUS=Ready to accept connections\n");
         crate::supervise::notify(&log, "READY=1\n");
+        if let Some(every) = crate::supervise::watchdog_interval() {
+            tokio::task::spawn_local(crate::supervise::watchdog(log.clone(), every));
+        }
     }
     let signal = wait_signal();
     tokio::select! {

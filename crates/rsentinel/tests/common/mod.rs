@@ -93,12 +93,23 @@ impl Sentinel {
 
     /// Starts rsentinel on `dir/sentinel.conf` as it is (e.g. to restart on a saved file).
     pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Sentinel {
+        Sentinel::start_in_env(dir, extra, &[])
+    }
+
+    /// Starts rsentinel on `conf` with extra environment variables.
+    pub fn start_env(conf: &str, extra: &[&str], env: &[(&str, &str)]) -> Sentinel {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("sentinel.conf"), conf).expect("write config");
+        Sentinel::start_in_env(dir, extra, env)
+    }
+
+    fn start_in_env(dir: tempfile::TempDir, extra: &[&str], env: &[(&str, &str)]) -> Sentinel {
         let mut dir = Some(dir);
         let mut last_err = String::new();
         // A port found free can be taken by someone else before we bind it: retry.
         for _ in 0..3 {
             let port = free_port();
-            match Sentinel::try_start(dir.take().expect("dir"), port, extra) {
+            match Sentinel::try_start(dir.take().expect("dir"), port, extra, env) {
                 Ok(s) => return s,
                 Err((d, e)) => {
                     last_err = e;
@@ -113,6 +124,7 @@ impl Sentinel {
         dir: tempfile::TempDir,
         port: u16,
         extra: &[&str],
+        env: &[(&str, &str)],
     ) -> Result<Sentinel, (tempfile::TempDir, String)> {
         let conf = dir.path().join("sentinel.conf");
         let out = dir.path().join("stdout.log");
@@ -123,6 +135,7 @@ impl Sentinel {
         args.extend_from_slice(extra);
         let child = Command::new(bin())
             .args(&args)
+            .envs(env.iter().copied())
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(log)
@@ -209,7 +222,7 @@ impl Sentinel {
         let port = self.port;
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
         drop(self);
-        match Sentinel::try_start(dir, port, extra) {
+        match Sentinel::try_start(dir, port, extra, &[]) {
             Ok(s) => s,
             Err((_, e)) => panic!("rsentinel did not restart on port {port}: {e}"),
         }

@@ -130,6 +130,7 @@ impl Daemon {
                 Output::Event(ev) => {
                     let epoch = self.sentinel.current_epoch();
                     self.log.event(ev.level, &ev.kind, &ev.text, epoch);
+                    self.metrics.on_event(&ev.kind, &ev.text, Instant::now());
                     if ev.level != LogLevel::Debug {
                         let (_, over) = self.pubsub.publish(
                             &mut self.clients,
@@ -207,10 +208,12 @@ impl Daemon {
         };
         match rsentinel_config::rewrite_file(&self.config_path, &config, &env) {
             Ok(()) => {
+                self.metrics.on_rewrite(true);
                 self.log.notice("Sentinel new configuration saved on disk");
                 Ok(())
             }
             Err(e) => {
+                self.metrics.on_rewrite(false);
                 self.log.warning(&format!(
                     "WARNING: Sentinel was not able to save the new configuration on disk!!!: {e}"
                 ));

@@ -13,6 +13,7 @@ mod glue;
 mod info;
 pub mod links;
 pub mod logger;
+mod metrics;
 mod process;
 mod pubsub;
 mod rename;

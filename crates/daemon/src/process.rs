@@ -334,6 +334,7 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger, systemd: bool)
         renames,
         scripts: Default::default(),
         supervised_systemd: systemd,
+        metrics: Default::default(),
     }));
     {
         let mut d = daemon.borrow_mut();
@@ -349,6 +350,24 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger, systemd: bool)
             Err(e) => {
                 log.warning(&format!(
                     "Failed listening on port {port} (TCP), aborting: {e}"
+                ));
+                return 1;
+            }
+        }
+    }
+    let metrics_port = daemon.borrow().config.server.metrics_port;
+    if metrics_port != 0 {
+        let bind = daemon.borrow().config.server.metrics_bind.clone();
+        match metrics_listener(&bind, metrics_port) {
+            Ok(l) => {
+                log.notice(&format!(
+                    "Metrics endpoint listening on {bind} port {metrics_port}"
+                ));
+                tokio::task::spawn_local(crate::metrics::serve(daemon.clone(), l));
+            }
+            Err(e) => {
+                log.warning(&format!(
+                    "Could not create the metrics listening socket {bind}:{metrics_port}: {e}"
                 ));
                 return 1;
             }
@@ -382,6 +401,16 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger, systemd: bool)
     }
     log.warning("rsentinel is now ready to exit, bye bye...");
     0
+}
+
+/// The metrics listener (rsentinel's own `metrics-bind`/`metrics-port`).
+fn metrics_listener(bind: &str, port: u16) -> std::io::Result<tokio::net::TcpListener> {
+    let ip: std::net::IpAddr = bind
+        .parse()
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "bad address"))?;
+    let l = std::net::TcpListener::bind(std::net::SocketAddr::new(ip, port))?;
+    l.set_nonblocking(true)?;
+    tokio::net::TcpListener::from_std(l)
 }
 
 async fn wait_signal() -> &'static str {

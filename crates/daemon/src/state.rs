@@ -68,6 +68,8 @@ pub struct Daemon {
     pub scripts: crate::scripts::Scripts,
     /// systemd supervision is on (INFO `process_supervised`).
     pub supervised_systemd: bool,
+    /// Counters behind `/metrics`.
+    pub metrics: crate::metrics::Counters,
 }
 
 impl Daemon {

@@ -19,7 +19,7 @@ use tracing::field::{Field, Visit};
 use tracing::span::{Attributes, Id, Record as SpanRecord};
 use tracing::{Dispatch, Event, Metadata, Subscriber};
 
-pub use line::{timestamp, LOG_MAX_LEN};
+pub use line::{event_subject, timestamp, LOG_MAX_LEN};
 
 /// `tracing` has five levels, redis four: debug, verbose, notice and warning map to
 /// TRACE, DEBUG, INFO and WARN so that the order is kept.

@@ -43,12 +43,14 @@ pub fn main_entry(args: Vec<String>) -> i32 {
         }
     };
     if cli.version {
+        // Field for field like `Redis server v=7.0.15 sha=... malloc=... bits=64 build=...`,
+        // so scripts that take the third word or grep `v=` read the compatible version.
         println!(
-            "rsentinel v={} sha=00000000:0 malloc=libc bits={} build={} ({})",
+            "rsentinel server v={} sha=00000000:0 malloc=libc bits={} build={} rsentinel={}",
             crate::REDIS_VERSION,
             usize::BITS,
             crate::BUILD_ID,
-            crate::VERSION
+            env!("CARGO_PKG_VERSION")
         );
         return 0;
     }

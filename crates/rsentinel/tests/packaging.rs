@@ -50,8 +50,7 @@ fn exec_paths(lines: &[(String, String)]) -> Vec<String> {
 fn exec_start(lines: &[(String, String)]) -> Vec<String> {
     lines
         .iter()
-        .filter(|(k, v)| k == "ExecStart" && !v.is_empty())
-        .last()
+        .rfind(|(k, v)| k == "ExecStart" && !v.is_empty())
         .map(|(_, v)| v.split_whitespace().map(str::to_string).collect())
         .unwrap_or_default()
 }

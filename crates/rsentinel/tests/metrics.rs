@@ -281,3 +281,45 @@ fn metrics_off_by_default_and_bad_bind_refused() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+#[test]
+fn example_alerts_pass_promtool_and_use_real_metric_names() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../contrib/prometheus");
+    for args in [
+        &["check", "rules", "rsentinel-alerts.yml"][..],
+        &["test", "rules", "rsentinel-alerts.test.yml"][..],
+    ] {
+        let out = Command::new("promtool")
+            .args(args)
+            .current_dir(&dir)
+            .output()
+            .expect("promtool");
+        assert!(
+            out.status.success(),
+            "promtool {args:?}:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let master = RedisServer::start();
+    let n = start_node(&format!(
+        "sentinel monitor mymaster 127.0.0.1 {} 1\n",
+        master.port
+    ));
+    let (_, body) = get(n.metrics, "/metrics");
+    let rules = std::fs::read_to_string(dir.join("rsentinel-alerts.yml")).unwrap();
+    let mut used = 0;
+    for word in rules.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+        if word.starts_with("rsentinel_") {
+            used += 1;
+            assert!(
+                body.contains(&format!("\n{word}{{")) || body.contains(&format!("\n{word} ")),
+                "the alerts use {word}, which /metrics does not have"
+            );
+        }
+    }
+    assert!(used >= 4);
+    // The label values the alerts select on exist too.
+    assert!(body.contains("state=\"odown\""));
+    assert!(body.contains("reason=\"not-elected\""));
+}

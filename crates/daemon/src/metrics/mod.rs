@@ -24,7 +24,8 @@ pub const DURATION_BUCKETS: &[f64] = &[
 pub struct FailoverStats {
     pub started: u64,
     pub succeeded: u64,
-    pub aborted: u64,
+    /// By reason: the event type without `-failover-abort-` (`not-elected`, ...).
+    pub aborted: BTreeMap<String, u64>,
     /// `+switch-master` seen (every Sentinel sees it, leader or not).
     pub switches: u64,
     /// When the running attempt began (`+try-failover`).
@@ -109,7 +110,13 @@ impl Counters {
             }
             "+switch-master" => f.switches += 1,
             _ => {
-                f.aborted += 1;
+                let reason = kind.trim_start_matches("-failover-abort-");
+                match f.aborted.get_mut(reason) {
+                    Some(n) => *n += 1,
+                    None => {
+                        f.aborted.insert(reason.to_string(), 1);
+                    }
+                }
                 f.running_since = None;
             }
         }

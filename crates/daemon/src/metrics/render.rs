@@ -348,11 +348,6 @@ fn failovers(o: &mut Out, d: &Daemon, masters: &[Master]) {
             |f| f.succeeded,
         ),
         (
-            "rsentinel_master_failovers_aborted_total",
-            "Failover attempts that ended without a switch (-failover-abort-*), not being elected included.",
-            |f| f.aborted,
-        ),
-        (
             "rsentinel_master_switches_total",
             "Master address changes seen (+switch-master), whoever led the failover.",
             |f| f.switches,
@@ -362,6 +357,27 @@ fn failovers(o: &mut Out, d: &Daemon, masters: &[Master]) {
         o.family(name, "counter", help);
         for m in masters {
             o.sample(name, &[("master", m.name())], get(&stats(m)) as f64);
+        }
+    }
+    let aborted = "rsentinel_master_failovers_aborted_total";
+    o.family(
+        aborted,
+        "counter",
+        "Failover attempts that ended without a switch, by reason (-failover-abort-<reason>; not-elected is the normal end of an attempt another Sentinel won).",
+    );
+    for m in masters {
+        let f = stats(m);
+        // The reasons redis has, always present so that rates and alerts see a zero first.
+        let mut reasons: Vec<&str> = vec!["not-elected", "no-good-slave", "slave-timeout"];
+        reasons.extend(
+            f.aborted
+                .keys()
+                .map(String::as_str)
+                .filter(|r| !matches!(*r, "not-elected" | "no-good-slave" | "slave-timeout")),
+        );
+        for r in reasons {
+            let n = f.aborted.get(r).copied().unwrap_or(0);
+            o.sample(aborted, &[("master", m.name()), ("reason", r)], n as f64);
         }
     }
     o.family(

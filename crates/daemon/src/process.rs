@@ -267,7 +267,28 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger, systemd: bool)
         log.warning(&format!("Failed listening on port {port} (TCP), aborting."));
         return 1;
     }
+    // rsentinel's own endpoint, bound before anything is monitored so that a bad address
+    // stops the start like a bad `bind`.
+    let (metrics_bind, metrics_port) = (&config.server.metrics_bind, config.server.metrics_port);
+    let metrics = if metrics_port == 0 {
+        None
+    } else {
+        match metrics_listener(metrics_bind, metrics_port) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                log.warning(&format!(
+                    "Could not create the metrics listening socket {metrics_bind}:{metrics_port}: {e}"
+                ));
+                return 1;
+            }
+        }
+    };
     log.notice(&format!("Running mode=sentinel, port={port}."));
+    if metrics.is_some() {
+        log.notice(&format!(
+            "Metrics endpoint listening on {metrics_bind} port {metrics_port}"
+        ));
+    }
     let now_ms = Daemon::now_ms();
     let seed = rand::thread_rng().next_u64();
     let sentinel = match Sentinel::new(config.sentinel.clone(), now_ms, seed, &crate::glue::resolve)
@@ -357,23 +378,8 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger, systemd: bool)
             }
         }
     }
-    let metrics_port = daemon.borrow().config.server.metrics_port;
-    if metrics_port != 0 {
-        let bind = daemon.borrow().config.server.metrics_bind.clone();
-        match metrics_listener(&bind, metrics_port) {
-            Ok(l) => {
-                log.notice(&format!(
-                    "Metrics endpoint listening on {bind} port {metrics_port}"
-                ));
-                tokio::task::spawn_local(crate::metrics::serve(daemon.clone(), l));
-            }
-            Err(e) => {
-                log.warning(&format!(
-                    "Could not create the metrics listening socket {bind}:{metrics_port}: {e}"
-                ));
-                return 1;
-            }
-        }
+    if let Some(l) = metrics {
+        tokio::task::spawn_local(crate::metrics::serve(daemon.clone(), l));
     }
     tokio::task::spawn_local(crate::driver::run(daemon.clone(), link_rx));
     if systemd {

@@ -294,11 +294,19 @@ impl Acl {
             .collect()
     }
 
-    /// The `user ...` lines CONFIG REWRITE writes when no `aclfile` is set.
+    /// The `user ...` lines CONFIG REWRITE writes when no `aclfile` is set. The config
+    /// file is read with `sdssplitargs`, so a word that is not plain text (a user name
+    /// or pattern with non-UTF-8 bytes or quotes) is written quoted and reads back as
+    /// the same bytes; plain words are written as redis writes them.
     pub fn config_user_lines(&self) -> Vec<String> {
         self.list()
             .iter()
-            .map(|l| String::from_utf8_lossy(l).into_owned())
+            .map(|l| {
+                l.split(|&b| b == b' ')
+                    .map(config_word)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect()
     }
 
@@ -349,5 +357,17 @@ impl Acl {
             }
         }
         Ok(notices)
+    }
+}
+
+/// One word of a config `user` line: as is when it is plain UTF-8 text, else quoted.
+fn config_word(word: &[u8]) -> String {
+    let plain = !word.is_empty()
+        && !word
+            .iter()
+            .any(|&b| b <= b' ' || b == 0x7f || b == b'"' || b == b'\'');
+    match std::str::from_utf8(word) {
+        Ok(text) if plain => text.to_string(),
+        _ => rsentinel_resp::repr(word),
     }
 }

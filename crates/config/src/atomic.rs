@@ -10,15 +10,25 @@ use crate::rewrite::{render, RewriteEnv};
 use crate::settings::Config;
 
 /// Writes `content` to `path` atomically: a temporary file in the same directory is
-/// written, synced, given mode 0644 (less the umask), renamed over `path`, and the directory
-/// is synced. On any error the old file is untouched and the temporary file is removed.
+/// written, synced, renamed over `path`, and the directory is synced. On any error the old
+/// file is untouched and the temporary file is removed.
+///
+/// The new file keeps the old one's mode, and its owner and group where the process may
+/// set them (as root), because the file holds passwords: an operator's 0600 must survive
+/// a rewrite (redis-sentinel turns it into 0644). A new file gets 0644 less the umask.
 pub fn write_atomic(path: &Path, content: &[u8]) -> io::Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let (tmp, mut file) = create_temp(path)?;
+    let old = fs::metadata(path).ok();
+    // Created private when there is a mode to copy, so the content is never readable
+    // by more than the old file allowed, even for a moment.
+    let (tmp, mut file) = create_temp(path, if old.is_some() { 0o600 } else { 0o644 })?;
     let result = (|| {
+        if let Some(old) = &old {
+            keep_owner_and_mode(&file, old)?;
+        }
         file.write_all(content)?;
         file.sync_all()?;
         drop(file);
@@ -31,6 +41,20 @@ pub fn write_atomic(path: &Path, content: &[u8]) -> io::Result<()> {
     result
 }
 
+/// Gives `file` the owner, group and permission bits of `old`. Changing the owner needs
+/// privileges: without them the group alone is tried (allowed for a group the process
+/// belongs to), and what cannot be kept stays the process' own.
+fn keep_owner_and_mode(file: &File, old: &fs::Metadata) -> io::Result<()> {
+    use std::os::unix::fs::{fchown, MetadataExt, PermissionsExt};
+    let new = file.metadata()?;
+    if (new.uid(), new.gid()) != (old.uid(), old.gid())
+        && fchown(file, Some(old.uid()), Some(old.gid())).is_err()
+    {
+        let _ = fchown(file, None, Some(old.gid()));
+    }
+    file.set_permissions(fs::Permissions::from_mode(old.mode() & 0o7777))
+}
+
 /// What follows the config file's name in a temporary file's name: redis uses
 /// `<file>.XXXXXX`, which an operator's `sentinel.conf.backup` also matches, so the
 /// leftovers of a rewrite cut short by a crash could not be told apart and removed.
@@ -39,8 +63,8 @@ const TEMP_MARK: &str = ".rsentinel-tmp.";
 /// Length of the random part of a temporary file's name.
 const TEMP_RANDOM_LEN: usize = 6;
 
-/// Creates `<path>.rsentinel-tmp.XXXXXX` exclusively.
-fn create_temp(path: &Path) -> io::Result<(PathBuf, File)> {
+/// Creates `<path>.rsentinel-tmp.XXXXXX` exclusively, with `mode` (less the umask).
+fn create_temp(path: &Path, mode: u32) -> io::Result<(PathBuf, File)> {
     let mut base = path.as_os_str().to_os_string();
     base.push(TEMP_MARK);
     let seed = std::time::SystemTime::now()
@@ -62,7 +86,7 @@ fn create_temp(path: &Path) -> io::Result<(PathBuf, File)> {
         match OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(0o644)
+            .mode(mode)
             .open(&tmp)
         {
             Ok(f) => return Ok((tmp, f)),

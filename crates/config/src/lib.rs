@@ -19,8 +19,10 @@ mod std_value;
 pub use atomic::{remove_stale_temps, rewrite_file, write_atomic};
 pub use cli::{options_text, parse_cli, Cli, CommandLine};
 pub use error::{ConfigError, REDIS_VERSION};
-pub use lexer::{repr as quote, split_args};
-pub use load::{fatal_error_text, load, load_cli, load_parts, parse, read_text};
+pub use lexer::{arg as quote_arg, is_bare, repr as quote, split_args, split_args_bytes};
+pub use load::{
+    fatal_error_text, load, load_cli, load_parts, parse, parse_bytes, read_bytes, read_text,
+};
 pub use numbers::{yes_no, yes_no_str};
 pub use rewrite::{render, RewriteEnv};
 pub use settings::*;

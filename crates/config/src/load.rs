@@ -10,7 +10,9 @@ use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, CommandLine};
 use crate::error::{strerror, ConfigError};
-use crate::lexer::{is_comment_or_blank, split_args, split_lines};
+use crate::lexer::{
+    is_comment_or_blank, split_args, split_args_bytes, split_lines, split_lines_bytes,
+};
 use crate::sentinel::{self, Checks, NoChecks};
 use crate::settings::{Config, LogLevel};
 use crate::std_table::{self, LOGLEVEL_ENUM, SUPERVISED_MODE_ENUM, SYSLOG_FACILITY_ENUM};
@@ -29,7 +31,7 @@ const MAX_INCLUDE_DEPTH: usize = 16;
 /// What loading needs from the outside world.
 pub(crate) trait World: Checks {
     /// Texts of the files an `include` names, with the path to report.
-    fn include(&self, pattern: &str) -> Result<Vec<(String, String)>, ConfigError>;
+    fn include(&self, pattern: &str) -> Result<Vec<(String, Vec<u8>)>, ConfigError>;
     /// Redis tries to open the log file in append mode after reading all lines.
     fn check_logfile(&self, path: &str) -> Result<(), String>;
     /// Redis changes directory as soon as it reads `dir`, so later relative paths (includes,
@@ -51,7 +53,7 @@ impl Checks for Pure {
 }
 
 impl World for Pure {
-    fn include(&self, _pattern: &str) -> Result<Vec<(String, String)>, ConfigError> {
+    fn include(&self, _pattern: &str) -> Result<Vec<(String, Vec<u8>)>, ConfigError> {
         Ok(Vec::new())
     }
     fn check_logfile(&self, _path: &str) -> Result<(), String> {
@@ -66,7 +68,7 @@ struct Queued {
     file: String,
     line: usize,
     text: String,
-    argv: Vec<String>,
+    argv: Vec<Vec<u8>>,
 }
 
 struct Loader<'w> {
@@ -85,37 +87,78 @@ fn line_error(file: &str, line: usize, text: &str, message: impl Into<String>) -
 }
 
 impl Loader<'_> {
-    fn run_text(&mut self, text: &str, file: &str, depth: usize) -> Result<(), ConfigError> {
-        for (i, line) in split_lines(text).into_iter().enumerate() {
-            if is_comment_or_blank(line) {
+    fn run_text(&mut self, text: &[u8], file: &str, depth: usize) -> Result<(), ConfigError> {
+        for (i, raw) in split_lines_bytes(text).into_iter().enumerate() {
+            let line = String::from_utf8_lossy(raw);
+            if is_comment_or_blank(&line) {
                 continue;
             }
-            let mut argv = split_args(line).ok_or_else(|| {
-                line_error(file, i + 1, line, "Unbalanced quotes in configuration line")
+            let mut argv = split_args_bytes(raw).ok_or_else(|| {
+                line_error(
+                    file,
+                    i + 1,
+                    &line,
+                    "Unbalanced quotes in configuration line",
+                )
             })?;
             if argv.is_empty() {
                 continue;
             }
-            argv[0] = argv[0].to_ascii_lowercase();
-            self.directive(argv, file, i + 1, line, depth)
+            argv[0].make_ascii_lowercase();
+            self.directive(argv, file, i + 1, &line, depth)
                 .map_err(|f| match f {
-                    Fail::Here(m) => line_error(file, i + 1, line, m),
+                    Fail::Here(m) => line_error(file, i + 1, &line, m),
                     Fail::Nested(e) => e,
                 })?;
         }
         Ok(())
     }
 
+    /// One directive. Values that go back on the wire (passwords, user names, the `user`
+    /// rules, every `sentinel` line) keep their exact bytes; the others are read as text
+    /// and refused when they are not UTF-8, since a lossy reading would be rewritten as a
+    /// different value.
     fn directive(
         &mut self,
-        argv: Vec<String>,
+        argv: Vec<Vec<u8>>,
         file: &str,
         line: usize,
         text: &str,
         depth: usize,
     ) -> Result<(), Fail> {
-        let name = argv[0].as_str();
-        let args = &argv[1..];
+        let bytes_args = &argv[1..];
+        match (argv[0].as_slice(), argv.len()) {
+            (b"requirepass", 2) => {
+                let pass = &bytes_args[0];
+                self.config.server.requirepass = (!pass.is_empty()).then(|| pass.clone());
+                return Ok(());
+            }
+            (b"user", n) if n >= 2 => {
+                self.config.server.users.push(bytes_args.to_vec());
+                return Ok(());
+            }
+            (b"sentinel", 1) => return Ok(()),
+            (b"sentinel", _) => {
+                let phase = sentinel::phase(&String::from_utf8_lossy(&bytes_args[0]));
+                self.queues[phase].push(Queued {
+                    file: file.to_string(),
+                    line,
+                    text: text.to_string(),
+                    argv: bytes_args.to_vec(),
+                });
+                return Ok(());
+            }
+            _ => {}
+        }
+        let Ok(name) = std::str::from_utf8(&argv[0]) else {
+            return Err("Bad directive or wrong number of arguments".into());
+        };
+        let args = bytes_args
+            .iter()
+            .map(|a| String::from_utf8(a.clone()))
+            .collect::<Result<Vec<String>, _>>()
+            .map_err(|_| "Argument is not valid UTF-8 (rsentinel keeps it as text)")?;
+        let args = args.as_slice();
         if let Some(std) = std_table::lookup(name) {
             let value = parse_value(std, args)?;
             if let Value::Dir(d) = &value {
@@ -160,10 +203,6 @@ impl Loader<'_> {
                     .push((args[0].clone(), args[1].clone()));
                 Ok(())
             }
-            ("user", n) if n >= 2 => {
-                self.config.server.users.push(args.to_vec());
-                Ok(())
-            }
             ("loadmodule", n) if n >= 2 => {
                 self.config
                     .server
@@ -183,17 +222,6 @@ impl Loader<'_> {
             }
             ("log-format", 2) | ("metrics-port", 2) | ("metrics-bind", 2) => {
                 crate::own::apply(&mut self.config.server, name, &args[0]).map_err(Fail::Here)
-            }
-            ("sentinel", 1) => Ok(()),
-            ("sentinel", _) => {
-                let phase = sentinel::phase(&args[0]);
-                self.queues[phase].push(Queued {
-                    file: file.to_string(),
-                    line,
-                    text: text.to_string(),
-                    argv: args.to_vec(),
-                });
-                Ok(())
             }
             _ => Err("Bad directive or wrong number of arguments".into()),
         }
@@ -224,7 +252,6 @@ impl Loader<'_> {
                 }
             }
             ("dir", Value::Dir(d)) => s.dir = Some(d.clone()),
-            ("requirepass", Value::Str(v)) => s.requirepass = v.clone(),
             ("aclfile", Value::Str(v)) => s.aclfile = v.clone().filter(|f| !f.is_empty()),
             ("maxclients", Value::Num(n)) => s.maxclients = *n as u32,
             ("timeout", Value::Num(n)) => s.timeout = *n as u64,
@@ -273,7 +300,7 @@ impl From<&str> for Fail {
     }
 }
 
-fn run(text: &str, file: &str, world: &dyn World) -> Result<Config, ConfigError> {
+fn run(text: &[u8], file: &str, world: &dyn World) -> Result<Config, ConfigError> {
     let mut loader = Loader {
         config: Config::default(),
         queues: Default::default(),
@@ -300,6 +327,11 @@ fn run(text: &str, file: &str, world: &dyn World) -> Result<Config, ConfigError>
 /// without touching the file system: `include` lines are kept but not followed, script
 /// paths and the log file are not checked. `file_name` is only used in errors.
 pub fn parse(text: &str, file_name: &str) -> Result<Config, ConfigError> {
+    run(text.as_bytes(), file_name, &Pure)
+}
+
+/// [`parse`] for a file that need not be UTF-8 (values are bytes).
+pub fn parse_bytes(text: &[u8], file_name: &str) -> Result<Config, ConfigError> {
     run(text, file_name, &Pure)
 }
 
@@ -330,16 +362,16 @@ impl Checks for Fs {
 }
 
 impl World for Fs {
-    fn include(&self, pattern: &str) -> Result<Vec<(String, String)>, ConfigError> {
+    fn include(&self, pattern: &str) -> Result<Vec<(String, Vec<u8>)>, ConfigError> {
         let resolved = self.resolve(pattern);
         if pattern.contains(['*', '?', '[']) {
             // With wildcards, no match is not an error (an empty conf.d is fine).
             glob(&resolved)
                 .into_iter()
-                .map(|p| read_text(&p).map(|t| (p.display().to_string(), t)))
+                .map(|p| read_bytes(&p).map(|t| (p.display().to_string(), t)))
                 .collect()
         } else {
-            match read_text(&resolved) {
+            match read_bytes(&resolved) {
                 Ok(t) => Ok(vec![(resolved.display().to_string(), t)]),
                 // Redis names the file as the directive wrote it.
                 Err(ConfigError::Open { reason, .. }) => Err(ConfigError::Open {
@@ -399,30 +431,33 @@ fn glob(pattern: &Path) -> Vec<PathBuf> {
     }
 }
 
-/// Reads a config file as redis does (bytes; invalid UTF-8 replaced).
+/// Reads a config file as redis does: bytes.
+pub fn read_bytes(path: &Path) -> Result<Vec<u8>, ConfigError> {
+    std::fs::read(path).map_err(|e| ConfigError::Open {
+        path: path.display().to_string(),
+        reason: strerror(&e),
+    })
+}
+
+/// Reads a config file as text (invalid UTF-8 replaced), for messages that quote it.
 pub fn read_text(path: &Path) -> Result<String, ConfigError> {
-    std::fs::read(path)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .map_err(|e| ConfigError::Open {
-            path: path.display().to_string(),
-            reason: strerror(&e),
-        })
+    read_bytes(path).map(|b| String::from_utf8_lossy(&b).into_owned())
 }
 
 /// Loads from already-read parts, as redis concatenates them: the file, then standard
 /// input, then a newline and the command-line option lines (see [`crate::cli::options_text`]).
 pub fn load_parts(
     file_name: &str,
-    file_text: &str,
-    stdin_text: Option<&str>,
+    file_text: &[u8],
+    stdin_text: Option<&[u8]>,
     options: &str,
 ) -> Result<Config, ConfigError> {
-    let mut text = file_text.to_string();
+    let mut text = file_text.to_vec();
     if let Some(s) = stdin_text {
-        text.push_str(s);
+        text.extend_from_slice(s);
     }
-    text.push('\n');
-    text.push_str(options);
+    text.push(b'\n');
+    text.extend_from_slice(options.as_bytes());
     run(&text, file_name, &Fs::default())
 }
 
@@ -436,7 +471,7 @@ pub fn load<C: CommandLine + ?Sized>(path: &Path, cli: &C) -> Result<Config, Con
         Ok(cwd) if path.is_relative() => cwd.join(path),
         _ => path.to_path_buf(),
     };
-    let text = read_text(&path)?;
+    let text = read_bytes(&path)?;
     let stdin_text = if cli.reads_stdin() {
         Some(read_stdin()?)
     } else {
@@ -450,13 +485,13 @@ pub fn load<C: CommandLine + ?Sized>(path: &Path, cli: &C) -> Result<Config, Con
     )
 }
 
-fn read_stdin() -> Result<String, ConfigError> {
+fn read_stdin() -> Result<Vec<u8>, ConfigError> {
     let mut buf = Vec::new();
     std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map_err(|e| ConfigError::Open {
         path: "-".into(),
         reason: strerror(&e),
     })?;
-    Ok(String::from_utf8_lossy(&buf).into_owned())
+    Ok(buf)
 }
 
 /// Loads what a parsed command line names: the config file (by its absolute path, as redis
@@ -464,8 +499,8 @@ fn read_stdin() -> Result<String, ConfigError> {
 pub fn load_cli(cli: &Cli) -> Result<Config, ConfigError> {
     let path = cli.absolute_config_file();
     let (name, file_text) = match &path {
-        Some(p) => (p.display().to_string(), read_text(p)?),
-        None => (String::from("(stdin)"), String::new()),
+        Some(p) => (p.display().to_string(), read_bytes(p)?),
+        None => (String::from("(stdin)"), Vec::new()),
     };
     let stdin_text = if cli.config_from_stdin {
         Some(read_stdin()?)

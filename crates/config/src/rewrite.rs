@@ -5,7 +5,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::lexer::{is_comment_or_blank, repr, split_args, split_lines};
+use crate::lexer::{arg, is_comment_or_blank, repr, split_args, split_lines};
 use crate::settings::{Config, LogLevel};
 use crate::std_table::{self, LOGLEVEL_ENUM, STANDARD, SUPERVISED_MODE_ENUM, SYSLOG_FACILITY_ENUM};
 use crate::std_value::{parse_value, rewrite, Rewrite, Value};
@@ -169,7 +169,6 @@ fn current_values(config: &Config) -> HashMap<&'static str, Vec<Value>> {
         ("pidfile", Value::Str(s.pidfile.clone())),
         ("logfile", Value::Str(Some(s.logfile.clone()))),
         ("loglevel", enum_value(LOGLEVEL_ENUM, loglevel)),
-        ("requirepass", Value::Str(s.requirepass.clone())),
         (
             "aclfile",
             Value::Str(Some(s.aclfile.clone().unwrap_or_default())),
@@ -213,6 +212,18 @@ fn generic(st: &mut State, config: &Config, env: &RewriteEnv) {
             st.line("dir", format!("dir {}", repr(&env.dir)), true);
             continue;
         }
+        if std.name == "requirepass" {
+            // Kept as bytes (a password need not be UTF-8), written as redis writes it.
+            match &config.server.requirepass {
+                Some(p) => st.line(
+                    "requirepass",
+                    format!("requirepass {}", rsentinel_resp::repr(p)),
+                    true,
+                ),
+                None => st.mark("requirepass"),
+            }
+            continue;
+        }
         let vals = values.get(std.name).map(Vec::as_slice).unwrap_or(&[]);
         match rewrite(std, vals) {
             Rewrite::Remove => st.mark(std.name),
@@ -232,6 +243,7 @@ fn generic(st: &mut State, config: &Config, env: &RewriteEnv) {
     // rsentinel loads no modules but keeps `loadmodule` lines as written.
     for (name, args) in &config.server.other {
         if name == "loadmodule" {
+            let args: Vec<String> = args.iter().map(|a| arg(a.as_bytes())).collect();
             st.line("loadmodule", format!("loadmodule {}", args.join(" ")), true);
         }
     }
@@ -258,6 +270,9 @@ const PER_MASTER: &[&str] = &[
     "master-reboot-down-after-period",
 ];
 
+/// The `sentinel` lines, in redis' order and format. Every value goes through [`arg`]:
+/// bare as redis writes it when it reads back unchanged, quoted otherwise, so nothing a
+/// client, a peer or a monitored server sends can add or change a directive.
 fn sentinel_lines(st: &mut State, config: &Config) {
     let s = &config.sentinel;
     let yn = crate::numbers::yes_no_str;
@@ -268,8 +283,9 @@ fn sentinel_lines(st: &mut State, config: &Config) {
             force,
         );
     };
+    let text = |v: &str| arg(v.as_bytes());
     match &s.myid {
-        Some(id) => put(st, "myid", id.clone(), true),
+        Some(id) => put(st, "myid", text(id), true),
         None => st.mark("sentinel myid"),
     }
     put(
@@ -291,11 +307,11 @@ fn sentinel_lines(st: &mut State, config: &Config) {
         s.announce_hostnames,
     );
     for m in &s.masters {
-        let n = &m.name;
+        let n = &text(&m.name);
         put(
             st,
             "monitor",
-            format!("{n} {} {} {}", m.host, m.port, m.quorum),
+            format!("{n} {} {} {}", text(&m.host), m.port, m.quorum),
             true,
         );
         if m.down_after_ms != crate::DEFAULT_DOWN_AFTER_MS {
@@ -323,16 +339,21 @@ fn sentinel_lines(st: &mut State, config: &Config) {
             );
         }
         if let Some(v) = &m.notification_script {
-            put(st, "notification-script", format!("{n} {v}"), true);
+            put(st, "notification-script", format!("{n} {}", text(v)), true);
         }
         if let Some(v) = &m.client_reconfig_script {
-            put(st, "client-reconfig-script", format!("{n} {v}"), true);
+            put(
+                st,
+                "client-reconfig-script",
+                format!("{n} {}", text(v)),
+                true,
+            );
         }
         if let Some(v) = &m.auth_pass {
-            put(st, "auth-pass", format!("{n} {v}"), true);
+            put(st, "auth-pass", format!("{n} {}", arg(v)), true);
         }
         if let Some(v) = &m.auth_user {
-            put(st, "auth-user", format!("{n} {v}"), true);
+            put(st, "auth-user", format!("{n} {}", arg(v)), true);
         }
         if m.master_reboot_down_after_period_ms != 0 {
             put(
@@ -345,23 +366,28 @@ fn sentinel_lines(st: &mut State, config: &Config) {
         put(st, "config-epoch", format!("{n} {}", m.config_epoch), true);
         put(st, "leader-epoch", format!("{n} {}", m.leader_epoch), true);
         for (h, p) in &m.known_replicas {
-            put(st, "known-replica", format!("{n} {h} {p}"), true);
+            put(st, "known-replica", format!("{n} {} {p}", text(h)), true);
         }
         for k in &m.known_sentinels {
             put(
                 st,
                 "known-sentinel",
-                format!("{n} {} {} {}", k.host, k.port, k.runid),
+                format!("{n} {} {} {}", text(&k.host), k.port, text(&k.runid)),
                 true,
             );
         }
         for (from, to) in &m.rename_commands {
-            put(st, "rename-command", format!("{n} {from} {to}"), true);
+            put(
+                st,
+                "rename-command",
+                format!("{n} {} {}", text(from), text(to)),
+                true,
+            );
         }
     }
     put(st, "current-epoch", s.current_epoch.to_string(), true);
     match &s.announce_ip {
-        Some(ip) => put(st, "announce-ip", repr(ip), true),
+        Some(ip) => put(st, "announce-ip", rsentinel_resp::repr(ip), true),
         None => st.mark("sentinel announce-ip"),
     }
     if s.announce_port != 0 {
@@ -370,11 +396,11 @@ fn sentinel_lines(st: &mut State, config: &Config) {
         st.mark("sentinel announce-port");
     }
     match &s.sentinel_user {
-        Some(u) => put(st, "sentinel-user", u.clone(), true),
+        Some(u) => put(st, "sentinel-user", arg(u), true),
         None => st.mark("sentinel sentinel-user"),
     }
     match &s.sentinel_pass {
-        Some(p) => put(st, "sentinel-pass", p.clone(), true),
+        Some(p) => put(st, "sentinel-pass", arg(p), true),
         None => st.mark("sentinel sentinel-pass"),
     }
     for sub in PER_MASTER {

@@ -77,38 +77,46 @@ fn addr_key(host: &str, port: u16) -> String {
     }
 }
 
+/// Why a text argument (a master name, a host, a number, a path) was refused: it is kept
+/// as text and a lossy reading would be rewritten as another value.
+pub const NOT_UTF8: &str = "Argument is not valid UTF-8 (rsentinel keeps it as text).";
+
 /// Applies one `sentinel` line (its arguments after `sentinel`). The error is redis' text.
+/// Passwords, user names and announce-ip keep their bytes; other arguments must be UTF-8.
 pub fn apply(
     s: &mut SentinelSettings,
-    argv: &[String],
+    argv: &[Vec<u8>],
     checks: &dyn Checks,
 ) -> Result<(), &'static str> {
-    let sub = argv[0].to_ascii_lowercase();
-    let a = |i: usize| argv[i].as_str();
+    let sub = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
+    let text: Vec<Option<&str>> = argv.iter().map(|v| std::str::from_utf8(v).ok()).collect();
+    let a = |i: usize| text[i].ok_or(NOT_UTF8);
+    let b = |i: usize| argv[i].as_slice();
     match (sub.as_str(), argv.len()) {
         ("monitor", 5) => {
-            let quorum = atoi(a(4));
+            let quorum = atoi(a(4)?);
             if quorum <= 0 {
                 return Err("Quorum must be 1 or greater.");
             }
-            let port = check_addr(s, a(2), a(3))?;
-            if s.masters.iter().any(|m| m.name == a(1)) {
+            let port = check_addr(s, a(2)?, a(3)?)?;
+            let name = a(1)?;
+            if s.masters.iter().any(|m| m.name == name) {
                 return Err("Duplicate master name.");
             }
             s.masters
-                .push(MasterConfig::new(a(1), a(2), port, quorum as u32));
+                .push(MasterConfig::new(a(1)?, a(2)?, port, quorum as u32));
         }
         ("down-after-milliseconds", 3) => {
-            let m = master(s, a(1))?;
-            let v = atoi(a(2));
+            let m = master(s, a(1)?)?;
+            let v = atoi(a(2)?);
             if v <= 0 {
                 return Err("negative or zero time parameter.");
             }
             m.down_after_ms = v as u64;
         }
         ("failover-timeout", 3) => {
-            let m = master(s, a(1))?;
-            let v = atoi(a(2));
+            let m = master(s, a(1)?)?;
+            let v = atoi(a(2)?);
             if v <= 0 {
                 return Err("negative or zero time parameter.");
             }
@@ -116,103 +124,106 @@ pub fn apply(
         }
         ("parallel-syncs", 3) => {
             // Redis accepts any integer here; negative values cannot be represented.
-            master(s, a(1))?.parallel_syncs = atoi(a(2)).max(0) as u32;
+            master(s, a(1)?)?.parallel_syncs = atoi(a(2)?).max(0) as u32;
         }
         ("notification-script", 3) => {
-            let m = master(s, a(1))?;
-            if !checks.executable(a(2)) {
+            let m = master(s, a(1)?)?;
+            if !checks.executable(a(2)?) {
                 return Err("Notification script seems non existing or non executable.");
             }
-            m.notification_script = Some(a(2).to_string());
+            m.notification_script = Some(a(2)?.to_string());
         }
         ("client-reconfig-script", 3) => {
-            let m = master(s, a(1))?;
-            if !checks.executable(a(2)) {
+            let m = master(s, a(1)?)?;
+            if !checks.executable(a(2)?) {
                 return Err("Client reconfiguration script seems non existing or non executable.");
             }
-            m.client_reconfig_script = Some(a(2).to_string());
+            m.client_reconfig_script = Some(a(2)?.to_string());
         }
-        ("auth-pass", 3) => master(s, a(1))?.auth_pass = Some(a(2).to_string()),
-        ("auth-user", 3) => master(s, a(1))?.auth_user = Some(a(2).to_string()),
-        ("current-epoch", 2) => s.current_epoch = s.current_epoch.max(strtoull(a(1))),
+        ("auth-pass", 3) => master(s, a(1)?)?.auth_pass = Some(b(2).to_vec()),
+        ("auth-user", 3) => master(s, a(1)?)?.auth_user = Some(b(2).to_vec()),
+        ("current-epoch", 2) => s.current_epoch = s.current_epoch.max(strtoull(a(1)?)),
         ("myid", 2) => {
-            if a(1).len() != 40 {
+            if a(1)?.len() != 40 {
                 return Err("Malformed Sentinel id in myid option.");
             }
-            s.myid = Some(a(1).to_string());
+            s.myid = Some(a(1)?.to_string());
         }
         ("config-epoch", 3) => {
-            let epoch = strtoull(a(2));
-            master(s, a(1))?.config_epoch = epoch;
+            let epoch = strtoull(a(2)?);
+            master(s, a(1)?)?.config_epoch = epoch;
             s.current_epoch = s.current_epoch.max(epoch);
         }
-        ("leader-epoch", 3) => master(s, a(1))?.leader_epoch = strtoull(a(2)),
+        ("leader-epoch", 3) => master(s, a(1)?)?.leader_epoch = strtoull(a(2)?),
         ("known-slave" | "known-replica", 4) => {
-            master(s, a(1))?;
-            let port = check_addr(s, a(2), a(3))?;
-            let m = master(s, a(1))?;
-            let key = addr_key(a(2), port);
+            master(s, a(1)?)?;
+            let port = check_addr(s, a(2)?, a(3)?)?;
+            let m = master(s, a(1)?)?;
+            let key = addr_key(a(2)?, port);
             if m.known_replicas.iter().any(|(h, p)| addr_key(h, *p) == key) {
                 return Err("Duplicate hostname and port for replica.");
             }
-            m.known_replicas.push((a(2).to_string(), port));
+            m.known_replicas.push((a(2)?.to_string(), port));
         }
         ("known-sentinel", 4) => {} // The old form without a run id is ignored.
         ("known-sentinel", 5) => {
-            master(s, a(1))?;
-            let port = check_addr(s, a(2), a(3))?;
-            let m = master(s, a(1))?;
-            if m.known_sentinels.iter().any(|k| k.runid == a(4)) {
+            master(s, a(1)?)?;
+            let port = check_addr(s, a(2)?, a(3)?)?;
+            let m = master(s, a(1)?)?;
+            let runid = a(4)?;
+            if m.known_sentinels.iter().any(|k| k.runid == runid) {
                 return Err("Duplicate runid for sentinel.");
             }
             m.known_sentinels.push(KnownSentinel {
-                host: a(2).to_string(),
+                host: a(2)?.to_string(),
                 port,
-                runid: a(4).to_string(),
+                runid: a(4)?.to_string(),
             });
         }
         ("rename-command", 4) => {
-            let m = master(s, a(1))?;
+            let m = master(s, a(1)?)?;
+            let renamed = a(2)?;
             if m.rename_commands
                 .iter()
-                .any(|(from, _)| from.eq_ignore_ascii_case(a(2)))
+                .any(|(from, _)| from.eq_ignore_ascii_case(renamed))
             {
                 return Err("Same command renamed multiple times with rename-command.");
             }
-            m.rename_commands.push((a(2).to_string(), a(3).to_string()));
+            m.rename_commands
+                .push((a(2)?.to_string(), a(3)?.to_string()));
         }
         ("announce-ip", 2) => {
-            if !a(1).is_empty() {
-                s.announce_ip = Some(a(1).to_string());
+            if !b(1).is_empty() {
+                s.announce_ip = Some(b(1).to_vec());
             }
         }
         // Redis stores any int; out-of-range values cannot be represented and are clamped.
-        ("announce-port", 2) => s.announce_port = atoi(a(1)).clamp(0, 65535) as u16,
+        ("announce-port", 2) => s.announce_port = atoi(a(1)?).clamp(0, 65535) as u16,
         ("deny-scripts-reconfig", 2) => {
-            s.deny_scripts_reconfig = yes_no(a(1))
+            s.deny_scripts_reconfig = yes_no(a(1)?)
                 .ok_or("Please specify yes or no for the deny-scripts-reconfig options.")?;
         }
         ("sentinel-user", 2) => {
-            if !a(1).is_empty() {
-                s.sentinel_user = Some(a(1).to_string());
+            if !b(1).is_empty() {
+                s.sentinel_user = Some(b(1).to_vec());
             }
         }
         ("sentinel-pass", 2) => {
-            if !a(1).is_empty() {
-                s.sentinel_pass = Some(a(1).to_string());
+            if !b(1).is_empty() {
+                s.sentinel_pass = Some(b(1).to_vec());
             }
         }
         ("resolve-hostnames", 2) => {
-            s.resolve_hostnames =
-                yes_no(a(1)).ok_or("Please specify yes or no for the resolve-hostnames option.")?;
+            s.resolve_hostnames = yes_no(a(1)?)
+                .ok_or("Please specify yes or no for the resolve-hostnames option.")?;
         }
         ("announce-hostnames", 2) => {
-            s.announce_hostnames = yes_no(a(1))
+            s.announce_hostnames = yes_no(a(1)?)
                 .ok_or("Please specify yes or no for the announce-hostnames option.")?;
         }
         ("master-reboot-down-after-period", 3) => {
-            let m = master(s, a(1))?;
-            let v = atoi(a(2));
+            let m = master(s, a(1)?)?;
+            let v = atoi(a(2)?);
             if v < 0 {
                 return Err("negative time parameter.");
             }

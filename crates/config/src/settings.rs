@@ -48,9 +48,10 @@ pub struct ServerSettings {
     pub loglevel: LogLevel,
     /// The working directory (`dir`); `None` keeps the current one.
     pub dir: Option<String>,
-    pub requirepass: Option<String>,
+    /// Bytes: a password need not be UTF-8.
+    pub requirepass: Option<Vec<u8>>,
     /// `user ...` lines, each as its argument list (without the leading `user`).
-    pub users: Vec<Vec<String>>,
+    pub users: Vec<Vec<Vec<u8>>>,
     pub aclfile: Option<String>,
     pub maxclients: u32,
     /// Idle client timeout in seconds, 0 = never.
@@ -117,11 +118,12 @@ pub struct SentinelSettings {
     pub deny_scripts_reconfig: bool,
     pub resolve_hostnames: bool,
     pub announce_hostnames: bool,
-    pub announce_ip: Option<String>,
+    /// Bytes, as given (redis keeps any bytes here and announces them).
+    pub announce_ip: Option<Vec<u8>>,
     /// 0 = announce the listening port.
     pub announce_port: u16,
-    pub sentinel_user: Option<String>,
-    pub sentinel_pass: Option<String>,
+    pub sentinel_user: Option<Vec<u8>>,
+    pub sentinel_pass: Option<Vec<u8>>,
     /// Monitored masters in file order.
     pub masters: Vec<MasterConfig>,
 }
@@ -157,8 +159,9 @@ pub struct MasterConfig {
     pub parallel_syncs: u32,
     pub notification_script: Option<String>,
     pub client_reconfig_script: Option<String>,
-    pub auth_pass: Option<String>,
-    pub auth_user: Option<String>,
+    /// Credentials sent to the master and its replicas: bytes, as given.
+    pub auth_pass: Option<Vec<u8>>,
+    pub auth_user: Option<Vec<u8>>,
     /// 0 = disabled.
     pub master_reboot_down_after_period_ms: u64,
     pub config_epoch: u64,

@@ -93,7 +93,7 @@ fn successive_rewrites_after_sentinel_set() {
         Box::new(|c| c.sentinel.masters[0].auth_pass = None),
         Box::new(|c| c.sentinel.masters[0].quorum = 5),
         // SENTINEL CONFIG SET announce-ip "" stores an empty (not absent) address.
-        Box::new(|c| c.sentinel.announce_ip = Some(String::new())),
+        Box::new(|c| c.sentinel.announce_ip = Some(Vec::new())),
         Box::new(|c| c.sentinel.masters[0].notification_script = None),
     ];
     let mut text = input;

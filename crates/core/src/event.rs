@@ -22,6 +22,33 @@ pub struct Event {
     pub notification_script: Option<String>,
 }
 
+/// How large one reply on a connection may be. Each connection carries a known set of
+/// requests, so a tight bound costs nothing and stops a hostile peer from making the
+/// event loop decode megabytes (or millions of elements) that no answer could hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReplyBound {
+    /// Bytes of one reply.
+    pub bytes: usize,
+    /// Elements its arrays declare, nested ones included.
+    pub elements: u64,
+}
+
+impl ReplyBound {
+    /// Command connection to a master or replica: INFO is the largest reply (a few KiB,
+    /// about 100 bytes more per replica: 2 MiB leaves room for 10,000s of them); the
+    /// largest array is the reply to the SLAVEOF transaction's EXEC.
+    pub const INSTANCE_COMMANDS: ReplyBound = ReplyBound {
+        bytes: 2 * 1024 * 1024,
+        elements: 64,
+    };
+    /// Hello subscription (`message`, channel, a hello under 1 KiB) and command
+    /// connections to other Sentinels (PONG, the 3-element vote reply).
+    pub const SMALL: ReplyBound = ReplyBound {
+        bytes: 64 * 1024,
+        elements: 64,
+    };
+}
+
 /// One output of the core, to be handled in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
@@ -40,6 +67,9 @@ pub enum Output {
         conn: ConnId,
         host: String,
         port: u16,
+        /// The largest reply the connection may deliver; a larger one is a hostile or
+        /// broken peer, and the connection is to be dropped at once.
+        bound: ReplyBound,
     },
     /// Write one command on a connection; its reply goes to `conn_frame`.
     Send {

@@ -5,7 +5,7 @@
 
 use crate::net::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
-use rsentinel_gossip::hello::{hello_ip, hello_port};
+use rsentinel_gossip::hello::hello_port;
 use rsentinel_gossip::{Hello, HELLO_CHANNEL};
 
 impl Sentinel {
@@ -25,8 +25,11 @@ impl Sentinel {
             return false;
         }
         let local = self.local_ip_of(r);
-        let Some(ip) = hello_ip(self.announce_ip.as_deref(), local.as_deref()) else {
-            return false;
+        // announce-ip goes out as configured, byte for byte (redis' `%s`).
+        let ip: Vec<u8> = match (&self.announce_ip, local) {
+            (Some(a), _) => a.clone(),
+            (None, Some(l)) => l.into_bytes(),
+            (None, None) => return false,
         };
         let m = match r {
             InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
@@ -34,7 +37,7 @@ impl Sentinel {
         let master = &self.masters[m];
         let addr = master.current_addr();
         let hello = Hello {
-            ip: ip.to_string(),
+            ip: String::new(),
             port: i32::from(hello_port(self.announce_port, None, self.listen_port)),
             runid: self.myid.clone(),
             current_epoch: self.current_epoch,
@@ -43,12 +46,12 @@ impl Sentinel {
             master_port: i32::from(addr.port),
             master_config_epoch: master.inst.config_epoch,
         };
-        let payload = String::from_utf8_lossy(&hello.encode()).into_owned();
-        self.send(
+        let payload = hello.encode_with_ip(&ip);
+        self.send_bytes(
             r,
             ConnKind::Command,
             Callback::Publish,
-            &["PUBLISH", HELLO_CHANNEL, &payload],
+            &[b"PUBLISH", HELLO_CHANNEL.as_bytes(), &payload],
         )
     }
 }

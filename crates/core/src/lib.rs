@@ -32,7 +32,7 @@ mod util;
 
 pub use addr::{Addr, AddrError};
 pub use commands::{help_frame, CommandEnv, Reply, FLUSH_FAILED};
-pub use event::{Event, LogLevel, Output};
+pub use event::{Event, LogLevel, Output, ReplyBound};
 pub use instance::{Flags, Instance, Kind, Role};
 pub use link::{Link, LinkId, LinkTable};
 pub use master::{FailoverState, Master};

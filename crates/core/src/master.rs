@@ -16,8 +16,9 @@ pub struct Master {
     pub quorum: u32,
     pub parallel_syncs: u32,
     pub failover_timeout_ms: u64,
-    pub auth_pass: Option<String>,
-    pub auth_user: Option<String>,
+    /// Credentials for the master and its replicas, bytes as given.
+    pub auth_pass: Option<Vec<u8>>,
+    pub auth_user: Option<Vec<u8>>,
     pub notification_script: Option<String>,
     pub client_reconfig_script: Option<String>,
     /// Renamed commands (case-insensitive source name), in insertion order.

@@ -131,6 +131,7 @@ impl Sentinel {
         kind: ConnKind,
         host: &str,
         port: u16,
+        bound: crate::event::ReplyBound,
         now: u64,
     ) -> ConnId {
         self.next_conn += 1;
@@ -143,6 +144,7 @@ impl Sentinel {
             conn: id,
             host: host.to_string(),
             port,
+            bound,
         });
         id
     }
@@ -171,6 +173,18 @@ impl Sentinel {
         callback: Callback,
         args: &[&str],
     ) -> bool {
+        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        self.send_bytes(r, kind, callback, &args)
+    }
+
+    /// [`Sentinel::send`] for arguments that are bytes (credentials, announce-ip).
+    pub(crate) fn send_bytes(
+        &mut self,
+        r: InstRef,
+        kind: ConnKind,
+        callback: Callback,
+        args: &[&[u8]],
+    ) -> bool {
         let Some(key) = self.inst_key(r) else {
             return false;
         };
@@ -182,12 +196,11 @@ impl Sentinel {
         };
         let mut words: Vec<Bytes> = Vec::with_capacity(args.len());
         for (i, a) in args.iter().enumerate() {
-            let w = if i == 0 {
-                self.masters[m].map_command(a)
-            } else {
-                a
+            let w = match std::str::from_utf8(a) {
+                Ok(name) if i == 0 => self.masters[m].map_command(name).as_bytes(),
+                _ => a,
             };
-            words.push(Bytes::copy_from_slice(w.as_bytes()));
+            words.push(Bytes::copy_from_slice(w));
         }
         let Some(l) = self.links.get_mut(link) else {
             return false;

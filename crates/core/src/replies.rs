@@ -21,6 +21,9 @@ impl Sentinel {
             return;
         }
         let Some((link, pending)) = self.take_pending(conn) else {
+            // A reply to nothing asked: hiredis drops such a connection, and so does
+            // rsentinel, so a peer cannot feed it replies without end.
+            self.drop_conn(conn);
             return;
         };
         let Some(r) = self.find_inst(&pending.inst) else {

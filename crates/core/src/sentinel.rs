@@ -44,14 +44,15 @@ pub struct Sentinel {
     pub(crate) tilt: Tilt,
     /// User scripts waiting, running or due for a retry.
     pub(crate) scripts: crate::scripts::ScriptQueue,
-    pub(crate) announce_ip: Option<String>,
+    /// Bytes as configured: announced as given, even when not UTF-8.
+    pub(crate) announce_ip: Option<Vec<u8>>,
     pub(crate) announce_port: u16,
     pub(crate) simfailure_flags: u32,
     pub(crate) deny_scripts_reconfig: bool,
     pub(crate) resolve_hostnames: bool,
     pub(crate) announce_hostnames: bool,
-    pub(crate) sentinel_user: Option<String>,
-    pub(crate) sentinel_pass: Option<String>,
+    pub(crate) sentinel_user: Option<Vec<u8>>,
+    pub(crate) sentinel_pass: Option<Vec<u8>>,
     pub(crate) timing: Timing,
     pub(crate) rng: StdRng,
     pub(crate) outputs: VecDeque<Output>,
@@ -61,7 +62,7 @@ pub struct Sentinel {
     /// When the timer should run next.
     pub(crate) next_tick: u64,
     /// The server's requirepass, used toward Sentinels without `sentinel-pass`.
-    pub(crate) requirepass: Option<String>,
+    pub(crate) requirepass: Option<Vec<u8>>,
     /// Host lookups for addresses learned at run time.
     pub(crate) resolver: crate::reconf::Resolver,
     /// Our TCP port, announced in hellos when no announce-port is set.
@@ -143,6 +144,14 @@ impl Sentinel {
         self.masters.iter().position(|m| m.inst.name == name)
     }
 
+    /// [`Sentinel::master_index`] for a name from the wire: compared as bytes, so a name
+    /// that is not UTF-8 matches nothing (instead of a name holding U+FFFD).
+    pub(crate) fn master_index_bytes(&self, name: &[u8]) -> Option<usize> {
+        self.masters
+            .iter()
+            .position(|m| m.inst.name.as_bytes() == name)
+    }
+
     pub fn links(&self) -> &LinkTable {
         &self.links
     }
@@ -159,7 +168,7 @@ impl Sentinel {
         self.tilt.active
     }
 
-    pub fn announce_ip(&self) -> Option<&str> {
+    pub fn announce_ip(&self) -> Option<&[u8]> {
         self.announce_ip.as_deref()
     }
 
@@ -176,7 +185,7 @@ impl Sentinel {
     }
 
     /// Credentials for connecting to other Sentinels (`sentinel-user`/`sentinel-pass`).
-    pub fn sentinel_auth(&self) -> (Option<&str>, Option<&str>) {
+    pub fn sentinel_auth(&self) -> (Option<&[u8]>, Option<&[u8]>) {
         (self.sentinel_user.as_deref(), self.sentinel_pass.as_deref())
     }
 
@@ -260,8 +269,9 @@ impl Sentinel {
         level: LogLevel,
         kind: &str,
         master: Option<usize>,
-        text: String,
+        mut text: String,
     ) {
+        truncate_event_text(&mut text);
         let notification_script = match (level, master) {
             (LogLevel::Warning, Some(m)) => self
                 .masters
@@ -554,5 +564,40 @@ mod tests {
             })
             .collect();
         assert_eq!(scripts, vec![None, Some("/n.sh".to_string()), None]);
+    }
+}
+
+/// Longest event message, as redis' `sentinelEvent` formats it into a `LOG_MAX_LEN`
+/// (1024-byte) buffer: a 1 MiB value set with SENTINEL SET must not become a 1 MiB
+/// message for every subscriber, log line and notification script argument.
+pub const MAX_EVENT_TEXT: usize = 1023;
+
+/// Cuts `text` to [`MAX_EVENT_TEXT`] bytes, at a character boundary.
+fn truncate_event_text(text: &mut String) {
+    if text.len() > MAX_EVENT_TEXT {
+        let mut end = MAX_EVENT_TEXT;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+}
+
+#[cfg(test)]
+mod event_text_tests {
+    use super::*;
+
+    #[test]
+    fn long_event_texts_are_cut_like_redis_buffer() {
+        let mut t = "x".repeat(5000);
+        truncate_event_text(&mut t);
+        assert_eq!(t.len(), MAX_EVENT_TEXT);
+        // A multi-byte character straddling the limit is dropped whole.
+        let mut t = format!("{}é", "a".repeat(MAX_EVENT_TEXT - 1));
+        truncate_event_text(&mut t);
+        assert_eq!(t.len(), MAX_EVENT_TEXT - 1);
+        let mut short = "master m 127.0.0.1 6379".to_string();
+        truncate_event_text(&mut short);
+        assert_eq!(short, "master m 127.0.0.1 6379");
     }
 }

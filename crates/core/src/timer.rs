@@ -3,6 +3,7 @@
 //! which also keeps Sentinels started together from staying in lock-step, and makes the
 //! TILT rule (a gap between two runs) mean exactly what it means in redis.
 
+use crate::event::ReplyBound;
 use crate::instance::{Flags, Kind};
 use crate::net::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
@@ -20,7 +21,7 @@ impl Sentinel {
 
     /// Tells the core the server's `requirepass`, used toward other Sentinels when no
     /// `sentinel-pass` is set (redis' compatibility rule).
-    pub fn set_requirepass(&mut self, pass: Option<String>) {
+    pub fn set_requirepass(&mut self, pass: Option<Vec<u8>>) {
         self.requirepass = pass;
     }
 
@@ -85,13 +86,25 @@ impl Sentinel {
         let need_pc = kind != Kind::Sentinel && link.pc.is_none();
         link.health.reconnect_started(now);
         if need_cc {
-            self.open_conn(link_id, ConnKind::Command, &host, port, now);
+            let bound = if kind == Kind::Sentinel {
+                ReplyBound::SMALL
+            } else {
+                ReplyBound::INSTANCE_COMMANDS
+            };
+            self.open_conn(link_id, ConnKind::Command, &host, port, bound, now);
             self.send_auth_if_needed(r, ConnKind::Command);
             self.send_client_name(r, ConnKind::Command);
             self.send_ping(r, now);
         }
         if need_pc {
-            self.open_conn(link_id, ConnKind::PubSub, &host, port, now);
+            self.open_conn(
+                link_id,
+                ConnKind::PubSub,
+                &host,
+                port,
+                ReplyBound::SMALL,
+                now,
+            );
             self.send_auth_if_needed(r, ConnKind::PubSub);
             self.send_client_name(r, ConnKind::PubSub);
             self.send(
@@ -118,10 +131,10 @@ impl Sentinel {
         };
         match (user, pass) {
             (None, Some(pass)) => {
-                self.send(r, conn, Callback::Discard, &["AUTH", &pass]);
+                self.send_bytes(r, conn, Callback::Discard, &[b"AUTH", &pass]);
             }
             (Some(user), Some(pass)) => {
-                self.send(r, conn, Callback::Discard, &["AUTH", &user, &pass]);
+                self.send_bytes(r, conn, Callback::Discard, &[b"AUTH", &user, &pass]);
             }
             _ => {}
         }

@@ -26,6 +26,11 @@ fn monitor_errors() {
             &["monitor", "m2", "127.0.0.1", "1", "0"],
             "ERR Quorum must be 1 or greater.",
         ),
+        // Past an int, the file could not give the quorum back.
+        (
+            &["monitor", "m2", "127.0.0.1", "1", "3000000000"],
+            "ERR Invalid quorum",
+        ),
         (
             &["monitor", "m2", "127.0.0.1", "1", "-3"],
             "ERR Quorum must be 1 or greater.",
@@ -226,7 +231,7 @@ fn set_applies_every_option_with_events() {
     );
     assert_eq!(
         (m.auth_pass.as_deref(), m.auth_user.as_deref()),
-        (Some("secret"), Some("bob"))
+        (Some(&b"secret"[..]), Some(&b"bob"[..]))
     );
     assert_eq!(
         m.rename_commands,
@@ -311,6 +316,24 @@ fn set_errors() {
         (
             &["set", "mymaster", "quorum"],
             "ERR wrong number of arguments for 'sentinel|set' command",
+        ),
+        // Past an int, the file could not give the value back (it is read with atoi).
+        (
+            &["set", "mymaster", "down-after-milliseconds", "4444444444"],
+            "ERR Invalid argument '4444444444' for SENTINEL SET 'down-after-milliseconds'",
+        ),
+        (
+            &[
+                "set",
+                "mymaster",
+                "master-reboot-down-after-period",
+                "2147483648",
+            ],
+            "ERR Invalid argument '2147483648' for SENTINEL SET 'master-reboot-down-after-period'",
+        ),
+        (
+            &["set", "mymaster", "quorum", "4294967296"],
+            "ERR Invalid argument '4294967296' for SENTINEL SET 'quorum'",
         ),
     ];
     for (a, want) in cases {
@@ -438,7 +461,7 @@ fn config_get_and_set() {
             st.announce_port,
             st.sentinel_user.as_deref()
         ),
-        (Some("1.2.3.4"), 26380, Some("u"))
+        (Some(&b"1.2.3.4"[..]), 26380, Some(&b"u"[..]))
     );
     // Empty values: announce-ip is kept as "", credentials are cleared.
     run(&mut s, &["config", "set", "announce-ip", ""]);
@@ -446,7 +469,7 @@ fn config_get_and_set() {
     let st = s.settings();
     assert_eq!(
         (st.announce_ip.as_deref(), st.sentinel_pass),
-        (Some(""), None)
+        (Some(&b""[..]), None)
     );
     let errs: &[(&[&str], &str)] = &[
         (

@@ -13,13 +13,13 @@ impl Daemon {
         if self.acl.authenticate(user, pass) {
             if let Some(c) = self.clients.get_mut(id) {
                 c.authenticated = true;
-                c.user = String::from_utf8_lossy(user).into_owned();
+                c.user = user.to_vec();
             }
             true
         } else {
             let (me, info) = self.acl_identity(id);
             let ctx = rsentinel_acl::AclContext {
-                username: me.as_bytes(),
+                username: &me,
                 now_ms: Daemon::now_ms() as i64,
                 client_info: &info,
                 aclfile: None,
@@ -120,7 +120,7 @@ impl Daemon {
     }
 
     /// The client's user name and its CLIENT LIST line, for ACL contexts.
-    pub(crate) fn acl_identity(&self, id: u64) -> (String, String) {
+    pub(crate) fn acl_identity(&self, id: u64) -> (Vec<u8>, String) {
         self.clients
             .get(id)
             .map(|c| (c.user.clone(), c.describe(std::time::Instant::now())))

@@ -92,7 +92,7 @@ struct KillFilter {
     kind: Option<String>,
     addr: Option<String>,
     laddr: Option<String>,
-    user: Option<String>,
+    user: Option<Vec<u8>>,
     skipme: bool,
 }
 
@@ -286,11 +286,11 @@ impl Daemon {
                 "addr" => f.addr = Some(String::from_utf8_lossy(val).into_owned()),
                 "laddr" => f.laddr = Some(String::from_utf8_lossy(val).into_owned()),
                 "user" => {
-                    let u = String::from_utf8_lossy(val).into_owned();
-                    if !self.acl.user_exists(u.as_bytes()) {
+                    if !self.acl.user_exists(val) {
+                        let u = String::from_utf8_lossy(val);
                         return one(Frame::error(format!("ERR No such user '{u}'")));
                     }
-                    f.user = Some(u);
+                    f.user = Some(val.to_vec());
                 }
                 "skipme" => match lower(val).as_str() {
                     "yes" => f.skipme = true,
@@ -309,7 +309,7 @@ impl Daemon {
             .filter(|c| f.kind.as_deref().is_none_or(|k| k == c.kind()))
             .filter(|c| f.addr.as_deref().is_none_or(|a| a == c.addr.to_string()))
             .filter(|c| f.laddr.as_deref().is_none_or(|a| a == c.laddr.to_string()))
-            .filter(|c| f.user.as_deref().is_none_or(|u| u == c.user))
+            .filter(|c| f.user.as_deref().is_none_or(|u| u == c.user.as_slice()))
             .filter(|c| !(f.skipme && c.id == me))
             .map(|c| c.id)
             .collect();

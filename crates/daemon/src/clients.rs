@@ -35,7 +35,8 @@ pub struct Client {
     pub name: Option<Bytes>,
     pub created: Instant,
     pub last_interaction: Instant,
-    pub user: String,
+    /// The ACL user name, bytes as authenticated (it need not be UTF-8).
+    pub user: Vec<u8>,
     pub authenticated: bool,
     pub protocol: Protocol,
     pub channels: BTreeSet<Bytes>,
@@ -130,7 +131,7 @@ impl Client {
             self.pending_out,
             tot_mem,
             cmd,
-            self.user,
+            String::from_utf8_lossy(&self.user),
             resp
         )
     }

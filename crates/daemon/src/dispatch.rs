@@ -82,10 +82,10 @@ impl Daemon {
         let user = client.user.clone();
         let in_resp2_pubsub = client.in_pubsub() && client.protocol == Protocol::Resp2;
         if client.authenticated {
-            if let Err(denied) = self.acl.check_command(user.as_bytes(), spec, args) {
+            if let Err(denied) = self.acl.check_command(&user, spec, args) {
                 let info = client.describe(std::time::Instant::now());
                 let ctx = rsentinel_acl::AclContext {
-                    username: user.as_bytes(),
+                    username: &user,
                     now_ms: Daemon::now_ms() as i64,
                     client_info: &info,
                     aclfile: None,

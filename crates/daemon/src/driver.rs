@@ -41,6 +41,16 @@ pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: UnboundedReceiver<Link
                 match ev {
                     LinkEvent::Connected(id, local_ip) => d.sentinel.conn_up(ConnId(id), &local_ip),
                     LinkEvent::Reply(id, frame) => d.sentinel.conn_frame(ConnId(id), frame, now),
+                    LinkEvent::Refused(id, why) => {
+                        // What reaches the core is only ever a bounded reply; the peer
+                        // that broke the bound is named so an operator can find it.
+                        if let Some(h) = d.links.get(&ConnId(id)) {
+                            d.log.warning(&format!(
+                                "Closing the link to {}: {why}",
+                                h.addr
+                            ));
+                        }
+                    }
                     LinkEvent::Closed(id, _reason) => {
                         d.links.remove(&ConnId(id));
                         d.sentinel.conn_down(ConnId(id));

@@ -49,7 +49,7 @@ impl Daemon {
         let (user, info) = self.acl_identity(id);
         let aclfile = self.config.server.aclfile.clone();
         let ctx = rsentinel_acl::AclContext {
-            username: user.as_bytes(),
+            username: &user,
             now_ms: Daemon::now_ms() as i64,
             client_info: &info,
             aclfile: aclfile.as_deref(),
@@ -89,7 +89,7 @@ impl Daemon {
         let changes = self.acl.take_changes();
         let mut victims: Vec<u64> = Vec::new();
         for c in self.clients.map.values() {
-            let user = c.user.as_bytes();
+            let user = c.user.as_slice();
             if changes.disconnect_users.iter().any(|u| u == user) {
                 victims.push(c.id);
             } else if changes.recheck_pubsub_users.iter().any(|u| u == user) {
@@ -143,8 +143,13 @@ impl Daemon {
                 }
                 Output::Log { level, text } => self.log.log(level, &text),
                 Output::FlushConfig => flush_ok = self.flush_config().is_ok(),
-                Output::Connect { conn, host, port } => {
-                    match crate::links::open(conn.0, host, port, self.link_events.clone()) {
+                Output::Connect {
+                    conn,
+                    host,
+                    port,
+                    bound,
+                } => {
+                    match crate::links::open(conn.0, host, port, bound, self.link_events.clone()) {
                         Ok(handle) => {
                             self.links.insert(conn, handle);
                         }

@@ -6,6 +6,7 @@
 //! decided by the pure core, so the same logic runs unchanged in the simulator.
 
 use bytes::{Bytes, BytesMut};
+use rsentinel_core::ReplyBound;
 use rsentinel_resp::{encode_command, Frame, ReplyDecoder};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::net::{IpAddr, SocketAddr};
@@ -35,6 +36,9 @@ pub enum LinkEvent {
     Connected(LinkId, String),
     /// One decoded reply or pushed message, in arrival order.
     Reply(LinkId, Frame),
+    /// The peer sent what no honest instance sends (a reply over the link's bound, or
+    /// bytes that are no reply); `Closed` follows at once.
+    Refused(LinkId, String),
     /// The connection failed or was lost (or closed on request); the task has ended.
     Closed(LinkId, String),
 }
@@ -43,6 +47,8 @@ pub enum LinkEvent {
 #[derive(Debug, Clone)]
 pub struct LinkHandle {
     tx: mpsc::UnboundedSender<LinkCommand>,
+    /// `host:port`, for log lines about the link.
+    pub addr: String,
 }
 
 impl LinkHandle {
@@ -60,10 +66,6 @@ impl LinkHandle {
 /// How long a connection attempt may take before it counts as failed.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 
-/// Replies larger than this are a protocol violation from the peer (an INFO reply is a
-/// few KiB); the link is dropped rather than buffering without bound.
-pub const MAX_REPLY: usize = 16 * 1024 * 1024;
-
 /// Starts connecting to `host:port` and a link task on the current `LocalSet` to carry
 /// the connection.
 ///
@@ -75,20 +77,23 @@ pub fn open(
     id: LinkId,
     host: String,
     port: u16,
+    bound: ReplyBound,
     events: mpsc::UnboundedSender<LinkEvent>,
 ) -> Result<LinkHandle, String> {
     let (tx, rx) = mpsc::unbounded_channel();
+    let addr = format!("{host}:{port}");
+    let decoder = ReplyDecoder::with_limits(bound.bytes, bound.elements);
     match host.parse::<IpAddr>() {
         Ok(ip) => {
             let stream = start_connect(SocketAddr::new(ip, port)).map_err(|e| e.to_string())?;
-            tokio::task::spawn_local(run(id, finish_connect(stream), rx, events));
+            tokio::task::spawn_local(run(id, finish_connect(stream), rx, events, decoder));
         }
         Err(_) => {
             let connect = async move { TcpStream::connect((host.as_str(), port)).await };
-            tokio::task::spawn_local(run(id, connect, rx, events));
+            tokio::task::spawn_local(run(id, connect, rx, events, decoder));
         }
     }
-    Ok(LinkHandle { tx })
+    Ok(LinkHandle { tx, addr })
 }
 
 /// A non-blocking connect; errors already known after the call are returned.
@@ -123,6 +128,7 @@ async fn run(
     connect: impl std::future::Future<Output = std::io::Result<TcpStream>>,
     commands: mpsc::UnboundedReceiver<LinkCommand>,
     events: mpsc::UnboundedSender<LinkEvent>,
+    decoder: ReplyDecoder,
 ) {
     let stream = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
         Ok(Ok(s)) => s,
@@ -135,7 +141,7 @@ async fn run(
             return;
         }
     };
-    serve(id, stream, commands, events).await;
+    serve(id, stream, commands, events, decoder).await;
 }
 
 /// Reports the connection up and pumps it until it ends.
@@ -144,6 +150,7 @@ async fn serve(
     mut stream: TcpStream,
     mut commands: mpsc::UnboundedReceiver<LinkCommand>,
     events: mpsc::UnboundedSender<LinkEvent>,
+    decoder: ReplyDecoder,
 ) {
     let _ = stream.set_nodelay(true);
     let local_ip = stream
@@ -153,7 +160,7 @@ async fn serve(
     if events.send(LinkEvent::Connected(id, local_ip)).is_err() {
         return;
     }
-    let reason = pump(id, &mut stream, &mut commands, &events).await;
+    let reason = pump(id, &mut stream, &mut commands, &events, decoder).await;
     let _ = events.send(LinkEvent::Closed(id, reason));
 }
 
@@ -163,8 +170,8 @@ async fn pump(
     stream: &mut TcpStream,
     commands: &mut mpsc::UnboundedReceiver<LinkCommand>,
     events: &mpsc::UnboundedSender<LinkEvent>,
+    mut decoder: ReplyDecoder,
 ) -> String {
-    let mut decoder = ReplyDecoder::with_max_frame_size(MAX_REPLY);
     let mut inbuf = BytesMut::with_capacity(16 * 1024);
     let mut out = BytesMut::new();
     loop {
@@ -194,7 +201,11 @@ async fn pump(
                             }
                         }
                         Ok(None) => break,
-                        Err(e) => return format!("protocol error: {e}"),
+                        Err(e) => {
+                            let why = e.to_string();
+                            let _ = events.send(LinkEvent::Refused(id, why.clone()));
+                            return why;
+                        }
                     }
                 },
             },

@@ -30,6 +30,11 @@ Examples:
 
 /// Runs the whole program; returns the process exit code.
 pub fn main_entry(args: Vec<String>) -> i32 {
+    // A hang-up from the terminal must not stop a Sentinel (redis ignores SIGHUP too).
+    // SAFETY: setting a signal's disposition to SIG_IGN before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGHUP, libc::SIG_IGN);
+    }
     let mut rest = args[1.min(args.len())..].to_vec();
     // `--test-config FILE`, as the usage shows it, means `FILE --test-config`.
     if rest.len() >= 2 && rest[0] == "--test-config" && !rest[1].starts_with('-') {
@@ -115,7 +120,7 @@ pub fn main_entry(args: Vec<String>) -> i32 {
 /// Errors are logged; `None` means start-up must stop.
 fn build_acl(config: &Config, log: &Logger) -> Option<Acl> {
     let mut acl = Acl::new();
-    acl.set_requirepass(config.server.requirepass.as_deref().map(str::as_bytes));
+    acl.set_requirepass(config.server.requirepass.as_deref());
     // ACL settings kept among the generic directives (the config crate validated them).
     for (name, args) in &config.server.other {
         let value = args.first().map(String::as_str).unwrap_or_default();
@@ -206,7 +211,8 @@ fn random_hex40() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn serve(config: Config, config_path: PathBuf, log: Logger, systemd: bool) -> i32 {
+async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: bool) -> i32 {
+    crate::panic::install(log.clone());
     log.warning("oO0OoO0OoO0Oo rsentinel is starting oO0OoO0OoO0Oo");
     log.warning(&format!(
         "rsentinel version={} (redis {} compatible), bits={}, pid={}, just started",
@@ -228,6 +234,10 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger, systemd: bool)
         log.notice(&format!(
             "Directive '{d}' is accepted and kept in the config file, but rsentinel does not act on it"
         ));
+    }
+    match crate::fdlimit::adjust(&mut crate::fdlimit::OsLimit, config.server.maxclients, &log) {
+        Some(n) => config.server.maxclients = n,
+        None => return 1,
     }
     if let Some(dir) = &config.server.dir {
         if let Err(e) = std::env::set_current_dir(dir) {
@@ -382,6 +392,7 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger, systemd: bool)
         tokio::task::spawn_local(crate::metrics::serve(daemon.clone(), l));
     }
     tokio::task::spawn_local(crate::driver::run(daemon.clone(), link_rx));
+    crate::panic::inject_if_asked();
     if systemd {
         crate::supervise::notify(&log, "STATUS=Ready to accept connections\n");
         crate::supervise::notify(&log, "READY=1\n");

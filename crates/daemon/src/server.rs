@@ -148,7 +148,7 @@ async fn admit(daemon: Rc<RefCell<Daemon>>, mut stream: TcpStream, peer: SocketA
                 name: None,
                 created: now,
                 last_interaction: now,
-                user: "default".into(),
+                user: b"default".to_vec(),
                 authenticated,
                 protocol: rsentinel_resp::Protocol::Resp2,
                 channels: Default::default(),

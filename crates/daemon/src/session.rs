@@ -24,6 +24,21 @@ use tokio::sync::mpsc::UnboundedReceiver;
 /// normal clients by default; this one is far above any sentinel pipeline).
 pub const MAX_REPLY_BACKLOG: usize = 32 * 1024 * 1024;
 
+/// Replies a client that has not authenticated may leave unread: redis' static reply
+/// buffer (16 KiB) plus the 1 KiB of reply list its CVE-2025-21605 fix allows. Past it
+/// the client is closed, so an unauthenticated flood of requests that never reads its
+/// `-NOAUTH` replies cannot grow the process.
+pub const UNAUTHENTICATED_OUTPUT_LIMIT: usize = 16 * 1024 + 1024;
+
+/// Whether the client still has to authenticate (redis' `authRequired`).
+fn needs_auth(daemon: &Rc<RefCell<Daemon>>, id: u64) -> bool {
+    daemon
+        .borrow()
+        .clients
+        .get(id)
+        .is_some_and(|c| !c.authenticated)
+}
+
 pub async fn run(
     daemon: Rc<RefCell<Daemon>>,
     stream: TcpStream,
@@ -78,12 +93,7 @@ pub async fn run(
                     }
                 }
                 loop {
-                    let auth_required = daemon
-                        .borrow()
-                        .clients
-                        .get(id)
-                        .is_some_and(|c| !c.authenticated);
-                    parser.set_auth_required(auth_required);
+                    parser.set_auth_required(needs_auth(&daemon, id));
                     let args = match parser.parse(&mut inbuf) {
                         Ok(Some(args)) => args,
                         Ok(None) => break,
@@ -113,6 +123,11 @@ pub async fn run(
                     let proto = protocol_of(&daemon, id);
                     for r in &outcome.replies {
                         encode(r, proto, &mut out);
+                    }
+                    if out.len() > UNAUTHENTICATED_OUTPUT_LIMIT && needs_auth(&daemon, id) {
+                        let d = daemon.borrow();
+                        d.log_over_limit(&[id]);
+                        break 'conn;
                     }
                     if outcome.close_after {
                         let _ = write_out(&daemon, &mut writer, &mut out).await;

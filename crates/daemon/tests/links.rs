@@ -2,6 +2,7 @@
 //! messages, and disconnection reports.
 
 use bytes::Bytes;
+use rsentinel_core::ReplyBound;
 use rsentinel_daemon::links::{self, LinkEvent};
 use rsentinel_resp::Frame;
 use std::process::{Child, Command, Stdio};
@@ -75,12 +76,26 @@ fn replies_messages_and_disconnection() {
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let cmd = links::open(1, "127.0.0.1".into(), port, tx.clone()).expect("connect starts");
+        let cmd = links::open(
+            1,
+            "127.0.0.1".into(),
+            port,
+            ReplyBound::INSTANCE_COMMANDS,
+            tx.clone(),
+        )
+        .expect("connect starts");
         assert_eq!(
             next(&mut rx).await,
             LinkEvent::Connected(1, "127.0.0.1".into())
         );
-        let sub = links::open(2, "127.0.0.1".into(), port, tx.clone()).expect("connect starts");
+        let sub = links::open(
+            2,
+            "127.0.0.1".into(),
+            port,
+            ReplyBound::INSTANCE_COMMANDS,
+            tx.clone(),
+        )
+        .expect("connect starts");
         assert_eq!(
             next(&mut rx).await,
             LinkEvent::Connected(2, "127.0.0.1".into())
@@ -135,9 +150,61 @@ fn replies_messages_and_disconnection() {
         // A local port where nothing listens is refused at once, before any task runs,
         // as redis' non-blocking connect sees it.
         let dead = free_port();
-        assert!(links::open(3, "127.0.0.1".into(), dead, tx.clone()).is_err());
+        assert!(links::open(
+            3,
+            "127.0.0.1".into(),
+            dead,
+            ReplyBound::INSTANCE_COMMANDS,
+            tx.clone()
+        )
+        .is_err());
         // A host name is resolved by the task, which then reports the refusal.
-        let _gone = links::open(4, "localhost".into(), dead, tx.clone()).expect("resolving starts");
+        let _gone = links::open(
+            4,
+            "localhost".into(),
+            dead,
+            ReplyBound::INSTANCE_COMMANDS,
+            tx.clone(),
+        )
+        .expect("resolving starts");
         assert!(matches!(next(&mut rx).await, LinkEvent::Closed(4, _)));
     });
+}
+
+/// A peer whose reply breaks the link's bound is refused at the reply's header: the
+/// link reports why and closes, without waiting for (or building) the elements.
+#[test]
+fn a_reply_over_the_bound_closes_the_link() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let peer = std::thread::spawn(move || {
+        let (mut s, _) = listener.accept().expect("accept");
+        let mut buf = [0u8; 64];
+        let _ = s.read(&mut buf);
+        // Only the header of a 5.5M-element array; the rest never comes.
+        let _ = s.write_all(b"*5500000\r\n:1\r\n");
+        let _ = s.read(&mut buf);
+    });
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&rt, async move {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let link = links::open(1, "127.0.0.1".into(), port, ReplyBound::SMALL, tx.clone())
+            .expect("connect starts");
+        assert_eq!(
+            next(&mut rx).await,
+            LinkEvent::Connected(1, "127.0.0.1".into())
+        );
+        link.send(args(&["PING"]));
+        match next(&mut rx).await {
+            LinkEvent::Refused(1, why) => assert!(why.contains("elements"), "{why}"),
+            other => panic!("unexpected {other:?}"),
+        }
+        assert!(matches!(next(&mut rx).await, LinkEvent::Closed(1, _)));
+    });
+    let _ = peer.join();
 }

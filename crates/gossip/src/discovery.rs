@@ -291,6 +291,11 @@ pub fn receive_hello(payload: &[u8], source: Source, myid: &str, view: &View<'_>
 /// masters we do not monitor produce nothing.
 pub fn process_hello(hello: &Hello, view: &View<'_>) -> Vec<Step> {
     let mut out = Vec::new();
+    // The run id is written to the config file (`known-sentinel`) and anyone who can
+    // PUBLISH on a master can send a hello: only a real run id is taken.
+    if !crate::hello::is_run_id(&hello.runid) {
+        return out;
+    }
     let Some(m) = view
         .masters
         .iter()

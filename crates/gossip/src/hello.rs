@@ -86,6 +86,11 @@ fn text(field: &[u8]) -> String {
     }
 }
 
+/// True for a run id as redis makes them: exactly 40 hexadecimal digits.
+pub fn is_run_id(id: &str) -> bool {
+    id.len() == 40 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 impl Hello {
     /// Read a payload the way `sentinelProcessHelloMessage` does. Only the field count can
     /// fail; numbers are read with `atoi`/`strtoull` semantics. Never panics.
@@ -133,6 +138,20 @@ impl Hello {
             self.master_config_epoch
         )
         .into_bytes();
+        out.truncate(HELLO_MAX_LEN);
+        out
+    }
+
+    /// [`Hello::encode`] with `ip` in place of `self.ip`, taken as bytes: an announce-ip
+    /// is sent as configured even when it is not UTF-8 (cut at a NUL, as C's `%s`).
+    pub fn encode_with_ip(&self, ip: &[u8]) -> Vec<u8> {
+        let rest = Hello {
+            ip: String::new(),
+            ..self.clone()
+        }
+        .encode();
+        let mut out = c_str(ip).to_vec();
+        out.extend_from_slice(&rest);
         out.truncate(HELLO_MAX_LEN);
         out
     }

@@ -30,6 +30,9 @@ pub enum ReplyError {
     /// Aggregates nested deeper than the decoder accepts.
     #[error("reply nested deeper than {0} levels")]
     TooDeep(usize),
+    /// Aggregates declaring more elements in all than the decoder accepts.
+    #[error("reply with more than {limit} elements")]
+    TooManyElements { limit: u64 },
     /// Reading failed, or the peer closed in the middle of a reply.
     #[error(transparent)]
     Io(#[from] std::io::Error),
@@ -45,6 +48,7 @@ pub enum ReplyError {
 pub struct ReplyDecoder {
     proto: Protocol,
     max: usize,
+    max_elements: u64,
     scanner: Scanner,
 }
 
@@ -56,9 +60,18 @@ impl ReplyDecoder {
 
     /// A RESP2 decoder refusing replies over `max` bytes.
     pub fn with_max_frame_size(max: usize) -> Self {
+        ReplyDecoder::with_limits(max, u64::MAX)
+    }
+
+    /// A RESP2 decoder refusing replies over `max` bytes or whose aggregates declare more
+    /// than `max_elements` elements in all (nested ones included). Decoding cost follows
+    /// the element count, so a link that only ever gets short replies (PING, votes) can
+    /// refuse a huge array at its header instead of building it.
+    pub fn with_limits(max: usize, max_elements: u64) -> Self {
         ReplyDecoder {
             proto: Protocol::Resp2,
             max,
+            max_elements,
             scanner: Scanner::default(),
         }
     }
@@ -96,11 +109,14 @@ impl Decoder for ReplyDecoder {
     fn decode(&mut self, src: &mut bytes::BytesMut) -> Result<Option<Frame>, ReplyError> {
         let scanned = self
             .scanner
-            .scan(src, self.proto, self.max)
+            .scan(src, self.proto, self.max, self.max_elements)
             .map_err(|err| match err {
                 ScanError::Malformed(why) => ReplyError::Malformed(why),
                 ScanError::TooLarge => ReplyError::TooLarge { limit: self.max },
                 ScanError::TooDeep => ReplyError::TooDeep(MAX_DEPTH),
+                ScanError::TooMany => ReplyError::TooManyElements {
+                    limit: self.max_elements,
+                },
             })?;
         let Some((len, nulls)) = scanned else {
             return Ok(None);

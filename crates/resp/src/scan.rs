@@ -15,6 +15,8 @@ pub(crate) enum ScanError {
     TooLarge,
     /// Aggregates nested deeper than [`MAX_DEPTH`].
     TooDeep,
+    /// Aggregates declaring more elements, all levels together, than the limit.
+    TooMany,
 }
 
 /// Deepest nesting of aggregates accepted; redis replies rarely exceed 4 levels.
@@ -47,6 +49,9 @@ pub(crate) struct Scanner {
     open: Vec<Open>,
     /// For RESP2, whether each null met so far (in stream order) was `*-1` rather than `$-1`.
     nulls: Vec<bool>,
+    /// Elements declared by the reply's aggregates so far, all levels together: a hostile
+    /// peer's `*5000000` is refused at its header, before anything is built for it.
+    declared: u64,
 }
 
 impl Scanner {
@@ -58,8 +63,9 @@ impl Scanner {
         buf: &[u8],
         proto: Protocol,
         max: usize,
+        max_elements: u64,
     ) -> Result<Option<(usize, Vec<bool>)>, ScanError> {
-        match self.walk(buf, proto, max) {
+        match self.walk(buf, proto, max, max_elements) {
             Ok(Some(len)) => {
                 let nulls = std::mem::take(&mut self.nulls);
                 *self = Scanner::default();
@@ -82,6 +88,7 @@ impl Scanner {
         buf: &[u8],
         proto: Protocol,
         max: usize,
+        max_elements: u64,
     ) -> Result<Option<usize>, ScanError> {
         let resp3 = proto == Protocol::Resp3;
         loop {
@@ -129,6 +136,10 @@ impl Scanner {
                             } else {
                                 n
                             };
+                            self.declared = self.declared.saturating_add(left);
+                            if self.declared > max_elements {
+                                return Err(ScanError::TooMany);
+                            }
                             if left > max as u64 {
                                 return Err(ScanError::TooLarge);
                             }
@@ -231,18 +242,49 @@ mod tests {
         let mut buf = b"*2\r\n+".to_vec();
         for _ in 0..1000 {
             buf.push(b'a');
-            assert_eq!(scanner.scan(&buf, Protocol::Resp2, 1 << 20), Ok(None));
+            assert_eq!(
+                scanner.scan(&buf, Protocol::Resp2, 1 << 20, u64::MAX),
+                Ok(None)
+            );
             // The open array was walked past; only the new line is searched, and only once.
             assert_eq!((scanner.pos, scanner.searched), (4, buf.len()));
         }
         buf.extend_from_slice(b"\r\n$5\r\nab");
-        assert_eq!(scanner.scan(&buf, Protocol::Resp2, 1 << 20), Ok(None));
+        assert_eq!(
+            scanner.scan(&buf, Protocol::Resp2, 1 << 20, u64::MAX),
+            Ok(None)
+        );
         let header_end = buf.len() - 3;
         assert_eq!(scanner.searched, header_end);
         buf.extend_from_slice(b"cde\r\n");
         assert_eq!(
-            scanner.scan(&buf, Protocol::Resp2, 1 << 20),
+            scanner.scan(&buf, Protocol::Resp2, 1 << 20, u64::MAX),
             Ok(Some((buf.len(), vec![])))
         );
+    }
+
+    #[test]
+    fn element_counts_add_up_across_levels() {
+        let mut scanner = Scanner::default();
+        // 2 + 2 + 2 = 6 declared elements.
+        let buf = b"*2\r\n*2\r\n:1\r\n:2\r\n*2\r\n:3\r\n:4\r\n";
+        assert_eq!(
+            scanner.scan(buf, Protocol::Resp2, 1 << 20, 6),
+            Ok(Some((buf.len(), vec![])))
+        );
+        assert_eq!(
+            scanner.scan(buf, Protocol::Resp2, 1 << 20, 5),
+            Err(ScanError::TooMany)
+        );
+        // Refused at the header: nothing of the elements needs to have arrived.
+        assert_eq!(
+            scanner.scan(b"*5500000\r\n", Protocol::Resp2, 1 << 30, 1000),
+            Err(ScanError::TooMany)
+        );
+        // The count restarts with each reply.
+        let two = b"*3\r\n:1\r\n:2\r\n:3\r\n";
+        for _ in 0..3 {
+            assert!(scanner.scan(two, Protocol::Resp2, 1 << 20, 3).is_ok());
+        }
     }
 }

@@ -437,7 +437,9 @@ impl World {
                             render(&node.file, &node.config, &RewriteEnv::new("/var/lib/redis"));
                     }
                 }
-                Output::Connect { conn, host, port } => self.connect(s, conn, &host, port),
+                Output::Connect {
+                    conn, host, port, ..
+                } => self.connect(s, conn, &host, port),
                 Output::Send { conn, args } => self.client_send(s, conn, args),
                 Output::Close(conn) => self.client_close(s, conn),
                 // Scripts (none are configured here) succeed after a short while.

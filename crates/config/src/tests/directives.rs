@@ -108,7 +108,7 @@ fn every_directive_parses() {
     assert_eq!(c.server.unixsocket.as_deref(), Some("some value"));
     assert_eq!(
         c.server.users,
-        vec![vec!["alice", "on", ">pw", "~*", "+@all"]]
+        vec![["alice", "on", ">pw", "~*", "+@all"].map(|w| w.as_bytes().to_vec())]
     );
     assert_eq!(
         c.server.rename_commands,

@@ -6,6 +6,7 @@ mod directives;
 mod errors;
 mod props;
 mod rewrite;
+mod values;
 
 /// A file made of `lines`, each ending with a newline.
 pub(crate) fn text(lines: &[&str]) -> String {

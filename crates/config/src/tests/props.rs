@@ -29,8 +29,8 @@ prop_compose! {
         m.parallel_syncs = ps;
         m.notification_script = script.clone();
         m.client_reconfig_script = script;
-        m.auth_pass = pass;
-        m.auth_user = user;
+        m.auth_pass = pass.map(String::into_bytes);
+        m.auth_user = user.map(String::into_bytes);
         m.master_reboot_down_after_period_ms = reboot;
         m.config_epoch = cfg;
         m.leader_epoch = leader;
@@ -54,8 +54,8 @@ prop_compose! {
     ) -> Config {
         let sentinel = SentinelSettings {
             myid: Some(myid), current_epoch: epoch, deny_scripts_reconfig: deny,
-            resolve_hostnames: resolve, announce_hostnames: announce, announce_ip: aip,
-            announce_port: aport, sentinel_user: suser, sentinel_pass: spass,
+            resolve_hostnames: resolve, announce_hostnames: announce, announce_ip: aip.map(String::into_bytes),
+            announce_port: aport, sentinel_user: suser.map(String::into_bytes), sentinel_pass: spass.map(String::into_bytes),
             masters: vec![m0, m1].into_iter().take(n).collect(),
         };
         let mut c = Config { sentinel, ..Config::default() };
@@ -67,7 +67,7 @@ prop_compose! {
         c.server.maxclients = maxclients;
         c.server.timeout = timeout;
         c.server.dir = Some("/work dir".into());
-        c.server.users = vec![["default", "on", "nopass", "~*", "&*", "+@all"].map(String::from).to_vec()];
+        c.server.users = vec![["default", "on", "nopass", "~*", "&*", "+@all"].map(|w| w.as_bytes().to_vec()).to_vec()];
         c
     }
 }

@@ -152,3 +152,35 @@ fn stale_temps_of_this_file_are_removed_and_nothing_else() {
         "the config itself is untouched"
     );
 }
+
+#[test]
+fn rewrite_keeps_the_file_mode_and_owner() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("s.conf");
+    let c = parse("port 1\n", "s").expect("parses");
+    for mode in [0o600, 0o640, 0o604, 0o755] {
+        std::fs::write(&path, "port 1\n").expect("write");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        rewrite_file(&path, &c, &RewriteEnv::new("/")).expect("rewrite");
+        let meta = std::fs::metadata(&path).expect("stat");
+        assert_eq!(meta.mode() & 0o7777, mode, "mode {mode:o} kept");
+    }
+    // Only root can give a file away; elsewhere the owner is necessarily the process'.
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } == 0 {
+        std::os::unix::fs::chown(&path, Some(4321), Some(8765)).expect("chown");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).expect("chmod");
+        rewrite_file(&path, &c, &RewriteEnv::new("/")).expect("rewrite");
+        let meta = std::fs::metadata(&path).expect("stat");
+        assert_eq!((meta.uid(), meta.gid()), (4321, 8765), "owner kept");
+        assert_eq!(meta.mode() & 0o7777, 0o600);
+    } else {
+        eprintln!("not root: the owner part of this test is skipped");
+    }
+    // A file that did not exist gets redis' 0644 (less the umask).
+    let fresh = dir.path().join("new.conf");
+    rewrite_file(&fresh, &c, &RewriteEnv::new("/")).expect("rewrite");
+    let mode = std::fs::metadata(&fresh).expect("stat").mode() & 0o777;
+    assert_eq!(mode & !0o644, 0, "new file mode {mode:o}");
+}

@@ -26,14 +26,14 @@ impl Sentinel {
         let params = [
             (
                 "resolve-hostnames",
-                yes_no_str(self.resolve_hostnames).to_string(),
+                yes_no_str(self.resolve_hostnames).as_bytes().to_vec(),
             ),
             (
                 "announce-hostnames",
-                yes_no_str(self.announce_hostnames).to_string(),
+                yes_no_str(self.announce_hostnames).as_bytes().to_vec(),
             ),
             ("announce-ip", self.announce_ip.clone().unwrap_or_default()),
-            ("announce-port", self.announce_port.to_string()),
+            ("announce-port", self.announce_port.to_string().into_bytes()),
             (
                 "sentinel-user",
                 self.sentinel_user.clone().unwrap_or_default(),
@@ -47,7 +47,7 @@ impl Sentinel {
             params
                 .into_iter()
                 .filter(|(k, _)| rsentinel_commands::glob_match(pattern, k.as_bytes(), true))
-                .map(|(k, v)| (Frame::bulk_str(k), Frame::bulk_str(&v)))
+                .map(|(k, v)| (Frame::bulk_str(k), Frame::bulk(v)))
                 .collect(),
         )
     }
@@ -71,17 +71,17 @@ impl Sentinel {
                 None => return bad().into(),
             },
             // An empty address is kept (and rewritten as `announce-ip ""`), as redis does.
-            b"announce-ip" => self.announce_ip = Some(text(value)),
+            b"announce-ip" => self.announce_ip = Some(value.to_vec()),
             b"announce-port" => match parse_i64(value).and_then(|p| u16::try_from(p).ok()) {
                 Some(p) => self.announce_port = p,
                 None => return bad().into(),
             },
             b"sentinel-user" => {
-                self.sentinel_user = (!value.is_empty()).then(|| text(value));
+                self.sentinel_user = (!value.is_empty()).then(|| value.to_vec());
                 drop_sentinel_links = true;
             }
             b"sentinel-pass" => {
-                self.sentinel_pass = (!value.is_empty()).then(|| text(value));
+                self.sentinel_pass = (!value.is_empty()).then(|| value.to_vec());
                 drop_sentinel_links = true;
             }
             _ => {

@@ -47,7 +47,7 @@ impl Sentinel {
 
     /// `FAILOVER <name>`: force a failover without agreement, if a replica is promotable.
     pub(super) fn cmd_failover(&mut self, name: &[u8], now_ms: u64) -> Frame {
-        let Some(m) = self.master_index(&text(name)) else {
+        let Some(m) = self.master_index_bytes(name) else {
             return no_such_master();
         };
         if self.masters[m]

@@ -12,9 +12,14 @@ use crate::util::{parse_i64, text};
 impl Sentinel {
     /// `MONITOR <name> <ip> <port> <quorum>`.
     pub(super) fn cmd_monitor(&mut self, args: &[Bytes], env: &CommandEnv) -> Reply {
-        let name = text(&args[0]);
+        // Names and hosts are text everywhere (replies, events, hellos); bytes that are not
+        // UTF-8 are refused rather than stored altered.
+        let Ok(name) = std::str::from_utf8(&args[0]) else {
+            return Frame::error("ERR Invalid master name: it is not valid UTF-8").into();
+        };
         let host = text(&args[1]);
-        let Some(quorum) = parse_i64(&args[3]) else {
+        // The file is read back with `atoi` (an int): a larger quorum would not reload.
+        let Some(quorum) = parse_i64(&args[3]).filter(|q| *q <= i64::from(i32::MAX)) else {
             return Frame::error("ERR Invalid quorum").into();
         };
         let Some(port) = parse_i64(&args[2]) else {
@@ -23,7 +28,9 @@ impl Sentinel {
         if quorum <= 0 {
             return Frame::error("ERR Quorum must be 1 or greater.").into();
         }
-        if resolve_host(&host, self.resolve_hostnames, env.resolve).is_none() {
+        if std::str::from_utf8(&args[1]).is_err()
+            || resolve_host(&host, self.resolve_hostnames, env.resolve).is_none()
+        {
             return Frame::error("ERR Invalid IP address or hostname specified").into();
         }
         let addr = match self.make_addr(&host, port, true, env.resolve) {
@@ -33,11 +40,11 @@ impl Sentinel {
                 return Frame::error("ERR Can't resolve instance hostname.").into()
             }
         };
-        if self.master_index(&name).is_some() {
+        if self.master_index(name).is_some() {
             return Frame::error("ERR Duplicate master name.").into();
         }
         // redis keeps the quorum in an unsigned int.
-        let m = self.add_master(&name, addr, quorum as u32, env.now_ms);
+        let m = self.add_master(name, addr, quorum as u32, env.now_ms);
         self.flush_config();
         self.announce_monitor(m);
         Reply::AfterFlush
@@ -45,7 +52,7 @@ impl Sentinel {
 
     /// `REMOVE <name>`.
     pub(super) fn cmd_remove(&mut self, name: &[u8]) -> Reply {
-        let Some(m) = self.master_index(&text(name)) else {
+        let Some(m) = self.master_index_bytes(name) else {
             return no_such_master().into();
         };
         let text = self.describe(InstRef::Master(m));

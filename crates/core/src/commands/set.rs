@@ -23,7 +23,7 @@ fn bad_arg(value: &[u8], option: &[u8]) -> Frame {
 impl Sentinel {
     /// `args[0]` is the master name, then option/value pairs.
     pub(super) fn cmd_set(&mut self, args: &[Bytes], env: &CommandEnv) -> Reply {
-        let Some(m) = self.master_index(&text(&args[0])) else {
+        let Some(m) = self.master_index_bytes(&args[0]) else {
             return no_such_master().into();
         };
         if args.len() < 3 {
@@ -84,9 +84,13 @@ impl Sentinel {
             return Err(unknown());
         }
         let v = &values[0];
+        // The file is read back with `atoi` (an int), by redis and by rsentinel: a larger
+        // value would come back as another number (or a quorum of 0 that does not load).
+        let in_file_range = |n: &i64| *n <= i64::from(i32::MAX);
         let positive = || {
             parse_i64(v)
                 .filter(|n| *n > 0)
+                .filter(in_file_range)
                 .ok_or_else(|| bad_arg(v, option))
         };
         let shown = vec![text(v)];
@@ -104,7 +108,11 @@ impl Sentinel {
                 if self.deny_scripts_reconfig {
                     return Err(Frame::error(SCRIPTS_DENIED));
                 }
-                let path = text(v);
+                // A path is kept as text; one that is not UTF-8 is refused, not altered.
+                let Ok(path) = std::str::from_utf8(v) else {
+                    return Err(bad_arg(v, option));
+                };
+                let path = path.to_string();
                 let notification = opt == b"notification-script";
                 if !path.is_empty() && !(env.script_ok)(&path) {
                     return Err(Frame::error(if notification {
@@ -122,7 +130,7 @@ impl Sentinel {
                 }
             }
             b"auth-pass" | b"auth-user" => {
-                let value = (!v.is_empty()).then(|| text(v));
+                let value = (!v.is_empty()).then(|| v.to_vec());
                 let redacted = opt == b"auth-pass";
                 if redacted {
                     master.auth_pass = value;
@@ -140,12 +148,23 @@ impl Sentinel {
                     let bad = if to.is_empty() { to } else { from };
                     return Err(bad_arg(bad, option));
                 }
-                master.rename_command(&text(from), &text(to));
+                let (Ok(from_name), Ok(to_name)) =
+                    (std::str::from_utf8(from), std::str::from_utf8(to))
+                else {
+                    let bad = if std::str::from_utf8(from).is_err() {
+                        from
+                    } else {
+                        to
+                    };
+                    return Err(bad_arg(bad, option));
+                };
+                master.rename_command(from_name, to_name);
                 return Ok((2, vec![text(from), text(to)]));
             }
             b"master-reboot-down-after-period" => {
                 let n = parse_i64(v)
                     .filter(|n| *n >= 0)
+                    .filter(in_file_range)
                     .ok_or_else(|| bad_arg(v, option))?;
                 master.inst.master_reboot_down_after_ms = n as u64;
             }

@@ -21,9 +21,13 @@ pub const LONG: Duration = Duration::from_secs(20);
 /// How long to listen to be fairly sure that nothing (more) arrives.
 pub const QUIET: Duration = Duration::from_millis(300);
 
-/// The binary under test.
+/// The binary under test: rsentinel, unless `SENTINEL_BIN` names another Sentinel (the
+/// side-by-side benchmarks run the same scenarios on redis-sentinel that way).
 pub fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_rsentinel")
+    match std::env::var("SENTINEL_BIN") {
+        Ok(other) if !other.is_empty() => Box::leak(other.into_boxed_str()),
+        _ => env!("CARGO_BIN_EXE_rsentinel"),
+    }
 }
 
 /// A loopback port that was free a moment ago (bind to 0, read, close).
@@ -93,23 +97,36 @@ impl Sentinel {
 
     /// Starts rsentinel on `dir/sentinel.conf` as it is (e.g. to restart on a saved file).
     pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Sentinel {
-        Sentinel::start_in_env(dir, extra, &[])
+        Sentinel::start_in_shell(dir, extra, None, &[])
     }
 
     /// Starts rsentinel on `conf` with extra environment variables.
     pub fn start_env(conf: &str, extra: &[&str], env: &[(&str, &str)]) -> Sentinel {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("sentinel.conf"), conf).expect("write config");
-        Sentinel::start_in_env(dir, extra, env)
+        Sentinel::start_in_shell(dir, extra, None, env)
     }
 
-    fn start_in_env(dir: tempfile::TempDir, extra: &[&str], env: &[(&str, &str)]) -> Sentinel {
+    /// Like [`Sentinel::start`], with the binary started by `sh -c '<pre>; exec ...'`
+    /// (e.g. `ulimit -Sn 128` or an `export`), so its pid is still the sentinel's.
+    pub fn start_after(conf: &str, extra: &[&str], pre: &str) -> Sentinel {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("sentinel.conf"), conf).expect("write config");
+        Sentinel::start_in_shell(dir, extra, Some(pre), &[])
+    }
+
+    fn start_in_shell(
+        dir: tempfile::TempDir,
+        extra: &[&str],
+        pre: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Sentinel {
         let mut dir = Some(dir);
         let mut last_err = String::new();
         // A port found free can be taken by someone else before we bind it: retry.
         for _ in 0..3 {
             let port = free_port();
-            match Sentinel::try_start(dir.take().expect("dir"), port, extra, env) {
+            match Sentinel::try_start(dir.take().expect("dir"), port, extra, pre, env) {
                 Ok(s) => return s,
                 Err((d, e)) => {
                     last_err = e;
@@ -124,6 +141,7 @@ impl Sentinel {
         dir: tempfile::TempDir,
         port: u16,
         extra: &[&str],
+        pre: Option<&str>,
         env: &[(&str, &str)],
     ) -> Result<Sentinel, (tempfile::TempDir, String)> {
         let conf = dir.path().join("sentinel.conf");
@@ -133,7 +151,15 @@ impl Sentinel {
         let port_s = port.to_string();
         let mut args: Vec<&str> = vec![conf.to_str().expect("utf-8 path"), "--port", &port_s];
         args.extend_from_slice(extra);
-        let child = Command::new(bin())
+        let mut cmd = match pre {
+            None => Command::new(bin()),
+            Some(pre) => {
+                let mut c = Command::new("sh");
+                c.args(["-c", &format!("{pre}; exec \"$0\" \"$@\""), bin()]);
+                c
+            }
+        };
+        let child = cmd
             .args(&args)
             .envs(env.iter().copied())
             .current_dir(dir.path())
@@ -222,7 +248,7 @@ impl Sentinel {
         let port = self.port;
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
         drop(self);
-        match Sentinel::try_start(dir, port, extra, &[]) {
+        match Sentinel::try_start(dir, port, extra, None, &[]) {
             Ok(s) => s,
             Err((_, e)) => panic!("rsentinel did not restart on port {port}: {e}"),
         }

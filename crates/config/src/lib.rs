@@ -8,6 +8,7 @@ mod error;
 mod lexer;
 mod load;
 mod numbers;
+mod own;
 mod rewrite;
 mod sentinel;
 mod settings;
@@ -38,6 +39,7 @@ pub fn is_known_directive(name: &str) -> bool {
             "sentinel",
         ]
         .iter()
+        .chain(own::DIRECTIVES)
         .any(|k| k.eq_ignore_ascii_case(name))
 }
 

@@ -220,6 +220,9 @@ impl Loader<'_> {
                     .push((name.to_string(), args.to_vec()));
                 Ok(())
             }
+            ("log-format", 2) | ("metrics-port", 2) | ("metrics-bind", 2) => {
+                crate::own::apply(&mut self.config.server, name, &args[0]).map_err(Fail::Here)
+            }
             _ => Err("Bad directive or wrong number of arguments".into()),
         }
     }

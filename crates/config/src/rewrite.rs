@@ -248,6 +248,9 @@ fn generic(st: &mut State, config: &Config, env: &RewriteEnv) {
         }
     }
     st.mark("loadmodule");
+    for (name, line, force) in crate::own::rewrite_lines(&config.server) {
+        st.line(name, line, force);
+    }
 }
 
 const PER_MASTER: &[&str] = &[

@@ -12,6 +12,27 @@ pub enum LogLevel {
     Nothing,
 }
 
+/// How log lines are written (`log-format`, an rsentinel directive): redis' own line
+/// format, or one JSON object per line for log shippers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    #[default]
+    Redis,
+    Json,
+}
+
+impl LogFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LogFormat::Redis => "redis",
+            LogFormat::Json => "json",
+        }
+    }
+}
+
+/// Default `metrics-bind`: the metrics endpoint is local unless asked otherwise.
+pub const DEFAULT_METRICS_BIND: &str = "127.0.0.1";
+
 /// The generic (non-`sentinel`) server settings that rsentinel acts on, plus every other
 /// accepted directive kept verbatim in `other`.
 #[derive(Clone, Debug, PartialEq)]
@@ -42,6 +63,12 @@ pub struct ServerSettings {
     pub syslog_ident: String,
     pub syslog_facility: String,
     pub supervised: String,
+    /// rsentinel's own: `log-format redis|json`.
+    pub log_format: LogFormat,
+    /// rsentinel's own: the HTTP port of `/metrics`, `/healthz`, `/readyz`; 0 = off.
+    pub metrics_port: u16,
+    /// rsentinel's own: the address the metrics endpoint listens on.
+    pub metrics_bind: String,
     /// `rename-command` lines (generic, not the per-master `sentinel rename-command`).
     pub rename_commands: Vec<(String, String)>,
     /// Every other accepted directive (tls-*, maxmemory, ...), name lower-cased, with its
@@ -73,6 +100,9 @@ impl Default for ServerSettings {
             syslog_ident: "redis".to_string(),
             syslog_facility: "local0".to_string(),
             supervised: "no".to_string(),
+            log_format: LogFormat::Redis,
+            metrics_port: 0,
+            metrics_bind: DEFAULT_METRICS_BIND.to_string(),
             rename_commands: Vec::new(),
             other: Vec::new(),
         }
@@ -211,18 +241,6 @@ impl Config {
         }
         if let Some(u) = &s.unixsocket {
             out.push(format!("unixsocket {}", crate::lexer::repr(u)));
-        }
-        if s.syslog_enabled {
-            out.push("syslog-enabled yes".to_string());
-        }
-        if s.syslog_ident != "redis" {
-            out.push(format!(
-                "syslog-ident {}",
-                crate::lexer::repr(&s.syslog_ident)
-            ));
-        }
-        if s.syslog_facility != "local0" {
-            out.push(format!("syslog-facility {}", s.syslog_facility));
         }
         // systemd (and auto with NOTIFY_SOCKET) supervision is acted upon; upstart's
         // SIGSTOP handshake is not.

@@ -128,7 +128,9 @@ impl Daemon {
         while let Some(out) = self.sentinel.poll_output() {
             match out {
                 Output::Event(ev) => {
-                    self.log.log(ev.level, &format!("{} {}", ev.kind, ev.text));
+                    let epoch = self.sentinel.current_epoch();
+                    self.log.event(ev.level, &ev.kind, &ev.text, epoch);
+                    self.metrics.on_event(&ev.kind, &ev.text, Instant::now());
                     if ev.level != LogLevel::Debug {
                         let (_, over) = self.pubsub.publish(
                             &mut self.clients,
@@ -211,10 +213,12 @@ impl Daemon {
         };
         match rsentinel_config::rewrite_file(&self.config_path, &config, &env) {
             Ok(()) => {
+                self.metrics.on_rewrite(true);
                 self.log.notice("Sentinel new configuration saved on disk");
                 Ok(())
             }
             Err(e) => {
+                self.metrics.on_rewrite(false);
                 self.log.warning(&format!(
                     "WARNING: Sentinel was not able to save the new configuration on disk!!!: {e}"
                 ));

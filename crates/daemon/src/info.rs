@@ -66,7 +66,15 @@ impl Daemon {
             ("atomicvar_api", "c11-builtin".into()),
             ("gcc_version", "0.0.0".into()),
             ("process_id", std::process::id().to_string()),
-            ("process_supervised", "no".into()),
+            (
+                "process_supervised",
+                if self.supervised_systemd {
+                    "systemd"
+                } else {
+                    "no"
+                }
+                .into(),
+            ),
             ("run_id", self.run_id.clone()),
             ("tcp_port", self.port.to_string()),
             ("server_time_usec", now.as_micros().to_string()),

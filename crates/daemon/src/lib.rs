@@ -14,6 +14,7 @@ mod glue;
 mod info;
 pub mod links;
 pub mod logger;
+mod metrics;
 mod panic;
 mod process;
 mod pubsub;

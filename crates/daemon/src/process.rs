@@ -48,12 +48,14 @@ pub fn main_entry(args: Vec<String>) -> i32 {
         }
     };
     if cli.version {
+        // Field for field like `Redis server v=7.0.15 sha=... malloc=... bits=64 build=...`,
+        // so scripts that take the third word or grep `v=` read the compatible version.
         println!(
-            "rsentinel v={} sha=00000000:0 malloc=libc bits={} build={} ({})",
+            "rsentinel server v={} sha=00000000:0 malloc=libc bits={} build={} rsentinel={}",
             crate::REDIS_VERSION,
             usize::BITS,
             crate::BUILD_ID,
-            crate::VERSION
+            env!("CARGO_PKG_VERSION")
         );
         return 0;
     }
@@ -84,7 +86,7 @@ pub fn main_entry(args: Vec<String>) -> i32 {
     }
     // The config path must stay valid after `dir` changes the working directory.
     let abs_path = std::path::absolute(&path).unwrap_or_else(|_| PathBuf::from(&path));
-    let mut log = Logger::new(&config.server.logfile, config.server.loglevel);
+    let mut log = Logger::from_settings(&config.server);
     if let Err(e) = check_writable(&abs_path) {
         log.warning(&format!(
             "Sentinel config file {} is not writable: {e}. Exiting...",
@@ -92,7 +94,8 @@ pub fn main_entry(args: Vec<String>) -> i32 {
         ));
         return 1;
     }
-    if config.server.daemonize {
+    let supervised = crate::supervise::start(&log, &config.server.supervised);
+    if config.server.daemonize && !supervised {
         if let Err(e) = daemonize(config.server.logfile.is_empty()) {
             log.warning(&format!("Can't daemonize: {e}"));
             return 1;
@@ -110,7 +113,7 @@ pub fn main_entry(args: Vec<String>) -> i32 {
         }
     };
     let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, serve(config, abs_path, log))
+    local.block_on(&rt, serve(config, abs_path, log, supervised))
 }
 
 /// The users, in redis' start-up order: requirepass, `user` lines, then the aclfile.
@@ -208,7 +211,7 @@ fn random_hex40() -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-async fn serve(mut config: Config, config_path: PathBuf, log: Logger) -> i32 {
+async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: bool) -> i32 {
     crate::panic::install(log.clone());
     log.warning("oO0OoO0OoO0Oo rsentinel is starting oO0OoO0OoO0Oo");
     log.warning(&format!(
@@ -274,7 +277,28 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger) -> i32 {
         log.warning(&format!("Failed listening on port {port} (TCP), aborting."));
         return 1;
     }
+    // rsentinel's own endpoint, bound before anything is monitored so that a bad address
+    // stops the start like a bad `bind`.
+    let (metrics_bind, metrics_port) = (&config.server.metrics_bind, config.server.metrics_port);
+    let metrics = if metrics_port == 0 {
+        None
+    } else {
+        match metrics_listener(metrics_bind, metrics_port) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                log.warning(&format!(
+                    "Could not create the metrics listening socket {metrics_bind}:{metrics_port}: {e}"
+                ));
+                return 1;
+            }
+        }
+    };
     log.notice(&format!("Running mode=sentinel, port={port}."));
+    if metrics.is_some() {
+        log.notice(&format!(
+            "Metrics endpoint listening on {metrics_bind} port {metrics_port}"
+        ));
+    }
     let now_ms = Daemon::now_ms();
     let seed = rand::thread_rng().next_u64();
     let sentinel = match Sentinel::new(config.sentinel.clone(), now_ms, seed, &crate::glue::resolve)
@@ -308,7 +332,6 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger) -> i32 {
             log.warning(&format!("Failed to write PID file: {e}"));
         }
     }
-    let systemd = crate::supervise::systemd_wanted(&config.server.supervised);
     let renames = match crate::rename::Renames::new(&config.server.rename_commands) {
         Ok(r) => r,
         Err(e) => {
@@ -343,6 +366,8 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger) -> i32 {
         link_events,
         renames,
         scripts: Default::default(),
+        supervised_systemd: systemd,
+        metrics: Default::default(),
     }));
     {
         let mut d = daemon.borrow_mut();
@@ -363,12 +388,17 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger) -> i32 {
             }
         }
     }
+    if let Some(l) = metrics {
+        tokio::task::spawn_local(crate::metrics::serve(daemon.clone(), l));
+    }
     tokio::task::spawn_local(crate::driver::run(daemon.clone(), link_rx));
     crate::panic::inject_if_asked();
     if systemd {
-        log.notice("supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit.");
         crate::supervise::notify(&log, "STATUS=Ready to accept connections\n");
         crate::supervise::notify(&log, "READY=1\n");
+        if let Some(every) = crate::supervise::watchdog_interval() {
+            tokio::task::spawn_local(crate::supervise::watchdog(log.clone(), every));
+        }
     }
     let signal = wait_signal();
     tokio::select! {
@@ -390,6 +420,16 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger) -> i32 {
     }
     log.warning("rsentinel is now ready to exit, bye bye...");
     0
+}
+
+/// The metrics listener (rsentinel's own `metrics-bind`/`metrics-port`).
+fn metrics_listener(bind: &str, port: u16) -> std::io::Result<tokio::net::TcpListener> {
+    let ip: std::net::IpAddr = bind
+        .parse()
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "bad address"))?;
+    let l = std::net::TcpListener::bind(std::net::SocketAddr::new(ip, port))?;
+    l.set_nonblocking(true)?;
+    tokio::net::TcpListener::from_std(l)
 }
 
 async fn wait_signal() -> &'static str {

@@ -66,6 +66,10 @@ pub struct Daemon {
     pub tracking: std::collections::BTreeMap<u64, crate::client_cmd::Tracking>,
     /// User script processes the core started.
     pub scripts: crate::scripts::Scripts,
+    /// systemd supervision is on (INFO `process_supervised`).
+    pub supervised_systemd: bool,
+    /// Counters behind `/metrics`.
+    pub metrics: crate::metrics::Counters,
 }
 
 impl Daemon {

@@ -97,7 +97,14 @@ impl Sentinel {
 
     /// Starts rsentinel on `dir/sentinel.conf` as it is (e.g. to restart on a saved file).
     pub fn start_in(dir: tempfile::TempDir, extra: &[&str]) -> Sentinel {
-        Sentinel::start_in_shell(dir, extra, None)
+        Sentinel::start_in_shell(dir, extra, None, &[])
+    }
+
+    /// Starts rsentinel on `conf` with extra environment variables.
+    pub fn start_env(conf: &str, extra: &[&str], env: &[(&str, &str)]) -> Sentinel {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join("sentinel.conf"), conf).expect("write config");
+        Sentinel::start_in_shell(dir, extra, None, env)
     }
 
     /// Like [`Sentinel::start`], with the binary started by `sh -c '<pre>; exec ...'`
@@ -105,16 +112,21 @@ impl Sentinel {
     pub fn start_after(conf: &str, extra: &[&str], pre: &str) -> Sentinel {
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::write(dir.path().join("sentinel.conf"), conf).expect("write config");
-        Sentinel::start_in_shell(dir, extra, Some(pre))
+        Sentinel::start_in_shell(dir, extra, Some(pre), &[])
     }
 
-    fn start_in_shell(dir: tempfile::TempDir, extra: &[&str], pre: Option<&str>) -> Sentinel {
+    fn start_in_shell(
+        dir: tempfile::TempDir,
+        extra: &[&str],
+        pre: Option<&str>,
+        env: &[(&str, &str)],
+    ) -> Sentinel {
         let mut dir = Some(dir);
         let mut last_err = String::new();
         // A port found free can be taken by someone else before we bind it: retry.
         for _ in 0..3 {
             let port = free_port();
-            match Sentinel::try_start(dir.take().expect("dir"), port, extra, pre) {
+            match Sentinel::try_start(dir.take().expect("dir"), port, extra, pre, env) {
                 Ok(s) => return s,
                 Err((d, e)) => {
                     last_err = e;
@@ -130,6 +142,7 @@ impl Sentinel {
         port: u16,
         extra: &[&str],
         pre: Option<&str>,
+        env: &[(&str, &str)],
     ) -> Result<Sentinel, (tempfile::TempDir, String)> {
         let conf = dir.path().join("sentinel.conf");
         let out = dir.path().join("stdout.log");
@@ -148,6 +161,7 @@ impl Sentinel {
         };
         let child = cmd
             .args(&args)
+            .envs(env.iter().copied())
             .current_dir(dir.path())
             .stdin(Stdio::null())
             .stdout(log)
@@ -234,7 +248,7 @@ impl Sentinel {
         let port = self.port;
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().expect("temp dir"));
         drop(self);
-        match Sentinel::try_start(dir, port, extra, None) {
+        match Sentinel::try_start(dir, port, extra, None, &[]) {
             Ok(s) => s,
             Err((_, e)) => panic!("rsentinel did not restart on port {port}: {e}"),
         }

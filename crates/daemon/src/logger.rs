@@ -2,8 +2,10 @@
 //! grep them and log shippers parse them. The role character is always `X` (sentinel).
 
 use rsentinel_config::LogLevel;
+use std::cell::Cell;
 use std::fs::OpenOptions;
 use std::io::Write;
+use std::rc::Rc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Where and how much to log. Cheap to clone; opening the file per line (as redis does)
@@ -12,7 +14,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 pub struct Logger {
     /// Empty: standard output.
     file: String,
-    level: LogLevel,
+    /// Shared by every clone, so `SENTINEL CONFIG SET loglevel` reaches them all.
+    level: Rc<Cell<LogLevel>>,
     pid: u32,
 }
 
@@ -24,7 +27,7 @@ impl Logger {
     pub fn new(file: &str, level: LogLevel) -> Logger {
         Logger {
             file: file.to_string(),
-            level,
+            level: Rc::new(Cell::new(level)),
             pid: std::process::id(),
         }
     }
@@ -35,7 +38,12 @@ impl Logger {
     }
 
     pub fn enabled(&self, level: LogLevel) -> bool {
-        level >= self.level && level != LogLevel::Nothing
+        level >= self.level.get() && level != LogLevel::Nothing
+    }
+
+    /// Changes the verbosity of this logger and of all its clones.
+    pub fn set_level(&self, level: LogLevel) {
+        self.level.set(level);
     }
 
     pub fn warning(&self, msg: &str) {

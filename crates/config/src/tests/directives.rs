@@ -292,3 +292,40 @@ fn example_file_parses() {
     );
     assert_eq!(c.server.port, 26379);
 }
+
+/// Every directive rsentinel acts upon or accepts only at its default is documented in
+/// the example, and each commented example line of those parses as written.
+#[test]
+fn example_documents_every_acted_and_default_only_directive() {
+    let example = include_str!("../../../../sentinel.conf.example");
+    for std in STANDARD {
+        if matches!(support(std.name), Support::Acted | Support::DefaultOnly) {
+            let shown = example.lines().any(|l| {
+                let l = l.trim_start_matches(['#', ' ']);
+                l.split_whitespace().next() == Some(std.name)
+            });
+            assert!(
+                shown,
+                "{} is not documented in sentinel.conf.example",
+                std.name
+            );
+        }
+    }
+    let lines: Vec<&str> = example
+        .lines()
+        .filter_map(|l| l.strip_prefix("# "))
+        .filter(|l| {
+            let name = l.split_whitespace().next().unwrap_or("");
+            std_table::lookup(name).is_some_and(|s| support(s.name) != Support::Meaningless)
+        })
+        .collect();
+    assert!(lines.len() > 20, "{lines:?}");
+    for line in lines {
+        // Placeholders in angle brackets are not literal values.
+        if line.contains('<') {
+            continue;
+        }
+        let body = line.split("  (").next().unwrap_or(line).trim_end();
+        parse(&text(&[body]), "example").unwrap_or_else(|e| panic!("{body}: {e}"));
+    }
+}

@@ -204,9 +204,7 @@ impl ServerSettings {
                 _ => None,
             })
     }
-}
 
-impl ServerSettings {
     /// `client-output-buffer-limit` of a class (0 normal, 1 replica, 2 pubsub) after
     /// every line that sets it: hard bytes, soft bytes, soft seconds.
     pub fn output_buffer_limits(&self, class: usize) -> (u64, u64, u64) {

@@ -261,7 +261,10 @@ async fn admit<S>(
                 tx,
             },
         );
-        d.log.verbose(&format!("Accepted {peer}"));
+        match &peer {
+            PeerAddr::Tcp(a) => d.log.verbose(&format!("Accepted {a}")),
+            PeerAddr::Unix(path) => d.log.verbose(&format!("Accepted connection to {path}")),
+        }
         id
     };
     tokio::task::spawn_local(session::run(daemon, stream, id, rx));

@@ -482,7 +482,7 @@ fn run_dir(dir: &Path, bin: &Path) {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let started = Instant::now();
-        match run_file(file, &bin) {
+        match run_file(file, bin) {
             Ok(()) => eprintln!(
                 "golden: ok   {name} ({:.1}s)",
                 started.elapsed().as_secs_f32()

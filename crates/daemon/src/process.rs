@@ -154,7 +154,14 @@ fn test_config(config: &Config, path: &str, abs_path: &Path) -> i32 {
         }
     }
     if let Some(sock) = &config.server.unixsocket {
-        if let Err(e) = server::check_unix_path(sock) {
+        // A start opens it after moving to `dir`.
+        let at_start = match &config.server.dir {
+            Some(dir) if Path::new(sock).is_relative() => {
+                Path::new(dir).join(sock).display().to_string()
+            }
+            _ => sock.clone(),
+        };
+        if let Err(e) = server::check_unix_path(&at_start) {
             log.warning(&format!("Failed opening Unix socket: {e}"));
             return 1;
         }

@@ -214,6 +214,17 @@ fn test_config_runs_the_start_checks() {
         assert!(all.contains(expect), "{body}: {all}");
         assert!(!all.contains("is OK"), "{body}: {all}");
     }
+    // A relative socket path is under `dir`, as a start opens it.
+    let sub = dir.path().join("sub");
+    std::fs::create_dir(&sub).unwrap();
+    let (code, all) = check(&format!("dir {}\nunixsocket s.sock\n", sub.display()));
+    assert_eq!(code, Some(0), "{all}");
+    let (code, all) = check("unixsocket no-such-dir/s.sock\n");
+    assert_eq!(code, Some(1), "{all}");
+    assert!(
+        all.contains("Failed opening Unix socket: bind: No such file or directory"),
+        "{all}"
+    );
     // A Sentinel serving on the file's port does not make the check fail.
     let s = Sentinel::start("", &[]);
     std::fs::write(&conf, format!("port {}\nbind 127.0.0.1\n", s.port)).unwrap();

@@ -216,8 +216,8 @@ fn test_config_runs_the_start_checks() {
     }
     // A relative socket path is under `dir`, as a start opens it.
     let sub = dir.path().join("sub");
-    std::fs::create_dir(&sub).unwrap();
-    let (code, all) = check(&format!("dir {}\nunixsocket s.sock\n", sub.display()));
+    std::fs::create_dir_all(sub.join("inner")).unwrap();
+    let (code, all) = check(&format!("dir {}\nunixsocket inner/s.sock\n", sub.display()));
     assert_eq!(code, Some(0), "{all}");
     let (code, all) = check("unixsocket no-such-dir/s.sock\n");
     assert_eq!(code, Some(1), "{all}");

@@ -205,6 +205,24 @@ impl ServerSettings {
             })
     }
 
+    /// `oom-score-adj` (0 no, 1 relative, 2 absolute) and the value of
+    /// `oom-score-adj-values` for redis' master class, the one a Sentinel is in.
+    pub fn oom_score_adj(&self) -> (u32, i64) {
+        let mut mode = 0;
+        let mut value = 0;
+        for (name, args) in &self.other {
+            let Some(std) = crate::std_table::lookup(name) else {
+                continue;
+            };
+            match crate::std_value::parse_value(std, args) {
+                Ok(crate::std_value::Value::Enum(m)) if std.name == "oom-score-adj" => mode = m,
+                Ok(crate::std_value::Value::Oom(v)) => value = v[0],
+                _ => {}
+            }
+        }
+        (mode, value)
+    }
+
     /// `client-output-buffer-limit` of a class (0 normal, 1 replica, 2 pubsub) after
     /// every line that sets it: hard bytes, soft bytes, soft seconds.
     pub fn output_buffer_limits(&self, class: usize) -> (u64, u64, u64) {

@@ -41,6 +41,8 @@ const ACTED: &[&str] = &[
     "unixsocket",
     "unixsocketperm",
     "supervised",
+    "oom-score-adj",
+    "oom-score-adj-values",
     "proto-max-bulk-len",
     "client-query-buffer-limit",
     // The pubsub class is applied; the normal class is accepted only at its default
@@ -52,7 +54,6 @@ const PENDING: &[&str] = &["syslog-enabled", "syslog-ident", "syslog-facility"];
 
 /// Directives whose effect matters to a Sentinel and that rsentinel does not reproduce.
 const DEFAULT_ONLY: &[&str] = &[
-    "oom-score-adj",
     "server_cpulist",
     "maxmemory-clients",
     "socket-mark-id",
@@ -80,7 +81,6 @@ const NORMAL_LIMITS: (u64, u64, i64) = (0, 0, 0);
 /// Why a parsed directive cannot be accepted, or `None`. `name` is the canonical name.
 pub fn refusal(name: &str, value: &Value) -> Option<String> {
     let not_default = match (name, value) {
-        ("oom-score-adj", Value::Enum(v)) => *v != 0,
         ("server_cpulist" | "bind-source-addr", Value::Str(v)) => v.is_some(),
         ("maxmemory-clients" | "socket-mark-id", Value::Num(v)) => *v != 0,
         ("cluster-enabled", Value::Bool(v)) => *v,
@@ -104,7 +104,6 @@ pub fn refusal(name: &str, value: &Value) -> Option<String> {
         return None;
     }
     let what = match name {
-        "oom-score-adj" => "does not adjust its OOM score, so 'oom-score-adj' must be 'no'",
         "server_cpulist" => "does not set its CPU affinity, so 'server_cpulist' must be unset",
         "maxmemory-clients" => "does not evict clients, so 'maxmemory-clients' must be 0",
         "socket-mark-id" => "does not mark its sockets, so 'socket-mark-id' must be 0",
@@ -148,9 +147,7 @@ mod tests {
 
     #[test]
     fn defaults_pass_and_other_values_are_refused() {
-        assert_eq!(refusal("oom-score-adj", &Value::Enum(0)), None);
-        assert!(refusal("oom-score-adj", &Value::Enum(2))
-            .is_some_and(|m| m.contains("'oom-score-adj' must be 'no'")));
+        assert_eq!(refusal("oom-score-adj", &Value::Enum(2)), None);
         assert_eq!(refusal("server_cpulist", &Value::Str(None)), None);
         assert!(refusal("server_cpulist", &Value::Str(Some("0-3".into()))).is_some());
         assert_eq!(refusal("cluster-enabled", &Value::Bool(false)), None);

@@ -13,6 +13,7 @@ mod glue;
 mod info;
 pub mod links;
 pub mod logger;
+mod oom;
 mod process;
 mod pubsub;
 mod rename;

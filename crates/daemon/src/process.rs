@@ -487,6 +487,8 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
     if maxmemory > 0 && maxmemory < 1024 * 1024 {
         log.warning(&format!("WARNING: You specified a maxmemory value that is less than 1MB (current value is {maxmemory} bytes). Are you sure this is what you really want?"));
     }
+    let (oom_mode, oom_value) = daemon.borrow().config.server.oom_score_adj();
+    crate::oom::apply(oom_mode, oom_value, &log);
     tokio::task::spawn_local(crate::driver::run(daemon.clone(), link_rx));
     if systemd {
         log.notice("supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit.");

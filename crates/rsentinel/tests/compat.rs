@@ -93,8 +93,8 @@ fn directives_whose_effect_would_be_ignored_stop_the_start() {
     let conf = dir.path().join("s.conf");
     for (line, reason) in [
         (
-            "oom-score-adj yes",
-            "rsentinel does not adjust its OOM score, so 'oom-score-adj' must be 'no'",
+            "socket-mark-id 7",
+            "rsentinel does not mark its sockets, so 'socket-mark-id' must be 0",
         ),
         (
             "bind-source-addr 127.0.0.1",
@@ -315,4 +315,28 @@ fn client_setinfo_is_listed_only_once_set() {
     assert_ok(&a.cmd(&["CLIENT", "SETINFO", "lib-name", ""]));
     let info = text(&a.cmd(&["CLIENT", "INFO"]));
     assert!(info.ends_with(" lib-name= lib-ver=5.0.1\n"), "{info}");
+}
+
+fn oom_score_adj(pid: u32) -> i64 {
+    std::fs::read_to_string(format!("/proc/{pid}/oom_score_adj"))
+        .expect("read oom_score_adj")
+        .trim()
+        .parse()
+        .expect("a number")
+}
+
+#[test]
+fn oom_score_adj_is_applied() {
+    // Raising the score needs no privilege; the start value is the test's own.
+    let own = oom_score_adj(std::process::id());
+    let s = Sentinel::start(
+        "oom-score-adj absolute\noom-score-adj-values 345 0 0\n",
+        &[],
+    );
+    assert!(wait_until(LONG, || oom_score_adj(s.pid()) == 345));
+    let s = Sentinel::start("oom-score-adj relative\noom-score-adj-values 10 0 0\n", &[]);
+    assert!(wait_until(LONG, || oom_score_adj(s.pid()) == (own + 10).min(1000)));
+    let s = Sentinel::start("oom-score-adj-values 345 0 0\n", &[]);
+    std::thread::sleep(QUIET);
+    assert_eq!(oom_score_adj(s.pid()), own);
 }

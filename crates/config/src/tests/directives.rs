@@ -140,8 +140,6 @@ fn every_directive_parses() {
 #[test]
 fn directives_rsentinel_would_ignore_are_refused() {
     for (line, reason) in [
-        ("oom-score-adj yes", "'oom-score-adj' must be 'no'"),
-        ("oom-score-adj absolute", "'oom-score-adj' must be 'no'"),
         ("server_cpulist 0-3", "CPU affinity"),
         ("maxmemory-clients 10mb", "does not evict clients"),
         ("maxmemory-clients 5%", "does not evict clients"),
@@ -175,7 +173,7 @@ fn directives_rsentinel_would_ignore_are_refused() {
     }
     // Their defaults, and what means nothing to a Sentinel, are accepted.
     for line in [
-        "oom-score-adj no",
+        "oom-score-adj absolute",
         "server_cpulist \"\"",
         "maxmemory-clients 0",
         "cluster-enabled no",
@@ -202,6 +200,13 @@ fn request_limits_are_read_from_other() {
     assert_eq!(c.server.number("proto-max-bulk-len"), Some(1 << 20));
     assert_eq!(c.server.number("client-query-buffer-limit"), Some(2 << 20));
     assert_eq!(c.server.number("maxmemory"), None);
+    assert_eq!(c.server.oom_score_adj(), (0, 0));
+    let c = parse(
+        &text(&["oom-score-adj-values 10 20 30", "oom-score-adj relative"]),
+        "s.conf",
+    )
+    .expect("parses");
+    assert_eq!(c.server.oom_score_adj(), (1, 10));
     let c = parse(
         &text(&[
             "client-output-buffer-limit pubsub 1mb 2mb 3 replica 1 1 1",

@@ -205,6 +205,21 @@ impl ServerSettings {
             })
     }
 
+    /// The value of a string directive kept in `other`, from its last occurrence;
+    /// `None` when unset (or set to "" where that means unset).
+    pub fn text(&self, name: &str) -> Option<String> {
+        let std = crate::std_table::lookup(name)?;
+        self.other
+            .iter()
+            .rev()
+            .filter(|(n, _)| crate::std_table::lookup(n).is_some_and(|s| s.name == std.name))
+            .find_map(|(_, args)| match crate::std_value::parse_value(std, args) {
+                Ok(crate::std_value::Value::Str(v)) => Some(v),
+                _ => None,
+            })
+            .flatten()
+    }
+
     /// `oom-score-adj` (0 no, 1 relative, 2 absolute) and the value of
     /// `oom-score-adj-values` for redis' master class, the one a Sentinel is in.
     pub fn oom_score_adj(&self) -> (u32, i64) {

@@ -43,6 +43,7 @@ const ACTED: &[&str] = &[
     "supervised",
     "oom-score-adj",
     "oom-score-adj-values",
+    "server_cpulist",
     "proto-max-bulk-len",
     "client-query-buffer-limit",
     // The pubsub class is applied; the normal class is accepted only at its default
@@ -54,7 +55,6 @@ const PENDING: &[&str] = &["syslog-enabled", "syslog-ident", "syslog-facility"];
 
 /// Directives whose effect matters to a Sentinel and that rsentinel does not reproduce.
 const DEFAULT_ONLY: &[&str] = &[
-    "server_cpulist",
     "maxmemory-clients",
     "socket-mark-id",
     "bind-source-addr",
@@ -81,7 +81,7 @@ const NORMAL_LIMITS: (u64, u64, i64) = (0, 0, 0);
 /// Why a parsed directive cannot be accepted, or `None`. `name` is the canonical name.
 pub fn refusal(name: &str, value: &Value) -> Option<String> {
     let not_default = match (name, value) {
-        ("server_cpulist" | "bind-source-addr", Value::Str(v)) => v.is_some(),
+        ("bind-source-addr", Value::Str(v)) => v.is_some(),
         ("maxmemory-clients" | "socket-mark-id", Value::Num(v)) => *v != 0,
         ("cluster-enabled", Value::Bool(v)) => *v,
         ("supervised", Value::Enum(v)) => {
@@ -104,7 +104,6 @@ pub fn refusal(name: &str, value: &Value) -> Option<String> {
         return None;
     }
     let what = match name {
-        "server_cpulist" => "does not set its CPU affinity, so 'server_cpulist' must be unset",
         "maxmemory-clients" => "does not evict clients, so 'maxmemory-clients' must be 0",
         "socket-mark-id" => "does not mark its sockets, so 'socket-mark-id' must be 0",
         "bind-source-addr" => {
@@ -148,8 +147,8 @@ mod tests {
     #[test]
     fn defaults_pass_and_other_values_are_refused() {
         assert_eq!(refusal("oom-score-adj", &Value::Enum(2)), None);
-        assert_eq!(refusal("server_cpulist", &Value::Str(None)), None);
-        assert!(refusal("server_cpulist", &Value::Str(Some("0-3".into()))).is_some());
+        assert_eq!(refusal("bind-source-addr", &Value::Str(None)), None);
+        assert!(refusal("bind-source-addr", &Value::Str(Some("10.0.0.1".into()))).is_some());
         assert_eq!(refusal("cluster-enabled", &Value::Bool(false)), None);
         assert!(refusal("cluster-enabled", &Value::Bool(true)).is_some());
         assert!(refusal("supervised", &Value::Enum(0)).is_some());

@@ -489,6 +489,9 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
     }
     let (oom_mode, oom_value) = daemon.borrow().config.server.oom_score_adj();
     crate::oom::apply(oom_mode, oom_value, &log);
+    if let Some(list) = daemon.borrow().config.server.text("server_cpulist") {
+        crate::affinity::apply(&list, &log);
+    }
     tokio::task::spawn_local(crate::driver::run(daemon.clone(), link_rx));
     if systemd {
         log.notice("supervised by systemd. Please make sure you set appropriate values for TimeoutStartSec and TimeoutStopSec in your service unit.");

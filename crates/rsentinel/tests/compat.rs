@@ -340,3 +340,34 @@ fn oom_score_adj_is_applied() {
     std::thread::sleep(QUIET);
     assert_eq!(oom_score_adj(s.pid()), own);
 }
+
+fn allowed_cpus(pid: u32) -> String {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read status");
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("Cpus_allowed_list:"))
+        .map(|v| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+#[test]
+fn server_cpulist_sets_the_affinity() {
+    // The first CPU this test may use (a CI runner may be pinned).
+    let own = allowed_cpus(std::process::id());
+    let first: String = own.chars().take_while(char::is_ascii_digit).collect();
+    let s = Sentinel::start(&format!("server_cpulist {first}\n"), &[]);
+    assert!(
+        wait_until(LONG, || allowed_cpus(s.pid()) == first),
+        "{}",
+        allowed_cpus(s.pid())
+    );
+    let s = Sentinel::start("server_cpulist 3-1\n", &[]);
+    assert!(s
+        .output()
+        .contains(" # Invalid server_cpulist '3-1': the CPU affinity is left unchanged"));
+    assert_eq!(
+        allowed_cpus(s.pid()),
+        allowed_cpus(std::process::id()),
+        "unchanged"
+    );
+}

@@ -140,7 +140,6 @@ fn every_directive_parses() {
 #[test]
 fn directives_rsentinel_would_ignore_are_refused() {
     for (line, reason) in [
-        ("server_cpulist 0-3", "CPU affinity"),
         ("maxmemory-clients 10mb", "does not evict clients"),
         ("maxmemory-clients 5%", "does not evict clients"),
         ("socket-mark-id 7", "does not mark its sockets"),
@@ -174,7 +173,7 @@ fn directives_rsentinel_would_ignore_are_refused() {
     // Their defaults, and what means nothing to a Sentinel, are accepted.
     for line in [
         "oom-score-adj absolute",
-        "server_cpulist \"\"",
+        "server_cpulist 0-3",
         "maxmemory-clients 0",
         "cluster-enabled no",
         "client-output-buffer-limit normal 0 0 0 replica 1mb 1mb 5 pubsub 32mb 8mb 60",
@@ -207,6 +206,9 @@ fn request_limits_are_read_from_other() {
     )
     .expect("parses");
     assert_eq!(c.server.oom_score_adj(), (1, 10));
+    let c = parse(&text(&["server_cpulist 0-1", "bio_cpulist 2"]), "s.conf").expect("parses");
+    assert_eq!(c.server.text("server_cpulist").as_deref(), Some("0-1"));
+    assert_eq!(c.server.text("aof_rewrite_cpulist"), None);
     let c = parse(
         &text(&[
             "client-output-buffer-limit pubsub 1mb 2mb 3 replica 1 1 1",

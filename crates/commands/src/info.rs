@@ -94,6 +94,7 @@ fn arg_docs(arg: &Arg) -> Frame {
         field("name", Frame::bulk_str(arg.name)),
         field("type", Frame::bulk_str(arg.kind)),
     ];
+    optional_text(&mut out, "display_text", arg.display_text);
     if let Some(index) = arg.key_spec_index {
         out.push(field("key_spec_index", Frame::Integer(index)));
     }
@@ -108,7 +109,8 @@ fn arg_docs(arg: &Arg) -> Frame {
         ));
     }
     // redis 7.0 lists nested arguments for every oneof/block, even an empty list, and
-    // never prints display_text or value (added in 7.2).
+    // never prints display_text or value (added in 7.2; the entries taken from 7.4 set
+    // display_text).
     if matches!(arg.kind, "oneof" | "block") {
         out.push(field("arguments", arg_list(arg.arguments)));
     }

@@ -99,6 +99,12 @@ impl Arg {
         }
     }
 
+    /// Only entries taken from redis 7.2+ carry one; 7.0 never printed it.
+    pub const fn display_text(mut self, text: &'static str) -> Arg {
+        self.display_text = Some(text);
+        self
+    }
+
     pub const fn token(mut self, token: &'static str) -> Arg {
         self.token = Some(token);
         self

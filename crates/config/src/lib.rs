@@ -15,17 +15,20 @@ mod settings;
 mod special;
 mod std_table;
 mod std_value;
+mod support;
 
 pub use atomic::{remove_stale_temps, rewrite_file, write_atomic};
 pub use cli::{options_text, parse_cli, Cli, CommandLine};
 pub use error::{ConfigError, REDIS_VERSION};
 pub use lexer::{arg as quote_arg, is_bare, repr as quote, split_args, split_args_bytes};
 pub use load::{
-    fatal_error_text, load, load_cli, load_parts, parse, parse_bytes, read_bytes, read_text,
+    fatal_error_text, load, load_cli, load_parts, parse, parse_as_redis, parse_bytes, read_bytes,
+    read_text,
 };
 pub use numbers::{yes_no, yes_no_str};
 pub use rewrite::{render, RewriteEnv};
 pub use settings::*;
+pub use support::{support, Support};
 
 /// True when redis-sentinel 7.0.15 accepts `name` as a generic (non-`sentinel`) directive
 /// name; used by the daemon for `CONFIG GET`-style lookups and by tests.

@@ -75,6 +75,9 @@ struct Loader<'w> {
     config: Config,
     queues: [Vec<Queued>; 3],
     world: &'w dyn World,
+    /// Refuse directives whose effect rsentinel does not reproduce (always, except when
+    /// comparing the rewrite with files redis itself wrote).
+    refuse_unsupported: bool,
 }
 
 fn line_error(file: &str, line: usize, text: &str, message: impl Into<String>) -> ConfigError {
@@ -161,6 +164,11 @@ impl Loader<'_> {
         let args = args.as_slice();
         if let Some(std) = std_table::lookup(name) {
             let value = parse_value(std, args)?;
+            if self.refuse_unsupported {
+                if let Some(reason) = crate::support::refusal(std.name, &value) {
+                    return Err(reason.into());
+                }
+            }
             if let Value::Dir(d) = &value {
                 self.world.chdir(d)?;
             }
@@ -248,6 +256,7 @@ impl Loader<'_> {
                     "debug" => LogLevel::Debug,
                     "verbose" => LogLevel::Verbose,
                     "warning" => LogLevel::Warning,
+                    "nothing" => LogLevel::Nothing,
                     _ => LogLevel::Notice,
                 }
             }
@@ -258,6 +267,7 @@ impl Loader<'_> {
             ("tcp-keepalive", Value::Num(n)) => s.tcp_keepalive = *n as u64,
             ("tcp-backlog", Value::Num(n)) => s.tcp_backlog = *n as u32,
             ("unixsocket", Value::Str(v)) => s.unixsocket = v.clone(),
+            ("unixsocketperm", Value::Num(n)) => s.unixsocketperm = *n as u32,
             ("syslog-enabled", Value::Bool(b)) => s.syslog_enabled = *b,
             ("syslog-ident", Value::Str(v)) => s.syslog_ident = v.clone().unwrap_or_default(),
             ("syslog-facility", Value::Enum(e)) => {
@@ -301,10 +311,20 @@ impl From<&str> for Fail {
 }
 
 fn run(text: &[u8], file: &str, world: &dyn World) -> Result<Config, ConfigError> {
+    run_with(text, file, world, true)
+}
+
+fn run_with(
+    text: &[u8],
+    file: &str,
+    world: &dyn World,
+    refuse_unsupported: bool,
+) -> Result<Config, ConfigError> {
     let mut loader = Loader {
         config: Config::default(),
         queues: Default::default(),
         world,
+        refuse_unsupported,
     };
     loader.run_text(text, file, 0)?;
     if !loader.config.server.logfile.is_empty() {
@@ -333,6 +353,13 @@ pub fn parse(text: &str, file_name: &str) -> Result<Config, ConfigError> {
 /// [`parse`] for a file that need not be UTF-8 (values are bytes).
 pub fn parse_bytes(text: &[u8], file_name: &str) -> Result<Config, ConfigError> {
     run(text, file_name, &Pure)
+}
+
+/// [`parse`] accepting every value redis-sentinel accepts, including those rsentinel
+/// refuses because it would not reproduce their effect: only for checking the rewrite
+/// against files redis-sentinel itself wrote.
+pub fn parse_as_redis(text: &str, file_name: &str) -> Result<Config, ConfigError> {
+    run_with(text.as_bytes(), file_name, &Pure, false)
 }
 
 /// The real file system, as redis-sentinel uses it while loading. The process directory

@@ -152,7 +152,8 @@ fn current_values(config: &Config) -> HashMap<&'static str, Vec<Value>> {
         LogLevel::Debug => "debug",
         LogLevel::Verbose => "verbose",
         LogLevel::Warning => "warning",
-        LogLevel::Notice | LogLevel::Nothing => "notice",
+        LogLevel::Notice => "notice",
+        LogLevel::Nothing => "nothing",
     };
     let typed = [
         ("port", num(u64::from(s.port))),
@@ -178,6 +179,7 @@ fn current_values(config: &Config) -> HashMap<&'static str, Vec<Value>> {
         ("tcp-keepalive", num(s.tcp_keepalive)),
         ("tcp-backlog", num(u64::from(s.tcp_backlog))),
         ("unixsocket", Value::Str(s.unixsocket.clone())),
+        ("unixsocketperm", num(u64::from(s.unixsocketperm))),
         ("syslog-enabled", Value::Bool(s.syslog_enabled)),
         ("syslog-ident", Value::Str(Some(s.syslog_ident.clone()))),
         (

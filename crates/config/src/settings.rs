@@ -59,6 +59,8 @@ pub struct ServerSettings {
     pub tcp_keepalive: u64,
     pub tcp_backlog: u32,
     pub unixsocket: Option<String>,
+    /// Mode given to the unix socket file (`unixsocketperm`, octal); 0 = as created.
+    pub unixsocketperm: u32,
     pub syslog_enabled: bool,
     pub syslog_ident: String,
     pub syslog_facility: String,
@@ -96,6 +98,7 @@ impl Default for ServerSettings {
             tcp_keepalive: 300,
             tcp_backlog: 511,
             unixsocket: None,
+            unixsocketperm: 0,
             syslog_enabled: false,
             syslog_ident: "redis".to_string(),
             syslog_facility: "local0".to_string(),
@@ -219,33 +222,107 @@ pub struct Config {
     pub sentinel: SentinelSettings,
 }
 
+impl ServerSettings {
+    /// The value of a numeric directive kept in `other` (memory units and percentages
+    /// as redis reads them), from its last occurrence; `None` when the file leaves it at
+    /// redis' default.
+    pub fn number(&self, name: &str) -> Option<i128> {
+        let std = crate::std_table::lookup(name)?;
+        self.other
+            .iter()
+            .rev()
+            .filter(|(n, _)| crate::std_table::lookup(n).is_some_and(|s| s.name == std.name))
+            .find_map(|(_, args)| match crate::std_value::parse_value(std, args) {
+                Ok(crate::std_value::Value::Num(v)) => Some(v),
+                _ => None,
+            })
+    }
+
+    /// The value of a string directive kept in `other`, from its last occurrence;
+    /// `None` when unset (or set to "" where that means unset).
+    pub fn text(&self, name: &str) -> Option<String> {
+        let std = crate::std_table::lookup(name)?;
+        self.other
+            .iter()
+            .rev()
+            .filter(|(n, _)| crate::std_table::lookup(n).is_some_and(|s| s.name == std.name))
+            .find_map(|(_, args)| match crate::std_value::parse_value(std, args) {
+                Ok(crate::std_value::Value::Str(v)) => Some(v),
+                _ => None,
+            })
+            .flatten()
+    }
+
+    /// `oom-score-adj` (0 no, 1 relative, 2 absolute) and the value of
+    /// `oom-score-adj-values` for redis' master class, the one a Sentinel is in.
+    pub fn oom_score_adj(&self) -> (u32, i64) {
+        let mut mode = 0;
+        let mut value = 0;
+        for (name, args) in &self.other {
+            let Some(std) = crate::std_table::lookup(name) else {
+                continue;
+            };
+            match crate::std_value::parse_value(std, args) {
+                Ok(crate::std_value::Value::Enum(m)) if std.name == "oom-score-adj" => mode = m,
+                Ok(crate::std_value::Value::Oom(v)) => value = v[0],
+                _ => {}
+            }
+        }
+        (mode, value)
+    }
+
+    /// `client-output-buffer-limit` of a class (0 normal, 1 replica, 2 pubsub) after
+    /// every line that sets it: hard bytes, soft bytes, soft seconds.
+    pub fn output_buffer_limits(&self, class: usize) -> (u64, u64, u64) {
+        let mut limits = [
+            (0, 0, 0),
+            (256 << 20, 64 << 20, 60),
+            (32 << 20, 8 << 20, 60),
+        ]
+        .get(class)
+        .copied()
+        .unwrap_or((0, 0, 0));
+        let Some(std) = crate::std_table::lookup("client-output-buffer-limit") else {
+            return limits;
+        };
+        for (name, args) in &self.other {
+            if !name.eq_ignore_ascii_case(std.name) {
+                continue;
+            }
+            if let Ok(crate::std_value::Value::OutputBufferLimits(groups)) =
+                crate::std_value::parse_value(std, args)
+            {
+                for (c, hard, soft, secs) in groups {
+                    if c == class {
+                        limits = (hard, soft, u64::try_from(secs).unwrap_or(0));
+                    }
+                }
+            }
+        }
+        limits
+    }
+}
+
 impl Config {
     /// Directives that were accepted (as redis-sentinel accepts them) but that rsentinel
-    /// does not act upon, one description each, for the daemon to log at startup.
+    /// does not act upon, because they mean nothing to a Sentinel (see [`crate::Support`]),
+    /// one description each, for the daemon to log with a warning at startup.
     pub fn not_acted_upon(&self) -> Vec<String> {
         let s = &self.server;
         let mut out = Vec::new();
-        // The daemon applies these itself (the ACL settings) or they are structural.
-        const ACTED_UPON: &[&str] = &["include", "acllog-max-len", "acl-pubsub-default"];
-        for (name, args) in s
-            .other
-            .iter()
-            .filter(|(n, _)| !ACTED_UPON.contains(&n.as_str()))
-        {
+        for (name, args) in &s.other {
+            let acted = name == "include"
+                || crate::std_table::lookup(name)
+                    .is_some_and(|std| crate::support::support(std.name) == crate::Support::Acted);
+            if acted {
+                continue;
+            }
             let mut line = name.clone();
             for a in args {
                 line.push(' ');
                 line.push_str(&crate::lexer::repr(a));
             }
             out.push(line);
-        }
-        if let Some(u) = &s.unixsocket {
-            out.push(format!("unixsocket {}", crate::lexer::repr(u)));
-        }
-        // systemd (and auto with NOTIFY_SOCKET) supervision is acted upon; upstart's
-        // SIGSTOP handshake is not.
-        if s.supervised.eq_ignore_ascii_case("upstart") {
-            out.push(format!("supervised {}", s.supervised));
         }
         out
     }

@@ -88,8 +88,14 @@ pub const SYSLOG_FACILITY_ENUM: &[(&str, u32)] = &[
     ("local6", 7),
     ("local7", 8),
 ];
-pub const LOGLEVEL_ENUM: &[(&str, u32)] =
-    &[("debug", 0), ("verbose", 1), ("notice", 2), ("warning", 3)];
+/// `nothing` is redis 7.2's addition, taken as the newer versions only add it.
+pub const LOGLEVEL_ENUM: &[(&str, u32)] = &[
+    ("debug", 0),
+    ("verbose", 1),
+    ("notice", 2),
+    ("warning", 3),
+    ("nothing", 4),
+];
 pub const SUPERVISED_MODE_ENUM: &[(&str, u32)] =
     &[("upstart", 0), ("systemd", 1), ("auto", 2), ("no", 3)];
 pub const AOF_FSYNC_ENUM: &[(&str, u32)] = &[("everysec", 0), ("always", 1), ("no", 2)];

@@ -333,8 +333,8 @@ mod tests {
             ),
             (
                 "loglevel",
-                &["nothing"],
-                "argument(s) must be one of the following: debug, verbose, notice, warning",
+                &["silent"],
+                "argument(s) must be one of the following: debug, verbose, notice, warning, nothing",
             ),
             ("save", &["1"], "Invalid save parameters"),
             (

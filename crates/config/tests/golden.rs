@@ -1,6 +1,6 @@
 //! `render` against files rewritten by the real redis-sentinel 7.0.15 (see fixtures/README.md).
 
-use rsentinel_config::{parse, render, Config, RewriteEnv};
+use rsentinel_config::{parse_as_redis as parse, render, Config, RewriteEnv};
 
 const FX_DIR: &str = "/tmp/cfgx/fx";
 

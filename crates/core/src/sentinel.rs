@@ -71,6 +71,9 @@ pub struct Sentinel {
     pub(crate) utc_offset_secs: i64,
     /// The run id was generated at load and must be persisted by `start`.
     pub(crate) myid_generated: bool,
+    /// The server's log verbosity, which `SENTINEL CONFIG SET loglevel` changes (redis
+    /// 7.2); the daemon applies it to its logger and to the rewritten file.
+    pub(crate) loglevel: crate::event::LogLevel,
 }
 
 impl Sentinel {
@@ -106,6 +109,7 @@ impl Sentinel {
             listen_port: 26379,
             utc_offset_secs: 0,
             myid_generated: false,
+            loglevel: crate::event::LogLevel::Notice,
         }
     }
 

@@ -419,6 +419,8 @@ fn config_get_and_set() {
             ("announce-port", "0"),
             ("sentinel-user", ""),
             ("sentinel-pass", ""),
+            // redis 7.2's addition
+            ("loglevel", "notice"),
         ]
         .iter()
         .map(|(k, v)| (bulk(k), bulk(v)))
@@ -497,15 +499,63 @@ fn config_get_and_set() {
             "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.",
         ),
         (
-            &["config", "get", "a", "b"],
+            &["config", "get"],
             "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.",
         ),
         (
             &["config", "set", "announce-ip"],
             "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.",
         ),
+        // redis 7.2's several-parameter form: checked whole before anything changes.
+        (
+            &["config", "set", "announce-port", "1", "Announce-Port", "2"],
+            "ERR Duplicate argument 'Announce-Port' to SENTINEL CONFIG SET",
+        ),
+        (
+            &["config", "set", "announce-port", "1", "loglevel"],
+            "ERR Missing argument 'loglevel' value",
+        ),
+        (
+            &["config", "set", "announce-port", "1", "loglevel", "loud"],
+            "ERR Invalid value 'loud' to SENTINEL CONFIG SET 'loglevel'",
+        ),
+        (
+            &["config", "set", "announce-port", "1", "x", "y"],
+            "ERR Invalid argument 'x' to SENTINEL CONFIG SET",
+        ),
     ];
     for (a, want) in errs {
         assert_eq!(run(&mut s, a), err(want), "{a:?}");
     }
+    assert_eq!(
+        s.settings().announce_port,
+        26380,
+        "a refused call changes nothing"
+    );
+    // Several parameters: one save, all applied; GET lists each match once.
+    drain(&mut s);
+    assert_eq!(
+        run_at(
+            &mut s,
+            T0,
+            &["config", "set", "announce-port", "7", "LOGLEVEL", "Warning"]
+        ),
+        Reply::AfterFlush
+    );
+    let flushes = drain(&mut s)
+        .iter()
+        .filter(|o| **o == Output::FlushConfig)
+        .count();
+    assert_eq!(flushes, 1);
+    assert_eq!(s.loglevel(), rsentinel_config::LogLevel::Warning);
+    assert_eq!(
+        run(
+            &mut s,
+            &["config", "get", "*port", "loglevel", "announce-port"]
+        ),
+        Frame::Map(vec![
+            (bulk("announce-port"), bulk("7")),
+            (bulk("loglevel"), bulk("warning"))
+        ])
+    );
 }

@@ -114,6 +114,7 @@ impl Daemon {
                 Ok(()) => Frame::ok(),
                 Err(e) => e,
             },
+            "setinfo" => self.client_setinfo(id, &args[2], &args[3]),
             "info" => match self.clients.get(id) {
                 Some(c) => Frame::Verbatim {
                     format: *b"txt",
@@ -166,6 +167,36 @@ impl Daemon {
             replies: vec![reply],
             close_after: false,
         }
+    }
+
+    /// `CLIENT SETINFO LIB-NAME|LIB-VER value` (redis 7.2): the same characters as a
+    /// client name; an empty value clears the attribute.
+    fn client_setinfo(&mut self, id: u64, attr: &Bytes, value: &Bytes) -> Frame {
+        let attr_text = String::from_utf8_lossy(attr);
+        let is_name = match lower(attr).as_str() {
+            "lib-name" => true,
+            "lib-ver" => false,
+            _ => {
+                return Frame::error(
+                    format!("ERR Unrecognized option '{attr_text}'").replace(['\r', '\n'], " "),
+                )
+            }
+        };
+        if value.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+            return Frame::error(
+                format!("ERR {attr_text} cannot contain spaces, newlines or special characters.")
+                    .replace(['\r', '\n'], " "),
+            );
+        }
+        if let Some(c) = self.clients.get_mut(id) {
+            let v = (!value.is_empty()).then(|| value.clone());
+            if is_name {
+                c.lib_name = v;
+            } else {
+                c.lib_ver = v;
+            }
+        }
+        Frame::ok()
     }
 
     fn client_list(&self, args: &[Bytes]) -> Frame {

@@ -25,12 +25,29 @@ pub enum ReplyMode {
     Skip,
 }
 
+/// Where a client is connected from or to, as `CLIENT LIST` writes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PeerAddr {
+    Tcp(SocketAddr),
+    /// A unix socket, by its path: redis writes it `path:0` in both `addr` and `laddr`.
+    Unix(String),
+}
+
+impl std::fmt::Display for PeerAddr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PeerAddr::Tcp(a) => write!(f, "{a}"),
+            PeerAddr::Unix(path) => write!(f, "{path}:0"),
+        }
+    }
+}
+
 /// One connection.
 #[derive(Debug)]
 pub struct Client {
     pub id: u64,
-    pub addr: SocketAddr,
-    pub laddr: SocketAddr,
+    pub addr: PeerAddr,
+    pub laddr: PeerAddr,
     pub fd: i32,
     pub name: Option<Bytes>,
     pub created: Instant,
@@ -55,6 +72,10 @@ pub struct Client {
     pub closing: bool,
     /// Query buffer bytes as last seen by the session.
     pub qbuf: usize,
+    /// `CLIENT SETINFO LIB-NAME` / `LIB-VER` (redis 7.2). Listed only once set, so the
+    /// lines of clients that never send it stay exactly redis 7.0.15's.
+    pub lib_name: Option<Bytes>,
+    pub lib_ver: Option<Bytes>,
     pub tx: mpsc::UnboundedSender<Outbound>,
 }
 
@@ -79,11 +100,14 @@ impl Client {
         if self.in_pubsub() {
             f.push('P');
         }
-        if self.no_evict {
-            f.push('e');
-        }
         if self.tracking {
             f.push('t');
+        }
+        if matches!(self.addr, PeerAddr::Unix(_)) {
+            f.push('U');
+        }
+        if self.no_evict {
+            f.push('e');
         }
         if f.is_empty() {
             f.push('N');
@@ -114,7 +138,7 @@ impl Client {
         // Memory figures describe this implementation's buffers, not redis' allocator.
         let qbuf_free = 20_474usize.saturating_sub(self.qbuf);
         let tot_mem = 16_384 + self.qbuf + self.pending_out;
-        format!(
+        let mut line = format!(
             "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={} db=0 sub={} psub={} ssub=0 multi=-1 qbuf={} qbuf-free={} argv-mem=0 multi-mem=0 rbs=16384 rbp=16384 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user={} redir=-1 resp={}",
             self.id,
             self.addr,
@@ -133,7 +157,21 @@ impl Client {
             cmd,
             String::from_utf8_lossy(&self.user),
             resp
-        )
+        );
+        // redis 7.2's fields, in its order, for clients that used CLIENT SETINFO.
+        if self.lib_name.is_some() || self.lib_ver.is_some() {
+            let text = |v: &Option<Bytes>| {
+                v.as_ref()
+                    .map(|b| String::from_utf8_lossy(b).into_owned())
+                    .unwrap_or_default()
+            };
+            line.push_str(&format!(
+                " lib-name={} lib-ver={}",
+                text(&self.lib_name),
+                text(&self.lib_ver)
+            ));
+        }
+        line
     }
 }
 

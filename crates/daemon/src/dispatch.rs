@@ -142,6 +142,15 @@ impl Daemon {
             "shutdown" => self.shutdown_command(args),
             "acl" => self.acl_command(id, args),
             "sentinel" => Outcome::one(self.sentinel_command(args)),
+            // rsentinel's extension: `FAILOVER <master>` is `SENTINEL FAILOVER <master>`.
+            "failover" => {
+                let sentinel_args = [
+                    Bytes::from_static(b"sentinel"),
+                    args[0].clone(),
+                    args[1].clone(),
+                ];
+                Outcome::one(self.sentinel_command(&sentinel_args))
+            }
             other => Outcome::one(Frame::error(format!(
                 "ERR unknown command '{other}', with args beginning with: "
             ))),

@@ -40,6 +40,8 @@ impl Daemon {
             script_ok: &script_ok,
         };
         let reply = self.sentinel.command(&args[1..], &env);
+        // `SENTINEL CONFIG SET loglevel` takes effect before its own save is logged.
+        self.log.set_level(self.sentinel.loglevel());
         // Commands that change persistent state answer with the outcome of the save.
         let flush_ok = self.drain_outputs();
         reply.into_frame(flush_ok)
@@ -201,6 +203,7 @@ impl Daemon {
     pub fn flush_config(&mut self) -> Result<(), String> {
         let mut config = self.config.clone();
         config.sentinel = self.sentinel.settings();
+        config.server.loglevel = self.sentinel.loglevel();
         let env = rsentinel_config::RewriteEnv {
             dir: std::env::current_dir()
                 .map(|d| d.display().to_string())

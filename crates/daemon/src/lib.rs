@@ -4,6 +4,7 @@
 //! One single-threaded event loop, like redis: state lives in one `Daemon` value shared
 //! by the connection tasks, so commands run one at a time in arrival order.
 
+mod affinity;
 mod auth;
 mod client_cmd;
 mod clients;
@@ -15,6 +16,7 @@ mod info;
 pub mod links;
 pub mod logger;
 mod metrics;
+mod oom;
 mod panic;
 mod process;
 mod pubsub;

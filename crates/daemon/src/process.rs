@@ -80,18 +80,14 @@ pub fn main_entry(args: Vec<String>) -> i32 {
             return 1;
         }
     };
-    if cli.test_config {
-        println!("Configuration of {path} is OK");
-        return 0;
-    }
     // The config path must stay valid after `dir` changes the working directory.
     let abs_path = std::path::absolute(&path).unwrap_or_else(|_| PathBuf::from(&path));
+    if cli.test_config {
+        return test_config(&config, &path, &abs_path);
+    }
     let mut log = Logger::from_settings(&config.server);
     if let Err(e) = check_writable(&abs_path) {
-        log.warning(&format!(
-            "Sentinel config file {} is not writable: {e}. Exiting...",
-            abs_path.display()
-        ));
+        log.warning(&not_writable(&abs_path, &e));
         return 1;
     }
     let supervised = crate::supervise::start(&log, &config.server.supervised);
@@ -114,6 +110,104 @@ pub fn main_entry(args: Vec<String>) -> i32 {
     };
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, serve(config, abs_path, log, supervised))
+}
+
+/// redis' message for a config file it could not save into.
+fn not_writable(path: &Path, e: &std::io::Error) -> String {
+    format!(
+        "Sentinel config file {} is not writable: {}. Exiting...",
+        path.display(),
+        crate::glue::strerror(e)
+    )
+}
+
+/// `--test-config`: every check a start makes before serving, with the messages a start
+/// would log (here on standard output), without listening, writing or daemonizing.
+/// Listen addresses are bound on a free port, so a Sentinel already running with this
+/// file does not make the check fail.
+fn test_config(config: &Config, path: &str, abs_path: &Path) -> i32 {
+    let log = Logger::new("", LogLevel::Notice);
+    if let Err(e) = check_writable(abs_path) {
+        log.warning(&not_writable(abs_path, &e));
+        return 1;
+    }
+    if let Some(dir) = &config.server.dir {
+        if let Err(e) = std::fs::read_dir(dir) {
+            log.warning(&format!("Can't chdir to '{dir}': {e}"));
+            return 1;
+        }
+    }
+    if build_acl(config, &log).is_none() {
+        return 1;
+    }
+    if let Err(e) = crate::rename::Renames::new(&config.server.rename_commands) {
+        log.warning(&e);
+        return 1;
+    }
+    if config.server.port != 0 {
+        for b in server::bind_addrs(&config.server.bind) {
+            if let Err(e) = server::bind(&b.host, 0) {
+                if !b.optional {
+                    log.warning(&format!(
+                        "Warning: Could not create server TCP listening socket {}:{}: {e}",
+                        b.host, config.server.port
+                    ));
+                    log.warning(&format!(
+                        "Failed listening on port {} (TCP), aborting.",
+                        config.server.port
+                    ));
+                    return 1;
+                }
+            }
+        }
+    }
+    if let Some(sock) = &config.server.unixsocket {
+        // A start opens it after moving to `dir`.
+        let at_start = match &config.server.dir {
+            Some(dir) if Path::new(sock).is_relative() => {
+                Path::new(dir).join(sock).display().to_string()
+            }
+            _ => sock.clone(),
+        };
+        if let Err(e) = server::check_unix_path(&at_start) {
+            log.warning(&format!("Failed opening Unix socket: {e}"));
+            return 1;
+        }
+    }
+    if let Err(e) = check_tls(config) {
+        log.warning(&e);
+        return 1;
+    }
+    if nowhere_to_listen(config) {
+        log.warning("Configured to not listen anywhere, exiting.");
+        return 1;
+    }
+    if let Err(e) = Sentinel::new(config.sentinel.clone(), 0, 0, &crate::glue::resolve) {
+        eprint!(
+            "{}",
+            rsentinel_config::fatal_error_text(
+                &abs_path.display().to_string(),
+                e.master.as_deref(),
+                e.message
+            )
+        );
+        return 1;
+    }
+    println!("Configuration of {path} is OK");
+    0
+}
+
+/// TLS material (certificates, keys, CA, protocols) as a start would load it. No TLS
+/// directive is acted upon yet, so there is nothing to load; the TLS listener's checks
+/// belong here so that `--test-config` runs them too.
+fn check_tls(_config: &Config) -> Result<(), String> {
+    Ok(())
+}
+
+/// redis exits when it would listen on nothing: no TCP port and no unix socket (the TLS
+/// port will count too once TLS is served).
+fn nowhere_to_listen(config: &Config) -> bool {
+    config.server.port == 0 && config.server.unixsocket.is_none()
 }
 
 /// The users, in redis' start-up order: requirepass, `user` lines, then the aclfile.
@@ -231,7 +325,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         ));
     }
     for d in config.not_acted_upon() {
-        log.notice(&format!(
+        log.warning(&format!(
             "Directive '{d}' is accepted and kept in the config file, but rsentinel does not act on it"
         ));
     }
@@ -293,6 +387,24 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
             }
         }
     };
+    if let Err(e) = check_tls(&config) {
+        log.warning(&e);
+        return 1;
+    }
+    let unix = match &config.server.unixsocket {
+        Some(path) => match server::bind_unix(path, config.server.unixsocketperm) {
+            Ok(sock) => Some((path.clone(), sock)),
+            Err(e) => {
+                log.warning(&format!("Failed opening Unix socket: {e}"));
+                return 1;
+            }
+        },
+        None => None,
+    };
+    if nowhere_to_listen(&config) {
+        log.warning("Configured to not listen anywhere, exiting.");
+        return 1;
+    }
     log.notice(&format!("Running mode=sentinel, port={port}."));
     if metrics.is_some() {
         log.notice(&format!(
@@ -318,6 +430,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
     };
     let mut sentinel = sentinel;
     sentinel.set_requirepass(config.server.requirepass.clone());
+    sentinel.set_loglevel(config.server.loglevel);
     sentinel.set_resolver(Box::new(crate::glue::resolve));
     sentinel.set_listen_port(port);
     sentinel.set_utc_offset(crate::logger::utc_offset(std::time::SystemTime::now()));
@@ -339,6 +452,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
             return 1;
         }
     };
+    let pubsub_limits = crate::pubsub::OutputLimits::pubsub(&config.server);
     let shutdown_notify = Rc::new(Notify::new());
     let (link_events, link_rx) = tokio::sync::mpsc::unbounded_channel();
     let daemon = Rc::new(RefCell::new(Daemon {
@@ -347,7 +461,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         sentinel,
         acl,
         clients: Default::default(),
-        pubsub: Default::default(),
+        pubsub: crate::pubsub::PubSub::with_limits(pubsub_limits),
         stats: Stats::default(),
         log: log.clone(),
         started: Instant::now(),
@@ -391,6 +505,31 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
     if let Some(l) = metrics {
         tokio::task::spawn_local(crate::metrics::serve(daemon.clone(), l));
     }
+    if let Some((path, sock)) = unix {
+        match server::start_listening_unix(sock, backlog) {
+            Ok(l) => {
+                tokio::task::spawn_local(server::accept_loop_unix(daemon.clone(), l, path));
+            }
+            Err(e) => {
+                log.warning(&format!("Failed opening Unix socket: listen: {e}"));
+                return 1;
+            }
+        }
+    }
+    let maxmemory = daemon
+        .borrow()
+        .config
+        .server
+        .number("maxmemory")
+        .unwrap_or(0);
+    if maxmemory > 0 && maxmemory < 1024 * 1024 {
+        log.warning(&format!("WARNING: You specified a maxmemory value that is less than 1MB (current value is {maxmemory} bytes). Are you sure this is what you really want?"));
+    }
+    let (oom_mode, oom_value) = daemon.borrow().config.server.oom_score_adj();
+    crate::oom::apply(oom_mode, oom_value, &log);
+    if let Some(list) = daemon.borrow().config.server.text("server_cpulist") {
+        crate::affinity::apply(&list, &log);
+    }
     tokio::task::spawn_local(crate::driver::run(daemon.clone(), link_rx));
     crate::panic::inject_if_asked();
     if systemd {
@@ -417,6 +556,15 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
     if let Some(p) = &pidfile {
         log.notice("Removing the pid file.");
         let _ = std::fs::remove_file(p);
+    }
+    if let Some(path) = &daemon.borrow().config.server.unixsocket {
+        log.notice("Removing the unix socket file.");
+        if let Err(e) = std::fs::remove_file(path) {
+            log.warning(&format!(
+                "Error removing the unix socket file: {}",
+                crate::glue::strerror(&e)
+            ));
+        }
     }
     log.warning("rsentinel is now ready to exit, bye bye...");
     0

@@ -1,7 +1,8 @@
 //! The pub/sub hub: who listens to which channel or pattern. Sentinel's events
 //! (`+sdown`, `+switch-master`, ...) reach clients through it, so it must never block the
 //! sentinel on a slow subscriber: messages are queued per client and a subscriber whose
-//! queue passes redis' pubsub output limits (32mb hard, 8mb for 60 s soft) is disconnected.
+//! queue passes the pubsub output limits (`client-output-buffer-limit pubsub`, redis'
+//! default 32mb hard, 8mb for 60 s soft) is disconnected.
 
 use crate::clients::{Clients, Outbound};
 use bytes::Bytes;
@@ -14,10 +15,41 @@ pub const HARD_LIMIT: usize = 32 * 1024 * 1024;
 pub const SOFT_LIMIT: usize = 8 * 1024 * 1024;
 pub const SOFT_SECONDS: Duration = Duration::from_secs(60);
 
+/// A subscriber's output limits; a limit of 0 is no limit, as in redis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputLimits {
+    pub hard: usize,
+    pub soft: usize,
+    pub soft_seconds: Duration,
+}
+
+impl Default for OutputLimits {
+    fn default() -> Self {
+        OutputLimits {
+            hard: HARD_LIMIT,
+            soft: SOFT_LIMIT,
+            soft_seconds: SOFT_SECONDS,
+        }
+    }
+}
+
+impl OutputLimits {
+    /// The pubsub class as the config sets it.
+    pub fn pubsub(server: &rsentinel_config::ServerSettings) -> OutputLimits {
+        let (hard, soft, secs) = server.output_buffer_limits(2);
+        OutputLimits {
+            hard: usize::try_from(hard).unwrap_or(usize::MAX),
+            soft: usize::try_from(soft).unwrap_or(usize::MAX),
+            soft_seconds: Duration::from_secs(secs),
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct PubSub {
     channels: BTreeMap<Bytes, BTreeSet<u64>>,
     patterns: BTreeMap<Bytes, BTreeSet<u64>>,
+    pub limits: OutputLimits,
 }
 
 fn frame_kind(kind: &str, a: Frame, b: Frame) -> Frame {
@@ -37,6 +69,13 @@ fn frame_size(parts: &[&[u8]]) -> usize {
 }
 
 impl PubSub {
+    pub fn with_limits(limits: OutputLimits) -> PubSub {
+        PubSub {
+            limits,
+            ..Default::default()
+        }
+    }
+
     pub fn channel_count(&self) -> usize {
         self.channels.len()
     }
@@ -179,7 +218,14 @@ impl PubSub {
                     Frame::Bulk(chan.clone()),
                     Frame::Bulk(msg.clone()),
                 ]);
-                if deliver(clients, id, frame, frame_size(&[channel, message]), now) {
+                if deliver(
+                    clients,
+                    self.limits,
+                    id,
+                    frame,
+                    frame_size(&[channel, message]),
+                    now,
+                ) {
                     over.push(id);
                 }
                 delivered += 1;
@@ -198,6 +244,7 @@ impl PubSub {
                 ]);
                 if deliver(
                     clients,
+                    self.limits,
                     id,
                     frame,
                     frame_size(&[pat, channel, message]),
@@ -223,7 +270,14 @@ fn remove_member(map: &mut BTreeMap<Bytes, BTreeSet<u64>>, key: &Bytes, id: u64)
 
 /// Queues a message; returns true when the client went over its output limits and was
 /// told to close.
-fn deliver(clients: &mut Clients, id: u64, frame: Frame, size: usize, now: Instant) -> bool {
+fn deliver(
+    clients: &mut Clients,
+    limits: OutputLimits,
+    id: u64,
+    frame: Frame,
+    size: usize,
+    now: Instant,
+) -> bool {
     let Some(c) = clients.get_mut(id) else {
         return false;
     };
@@ -231,10 +285,10 @@ fn deliver(clients: &mut Clients, id: u64, frame: Frame, size: usize, now: Insta
         return false;
     }
     c.pending_out += size;
-    let over_hard = c.pending_out > HARD_LIMIT;
-    let over_soft = if c.pending_out > SOFT_LIMIT {
+    let over_hard = limits.hard != 0 && c.pending_out > limits.hard;
+    let over_soft = if limits.soft != 0 && c.pending_out > limits.soft {
         let since = *c.soft_limit_since.get_or_insert(now);
-        now.saturating_duration_since(since) >= SOFT_SECONDS
+        now.saturating_duration_since(since) >= limits.soft_seconds
     } else {
         c.soft_limit_since = None;
         false

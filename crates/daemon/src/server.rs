@@ -1,7 +1,7 @@
 //! Listening sockets and accepting connections: `bind` and `port` as redis reads them,
 //! protected mode and `maxclients` enforced at accept time with redis' exact replies.
 
-use crate::clients::Client;
+use crate::clients::{Client, PeerAddr};
 use crate::session;
 use crate::state::Daemon;
 use socket2::{Domain, Protocol as SockProto, Socket, Type};
@@ -10,8 +10,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::Instant;
-use tokio::io::AsyncWriteExt;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::mpsc;
 
 const DENIED: &str = "-DENIED Redis is running in protected mode because protected mode is enabled and no password is set for the default user. In this mode connections are only accepted from the loopback interface. If you want to connect from external computers to Redis you may adopt one of the following solutions: 1) Just disable protected mode sending the command 'CONFIG SET protected-mode no' from the loopback interface by connecting to Redis from the same host the server is running, however MAKE SURE Redis is not publicly accessible from internet if you do so. Use CONFIG REWRITE to make this change permanent. 2) Alternatively you can just disable the protected mode by editing the Redis configuration file, and setting the protected mode option to 'no', and then restarting the server. 3) If you started the server manually just for testing, restart it with the '--protected-mode no' option. 4) Setup a an authentication password for the default user. NOTE: You only need to do one of the above things in order for the server to start accepting connections from the outside.\r\n";
@@ -107,18 +107,113 @@ pub async fn accept_loop(daemon: Rc<RefCell<Daemon>>, listener: TcpListener) {
                 socket2::TcpKeepalive::new().with_time(std::time::Duration::from_secs(keepalive));
             let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&ka);
         }
-        admit(daemon.clone(), stream, peer).await;
+        let laddr = stream.local_addr().unwrap_or(peer);
+        let fd = stream.as_raw_fd();
+        let local = is_local(&peer);
+        admit(
+            daemon.clone(),
+            stream,
+            PeerAddr::Tcp(peer),
+            PeerAddr::Tcp(laddr),
+            fd,
+            local,
+        )
+        .await;
     }
 }
 
-async fn admit(daemon: Rc<RefCell<Daemon>>, mut stream: TcpStream, peer: SocketAddr) {
-    let laddr = stream.local_addr().unwrap_or(peer);
+/// Creates the unix socket as redis does: a file left at the path (a stale socket) is
+/// removed first, the socket is bound, then given `perm` (0 keeps the umask's mode).
+/// Listening starts with [`start_listening_unix`]. Errors read like redis' `anet` ones.
+pub fn bind_unix(path: &str, perm: u32) -> Result<Socket, String> {
+    check_unix_path(path)?;
+    let _ = std::fs::remove_file(path);
+    let sock = Socket::new(Domain::UNIX, Type::STREAM, None)
+        .map_err(|e| format!("socket: {}", crate::glue::strerror(&e)))?;
+    let addr = socket2::SockAddr::unix(path)
+        .map_err(|e| format!("bind: {}", crate::glue::strerror(&e)))?;
+    sock.bind(&addr)
+        .map_err(|e| format!("bind: {}", crate::glue::strerror(&e)))?;
+    if perm != 0 {
+        use std::os::unix::fs::PermissionsExt;
+        // As redis' chmod(), whose result is not checked.
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(perm));
+    }
+    sock.set_nonblocking(true)
+        .map_err(|e| format!("fcntl: {}", crate::glue::strerror(&e)))?;
+    Ok(sock)
+}
+
+/// What can be checked of a unix socket path without touching it (a running Sentinel
+/// may be serving on it): its length, and that its directory exists.
+pub fn check_unix_path(path: &str) -> Result<(), String> {
+    // sockaddr_un.sun_path holds 108 bytes with the terminating NUL.
+    const SUN_PATH: usize = 108;
+    if path.len() > SUN_PATH - 1 {
+        return Err(format!(
+            "unix socket path too long ({}), must be under {SUN_PATH}",
+            path.len()
+        ));
+    }
+    let dir = match std::path::Path::new(path).parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(()),
+        Ok(_) => Err(format!(
+            "bind: {}",
+            crate::glue::strerror(&std::io::Error::from_raw_os_error(libc::ENOTDIR))
+        )),
+        Err(e) => Err(format!("bind: {}", crate::glue::strerror(&e))),
+    }
+}
+
+/// Starts accepting on a bound unix socket.
+pub fn start_listening_unix(sock: Socket, backlog: u32) -> std::io::Result<UnixListener> {
+    sock.listen(backlog.min(i32::MAX as u32) as i32)?;
+    UnixListener::from_std(std::os::unix::net::UnixListener::from(
+        std::os::fd::OwnedFd::from(sock),
+    ))
+}
+
+/// Accepts connections forever on the unix socket at `path`. Such clients are local:
+/// protected mode never refuses them.
+pub async fn accept_loop_unix(daemon: Rc<RefCell<Daemon>>, listener: UnixListener, path: String) {
+    loop {
+        let stream = match listener.accept().await {
+            Ok((s, _)) => s,
+            Err(e) => {
+                daemon
+                    .borrow()
+                    .log
+                    .warning(&format!("Accepting client connection: {e}"));
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let fd = stream.as_raw_fd();
+        let addr = PeerAddr::Unix(path.clone());
+        admit(daemon.clone(), stream, addr.clone(), addr, fd, true).await;
+    }
+}
+
+async fn admit<S>(
+    daemon: Rc<RefCell<Daemon>>,
+    mut stream: S,
+    peer: PeerAddr,
+    laddr: PeerAddr,
+    fd: i32,
+    local: bool,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + 'static,
+{
     let reject = {
         let mut d = daemon.borrow_mut();
         if d.clients.len() >= d.config.server.maxclients as usize {
             d.stats.rejected_connections += 1;
             Some("-ERR max number of clients reached\r\n")
-        } else if d.config.server.protected_mode && d.acl.default_is_nopass() && !is_local(&peer) {
+        } else if d.config.server.protected_mode && d.acl.default_is_nopass() && !local {
             d.stats.rejected_connections += 1;
             Some(DENIED)
         } else {
@@ -142,9 +237,9 @@ async fn admit(daemon: Rc<RefCell<Daemon>>, mut stream: TcpStream, peer: SocketA
             id,
             Client {
                 id,
-                addr: peer,
+                addr: peer.clone(),
                 laddr,
-                fd: stream.as_raw_fd(),
+                fd,
                 name: None,
                 created: now,
                 last_interaction: now,
@@ -161,10 +256,15 @@ async fn admit(daemon: Rc<RefCell<Daemon>>, mut stream: TcpStream, peer: SocketA
                 soft_limit_since: None,
                 closing: false,
                 qbuf: 0,
+                lib_name: None,
+                lib_ver: None,
                 tx,
             },
         );
-        d.log.verbose(&format!("Accepted {peer}"));
+        match &peer {
+            PeerAddr::Tcp(a) => d.log.verbose(&format!("Accepted {a}")),
+            PeerAddr::Unix(path) => d.log.verbose(&format!("Accepted connection to {path}")),
+        }
         id
     };
     tokio::task::spawn_local(session::run(daemon, stream, id, rx));

@@ -14,9 +14,7 @@ use rsentinel_resp::{encode, Limits, Protocol, RequestParser};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::tcp::OwnedWriteHalf;
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, WriteHalf};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Replies waiting for a client that does not read them, past which its requests are
@@ -39,14 +37,17 @@ fn needs_auth(daemon: &Rc<RefCell<Daemon>>, id: u64) -> bool {
         .is_some_and(|c| !c.authenticated)
 }
 
-pub async fn run(
+/// Serves one connection, over TCP or a unix socket.
+pub async fn run<S>(
     daemon: Rc<RefCell<Daemon>>,
-    stream: TcpStream,
+    stream: S,
     id: u64,
     mut rx: UnboundedReceiver<Outbound>,
-) {
-    let (mut reader, mut writer) = stream.into_split();
-    let mut parser = RequestParser::new(Limits::default());
+) where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let (mut reader, mut writer) = tokio::io::split(stream);
+    let mut parser = RequestParser::new(request_limits(&daemon.borrow().config.server));
     let mut inbuf = BytesMut::with_capacity(16 * 1024);
     let mut out = BytesMut::new();
     // Reads of redis' size (PROTO_IOBUF_LEN) make the "too big" protocol errors trigger
@@ -229,10 +230,22 @@ fn protocol_of(daemon: &Rc<RefCell<Daemon>>, id: u64) -> Protocol {
         .unwrap_or_default()
 }
 
+/// `proto-max-bulk-len` and `client-query-buffer-limit` as the file sets them.
+fn request_limits(server: &rsentinel_config::ServerSettings) -> Limits {
+    let mut limits = Limits::default();
+    if let Some(v) = server.number("proto-max-bulk-len") {
+        limits.proto_max_bulk_len = u64::try_from(v).unwrap_or(u64::MAX);
+    }
+    if let Some(v) = server.number("client-query-buffer-limit") {
+        limits.query_buffer_limit = usize::try_from(v).unwrap_or(usize::MAX);
+    }
+    limits
+}
+
 /// Writes all of `out` before the connection is closed.
-async fn write_out(
+async fn write_out<S: AsyncWrite>(
     daemon: &Rc<RefCell<Daemon>>,
-    stream: &mut OwnedWriteHalf,
+    stream: &mut WriteHalf<S>,
     out: &mut BytesMut,
 ) -> std::io::Result<()> {
     if out.is_empty() {

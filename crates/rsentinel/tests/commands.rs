@@ -270,13 +270,14 @@ fn client_pause_delays_then_unpause_releases() {
     );
 }
 
+/// redis-sentinel's 15 commands and rsentinel's FAILOVER extension.
 #[test]
-fn command_count_is_15() {
+fn command_count_is_16() {
     let s = Sentinel::start("", &[]);
-    assert_eq!(s.client().cmd(&["COMMAND", "COUNT"]), Frame::Integer(15));
-    assert_eq!(s.cli(&["command", "count"]), "15\n");
+    assert_eq!(s.client().cmd(&["COMMAND", "COUNT"]), Frame::Integer(16));
+    assert_eq!(s.cli(&["command", "count"]), "16\n");
     let all = s.client().cmd(&["COMMAND"]);
-    assert_eq!(items(&all).len(), 15);
+    assert_eq!(items(&all).len(), 16);
 }
 
 #[test]

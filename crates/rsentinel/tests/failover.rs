@@ -109,6 +109,49 @@ fn manual_failover_switches_to_a_replica() {
     );
 }
 
+/// rsentinel's extension: `FAILOVER <master>` without the `SENTINEL` prefix, as some
+/// guides show it, is `SENTINEL FAILOVER <master>`.
+#[test]
+fn failover_without_the_sentinel_prefix() {
+    let master = RedisServer::start();
+    let replica = RedisServer::replica_of(master.port);
+    let s = Sentinel::start(
+        &format!(
+            "sentinel monitor mymaster 127.0.0.1 {} 1\nsentinel down-after-milliseconds mymaster 1000\n",
+            master.port
+        ),
+        &[],
+    );
+    assert_err(
+        &s.client().cmd(&["FAILOVER", "nosuch"]),
+        "ERR No such master with that name",
+    );
+    assert_err(
+        &s.client().cmd(&["FAILOVER"]),
+        "ERR wrong number of arguments for 'failover' command",
+    );
+    let mut sub = s.client();
+    sub.cmd(&["SUBSCRIBE", "+switch-master"]);
+    // redis-cli, as the guides run it; the replica must have reported INFO first.
+    assert!(
+        wait_until(FAILOVER, || s.cli(&["FAILOVER", "mymaster"]) == "OK\n"),
+        "{}",
+        s.output()
+    );
+    let got = sub.recv_timeout(FAILOVER).map(|f| strings(&f));
+    assert_eq!(
+        got.as_ref().and_then(|m| m.get(2)).cloned(),
+        Some(format!(
+            "mymaster 127.0.0.1 {} 127.0.0.1 {}",
+            master.port, replica.port
+        )),
+        "{}",
+        s.output()
+    );
+    assert_eq!(master_addr(&s), format!("127.0.0.1:{}", replica.port));
+    assert_eq!(replication(replica.port).0, "master");
+}
+
 #[test]
 fn a_minority_seeing_the_master_down_does_not_fail_over() {
     // One sentinel is quick to call the master down; the other two are slow.

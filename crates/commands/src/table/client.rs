@@ -451,6 +451,38 @@ pub const CLIENT: CommandSpec = CommandSpec {
                 arguments: &[],
             },
         },
+        // redis 7.2's CLIENT SETINFO, as redis-sentinel 7.4.1 describes it (the only
+        // entry not from 7.0.15: libraries send it on connect, and 7.0.15 refused it).
+        CommandSpec {
+            name: "setinfo",
+            parent: Some("client"),
+            arity: 4,
+            flags: &["noscript", "loading", "stale"],
+            acl_categories: &["slow", "connection"],
+            tips: &["request_policy:all_nodes", "response_policy:all_succeeded"],
+            first_key: 0,
+            last_key: 0,
+            key_step: 0,
+            subcommands: &[],
+            docs: Docs {
+                summary: "Sets information specific to the client or connection.",
+                since: "7.2.0",
+                group: "connection",
+                complexity: "O(1)",
+                doc_flags: &[],
+                deprecated_since: None,
+                replaced_by: None,
+                history: &[],
+                arguments: &[Arg::new("attr", "oneof").args(&[
+                    Arg::new("libname", "string")
+                        .display_text("libname")
+                        .token("LIB-NAME"),
+                    Arg::new("libver", "string")
+                        .display_text("libver")
+                        .token("LIB-VER"),
+                ])],
+            },
+        },
     ],
     docs: Docs {
         summary: "A container for client connection commands",

@@ -7,11 +7,12 @@ mod acl;
 mod basic;
 mod client;
 mod command;
+mod extensions;
 mod sentinel;
 
 use crate::CommandSpec;
 
-/// Every top-level command of redis-sentinel 7.0.15.
+/// Every top-level command of redis-sentinel 7.0.15, then rsentinel's extensions.
 pub static TABLE: &[CommandSpec] = &[
     basic::SUBSCRIBE,
     acl::ACL,
@@ -28,4 +29,5 @@ pub static TABLE: &[CommandSpec] = &[
     basic::SHUTDOWN,
     basic::PUBLISH,
     basic::UNSUBSCRIBE,
+    extensions::FAILOVER,
 ];

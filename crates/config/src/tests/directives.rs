@@ -4,8 +4,17 @@ use super::text;
 use crate::std_table::{self, Kind, NumFormat, STANDARD};
 use crate::*;
 
-/// A valid sample value for every standard config.
+/// A valid sample value for every standard config: redis' default for those rsentinel
+/// accepts only at their default.
 fn sample(std: &std_table::Std) -> String {
+    if support(std.name) == Support::DefaultOnly {
+        return match std.kind {
+            Kind::Bool { .. } => "no".into(),
+            Kind::Str { .. } => "\"\"".into(),
+            Kind::Enum { default, .. } => default.into(),
+            _ => "0".into(),
+        };
+    }
     match std.kind {
         Kind::Bool { .. } => "yes".into(),
         Kind::Str { .. } => "\"some value\"".into(),
@@ -116,11 +125,104 @@ fn every_directive_parses() {
     );
     assert!(c.server.other.iter().any(|(n, _)| n == "maxmemory"));
     assert!(c.server.other.iter().any(|(n, _)| n == "slaveof"));
-    assert!(c.not_acted_upon().iter().any(|d| d.starts_with("tls-port")));
-    assert!(c
-        .not_acted_upon()
-        .iter()
-        .any(|d| d.starts_with("unixsocket ")));
+    let reported = c.not_acted_upon();
+    assert!(reported.iter().any(|d| d.starts_with("tls-port")));
+    assert!(reported.iter().any(|d| d.starts_with("maxmemory ")));
+    assert!(reported.iter().any(|d| d.starts_with("loadmodule ")));
+    assert!(!reported.iter().any(|d| d.starts_with("unixsocket")));
+    assert!(!reported.iter().any(|d| d.starts_with("proto-max-bulk-len")));
+    assert!(!reported.iter().any(|d| d.starts_with("include")));
+    assert_eq!(c.server.unixsocketperm, 0o700);
+}
+
+/// Directives whose effect matters to a Sentinel but that rsentinel does not reproduce
+/// stop the load at their line, like any bad directive in redis.
+#[test]
+fn directives_rsentinel_would_ignore_are_refused() {
+    for (line, reason) in [
+        ("maxmemory-clients 10mb", "does not evict clients"),
+        ("maxmemory-clients 5%", "does not evict clients"),
+        ("socket-mark-id 7", "does not mark its sockets"),
+        ("bind-source-addr 127.0.0.1", "outgoing connections"),
+        ("cluster-enabled yes", "'cluster-enabled' must be 'no'"),
+        ("supervised upstart", "upstart"),
+        (
+            "client-output-buffer-limit pubsub 64mb 8mb 60 normal 1 0 0",
+            "for the normal class",
+        ),
+        (
+            "client-output-buffer-limit normal 1mb 0 0",
+            "for the normal class",
+        ),
+    ] {
+        let err = parse(&text(&["port 26379", line]), "s.conf").expect_err(line);
+        match &err {
+            ConfigError::Line {
+                line: n,
+                directive,
+                message,
+                ..
+            } => {
+                assert_eq!((*n, directive.as_str()), (2, line));
+                assert!(message.starts_with("rsentinel "), "{message}");
+                assert!(message.contains(reason), "{line}: {message}");
+            }
+            other => panic!("{line}: {other:?}"),
+        }
+    }
+    // Their defaults, and what means nothing to a Sentinel, are accepted.
+    for line in [
+        "oom-score-adj absolute",
+        "server_cpulist 0-3",
+        "maxmemory-clients 0",
+        "cluster-enabled no",
+        "client-output-buffer-limit normal 0 0 0 replica 1mb 1mb 5 pubsub 32mb 8mb 60",
+        "client-output-buffer-limit pubsub 1mb 0 0",
+        "loadmodule /nonexistent.so",
+        "mod.opt 1",
+        "maxmemory 1000",
+        "replicaof 127.0.0.1 6380",
+        "bio_cpulist 0-3",
+        "appendonly yes",
+    ] {
+        parse(&text(&["port 26379", line]), "s.conf").expect(line);
+    }
+}
+
+#[test]
+fn request_limits_are_read_from_other() {
+    let c = parse(
+        &text(&["proto-max-bulk-len 1mb", "client-query-buffer-limit 2mb"]),
+        "s.conf",
+    )
+    .expect("parses");
+    assert_eq!(c.server.number("proto-max-bulk-len"), Some(1 << 20));
+    assert_eq!(c.server.number("client-query-buffer-limit"), Some(2 << 20));
+    assert_eq!(c.server.number("maxmemory"), None);
+    assert_eq!(c.server.oom_score_adj(), (0, 0));
+    let c = parse(
+        &text(&["oom-score-adj-values 10 20 30", "oom-score-adj relative"]),
+        "s.conf",
+    )
+    .expect("parses");
+    assert_eq!(c.server.oom_score_adj(), (1, 10));
+    let c = parse(&text(&["server_cpulist 0-1", "bio_cpulist 2"]), "s.conf").expect("parses");
+    assert_eq!(c.server.text("server_cpulist").as_deref(), Some("0-1"));
+    assert_eq!(c.server.text("aof_rewrite_cpulist"), None);
+    let c = parse(
+        &text(&[
+            "client-output-buffer-limit pubsub 1mb 2mb 3 replica 1 1 1",
+            "client-output-buffer-limit pubsub 4mb 0 0",
+        ]),
+        "s.conf",
+    )
+    .expect("parses");
+    assert_eq!(c.server.output_buffer_limits(2), (4 << 20, 0, 0));
+    assert_eq!(c.server.output_buffer_limits(0), (0, 0, 0));
+    assert_eq!(
+        Config::default().server.output_buffer_limits(2),
+        (32 << 20, 8 << 20, 60)
+    );
 }
 
 #[test]
@@ -196,4 +298,41 @@ fn example_file_parses() {
         ("mymaster", "127.0.0.1", 6379, 2)
     );
     assert_eq!(c.server.port, 26379);
+}
+
+/// Every directive rsentinel acts upon or accepts only at its default is documented in
+/// the example, and each commented example line of those parses as written.
+#[test]
+fn example_documents_every_acted_and_default_only_directive() {
+    let example = include_str!("../../../../sentinel.conf.example");
+    for std in STANDARD {
+        if matches!(support(std.name), Support::Acted | Support::DefaultOnly) {
+            let shown = example.lines().any(|l| {
+                let l = l.trim_start_matches(['#', ' ']);
+                l.split_whitespace().next() == Some(std.name)
+            });
+            assert!(
+                shown,
+                "{} is not documented in sentinel.conf.example",
+                std.name
+            );
+        }
+    }
+    let lines: Vec<&str> = example
+        .lines()
+        .filter_map(|l| l.strip_prefix("# "))
+        .filter(|l| {
+            let name = l.split_whitespace().next().unwrap_or("");
+            std_table::lookup(name).is_some_and(|s| support(s.name) != Support::Meaningless)
+        })
+        .collect();
+    assert!(lines.len() > 20, "{lines:?}");
+    for line in lines {
+        // Placeholders in angle brackets are not literal values.
+        if line.contains('<') {
+            continue;
+        }
+        let body = line.split("  (").next().unwrap_or(line).trim_end();
+        parse(&text(&[body]), "example").unwrap_or_else(|e| panic!("{body}: {e}"));
+    }
 }

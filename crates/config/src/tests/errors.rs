@@ -142,10 +142,10 @@ const ERRORS: &[(&[&str], usize, &str, &str)] = &[
         "argument must be 'yes' or 'no'",
     ),
     (
-        &["loglevel nothing"],
+        &["loglevel silent"],
         2,
-        "loglevel nothing",
-        "argument(s) must be one of the following: debug, verbose, notice, warning",
+        "loglevel silent",
+        "argument(s) must be one of the following: debug, verbose, notice, warning, nothing",
     ),
     (
         &["foo bar"],

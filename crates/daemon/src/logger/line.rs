@@ -30,7 +30,8 @@ pub struct Record {
 pub struct Sink {
     /// Empty: standard output.
     file: String,
-    level: LogLevel,
+    /// Behind a lock so that `SENTINEL CONFIG SET loglevel` reaches every clone.
+    level: std::sync::Mutex<LogLevel>,
     format: LogFormat,
     pid: AtomicU32,
     syslog: Option<Syslog>,
@@ -40,7 +41,7 @@ impl Sink {
     pub fn new(file: &str, level: LogLevel, format: LogFormat, syslog: Option<Syslog>) -> Sink {
         Sink {
             file: file.to_string(),
-            level,
+            level: std::sync::Mutex::new(level),
             format,
             pid: AtomicU32::new(std::process::id()),
             syslog,
@@ -55,8 +56,18 @@ impl Sink {
         self.pid.store(std::process::id(), Ordering::Relaxed);
     }
 
+    fn level(&self) -> LogLevel {
+        self.level.lock().map(|l| *l).unwrap_or_default()
+    }
+
+    pub fn set_level(&self, level: LogLevel) {
+        if let Ok(mut l) = self.level.lock() {
+            *l = level;
+        }
+    }
+
     pub fn enabled(&self, level: LogLevel) -> bool {
-        level >= self.level && level != LogLevel::Nothing
+        level >= self.level() && level != LogLevel::Nothing
     }
 
     /// Writes the line; errors are dropped, as redis drops them (a log that cannot be

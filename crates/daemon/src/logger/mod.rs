@@ -79,6 +79,11 @@ impl Logger {
         self.sink.enabled(level)
     }
 
+    /// Changes the verbosity of this logger and of all its clones.
+    pub fn set_level(&self, level: LogLevel) {
+        self.sink.set_level(level);
+    }
+
     pub fn warning(&self, msg: &str) {
         self.log(LogLevel::Warning, msg)
     }

@@ -197,7 +197,9 @@ impl Config {
         for (name, args) in s
             .other
             .iter()
-            .filter(|(n, _)| !ACTED_UPON.contains(&n.as_str()))
+            // The daemon's TLS module reads every tls-* directive (tls-cluster too: as
+            // in redis it makes TLS be configured, certificates checked, at start).
+            .filter(|(n, _)| !ACTED_UPON.contains(&n.as_str()) && !n.starts_with("tls-"))
         {
             let mut line = name.clone();
             for a in args {

@@ -142,7 +142,8 @@ impl Daemon {
                 Output::Log { level, text } => self.log.log(level, &text),
                 Output::FlushConfig => flush_ok = self.flush_config().is_ok(),
                 Output::Connect { conn, host, port } => {
-                    match crate::links::open(conn.0, host, port, self.link_events.clone()) {
+                    let tls = self.tls.as_ref().and_then(|t| t.link_connector());
+                    match crate::links::open(conn.0, host, port, self.link_events.clone(), tls) {
                         Ok(handle) => {
                             self.links.insert(conn, handle);
                         }

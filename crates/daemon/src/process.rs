@@ -237,34 +237,32 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
         None => return 1,
     };
     let port = config.server.port;
-    let mut listeners = Vec::new();
-    // Port 0 means no TCP listener at all, as in redis (only a unix socket would serve).
-    let binds = if port == 0 {
-        Vec::new()
-    } else {
-        server::bind_addrs(&config.server.bind)
-    };
-    for b in binds {
-        match server::bind(&b.host, port) {
-            Ok(l) => listeners.push(l),
-            Err(e) if b.optional => {
-                log.verbose(&format!("Skipping optional bind {}:{port}: {e}", b.host));
-            }
-            Err(e) => {
-                log.warning(&format!(
-                    "Warning: Could not create server TCP listening socket {}:{port}: {e}",
-                    b.host
-                ));
-                log.warning(&format!("Failed listening on port {port} (TCP), aborting."));
-                return 1;
-            }
+    // TLS is configured before any port is bound, as in redis' initServer.
+    let tls_settings = crate::tls::TlsSettings::from_config(&config);
+    let tls = match crate::tls::TlsContext::configure(&tls_settings) {
+        Ok(Some((ctx, notes))) => {
+            notes.iter().for_each(|n| log.warning(n));
+            Some(ctx)
         }
-    }
-    if port != 0 && listeners.is_empty() {
-        log.warning(&format!("Failed listening on port {port} (TCP), aborting."));
+        Ok(None) => None,
+        Err(errors) => {
+            errors.iter().for_each(|e| log.warning(e));
+            log.warning("Failed to configure TLS. Check logs for more info.");
+            return 1;
+        }
+    };
+    let tls_port = tls_settings.port;
+    let Some(mut listeners) = listen_on(&log, &config.server.bind, port, "TCP") else {
         return 1;
-    }
-    log.notice(&format!("Running mode=sentinel, port={port}."));
+    };
+    let Some(tls_listeners) = listen_on(&log, &config.server.bind, tls_port, "TLS") else {
+        return 1;
+    };
+    let tls_from = listeners.len();
+    listeners.extend(tls_listeners);
+    // What redis shows as "the" port when the plain one is off.
+    let shown_port = if port != 0 { port } else { tls_port };
+    log.notice(&format!("Running mode=sentinel, port={shown_port}."));
     let now_ms = Daemon::now_ms();
     let seed = rand::thread_rng().next_u64();
     let sentinel = match Sentinel::new(config.sentinel.clone(), now_ms, seed, &crate::glue::resolve)
@@ -285,7 +283,7 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
     let mut sentinel = sentinel;
     sentinel.set_requirepass(config.server.requirepass.clone());
     sentinel.set_resolver(Box::new(crate::glue::resolve));
-    sentinel.set_listen_port(port);
+    sentinel.set_listen_port(tls_settings.announce_base_port(port));
     sentinel.set_utc_offset(crate::logger::utc_offset(std::time::SystemTime::now()));
     let pidfile = config.server.pidfile.clone().or_else(|| {
         config
@@ -319,7 +317,7 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
         log: log.clone(),
         started: Instant::now(),
         run_id: random_hex40(),
-        port,
+        port: shown_port,
         executable: std::env::current_exe()
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
@@ -333,6 +331,7 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
         link_events,
         renames,
         scripts: Default::default(),
+        tls,
     }));
     {
         let mut d = daemon.borrow_mut();
@@ -340,18 +339,27 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
         d.after_command();
     }
     let backlog = daemon.borrow().config.server.tcp_backlog;
-    for sock in listeners {
+    for (i, sock) in listeners.into_iter().enumerate() {
+        let tls = i >= tls_from;
         match server::start_listening(sock, backlog) {
             Ok(l) => {
-                tokio::task::spawn_local(server::accept_loop(daemon.clone(), l));
+                tokio::task::spawn_local(server::accept_loop(daemon.clone(), l, tls));
             }
             Err(e) => {
+                let (p, kind) = if tls {
+                    (tls_port, "TLS")
+                } else {
+                    (port, "TCP")
+                };
                 log.warning(&format!(
-                    "Failed listening on port {port} (TCP), aborting: {e}"
+                    "Failed listening on port {p} ({kind}), aborting: {e}"
                 ));
                 return 1;
             }
         }
+    }
+    if daemon.borrow().tls.is_some() {
+        tokio::task::spawn_local(crate::tls::watch(daemon.clone()));
     }
     tokio::task::spawn_local(crate::driver::run(daemon.clone(), link_rx));
     if systemd {
@@ -379,6 +387,40 @@ async fn serve(config: Config, config_path: PathBuf, log: Logger) -> i32 {
     }
     log.warning("rsentinel is now ready to exit, bye bye...");
     0
+}
+
+/// Binds every `bind` address on `port` (none for port 0, as in redis); `None` after
+/// logging redis' message when a required one fails.
+fn listen_on(log: &Logger, bind: &[String], port: u16, kind: &str) -> Option<Vec<socket2::Socket>> {
+    let mut listeners = Vec::new();
+    if port == 0 {
+        return Some(listeners);
+    }
+    for b in server::bind_addrs(bind) {
+        match server::bind(&b.host, port) {
+            Ok(l) => listeners.push(l),
+            Err(e) if b.optional => {
+                log.verbose(&format!("Skipping optional bind {}:{port}: {e}", b.host));
+            }
+            Err(e) => {
+                log.warning(&format!(
+                    "Warning: Could not create server TCP listening socket {}:{port}: {e}",
+                    b.host
+                ));
+                log.warning(&format!(
+                    "Failed listening on port {port} ({kind}), aborting."
+                ));
+                return None;
+            }
+        }
+    }
+    if listeners.is_empty() {
+        log.warning(&format!(
+            "Failed listening on port {port} ({kind}), aborting."
+        ));
+        return None;
+    }
+    Some(listeners)
 }
 
 async fn wait_signal() -> &'static str {

@@ -10,7 +10,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::time::Instant;
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 
@@ -86,8 +86,10 @@ fn is_local(addr: &SocketAddr) -> bool {
     }
 }
 
-/// Accepts connections forever on one listener.
-pub async fn accept_loop(daemon: Rc<RefCell<Daemon>>, listener: TcpListener) {
+/// Accepts connections forever on one listener; on the `tls-port` ones (`tls`) each
+/// connection first completes a TLS handshake, in its own task so a slow peer never
+/// holds up the others.
+pub async fn accept_loop(daemon: Rc<RefCell<Daemon>>, listener: TcpListener, tls: bool) {
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(x) => x,
@@ -107,12 +109,63 @@ pub async fn accept_loop(daemon: Rc<RefCell<Daemon>>, listener: TcpListener) {
                 socket2::TcpKeepalive::new().with_time(std::time::Duration::from_secs(keepalive));
             let _ = socket2::SockRef::from(&stream).set_tcp_keepalive(&ka);
         }
-        admit(daemon.clone(), stream, peer).await;
+        if !tls {
+            admit(daemon.clone(), stream, peer).await;
+            continue;
+        }
+        let Some(acceptor) = daemon.borrow().tls.as_ref().map(|t| t.acceptor()) else {
+            continue;
+        };
+        let daemon = daemon.clone();
+        tokio::task::spawn_local(async move {
+            let handshake =
+                tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
+            match handshake {
+                Ok(Ok(tls_stream)) => admit(daemon, tls_stream, peer).await,
+                Ok(Err(e)) => daemon.borrow().log.verbose(&format!(
+                    "Error accepting a client connection: {e} (conn: fd, addr={peer})"
+                )),
+                Err(_) => daemon.borrow().log.verbose(&format!(
+                    "Error accepting a client connection: TLS handshake timed out (addr={peer})"
+                )),
+            }
+        });
     }
 }
 
-async fn admit(daemon: Rc<RefCell<Daemon>>, mut stream: TcpStream, peer: SocketAddr) {
-    let laddr = stream.local_addr().unwrap_or(peer);
+/// A client connection, under TLS or not.
+trait Connection: AsyncWrite + Unpin + 'static {
+    fn tcp(&self) -> &TcpStream;
+    /// Starts the client's session task on the connection's two halves.
+    fn spawn_session(self, daemon: Rc<RefCell<Daemon>>, id: u64, rx: Receiver);
+}
+
+type Receiver = mpsc::UnboundedReceiver<crate::clients::Outbound>;
+
+impl Connection for TcpStream {
+    fn tcp(&self) -> &TcpStream {
+        self
+    }
+
+    fn spawn_session(self, daemon: Rc<RefCell<Daemon>>, id: u64, rx: Receiver) {
+        let (reader, writer) = self.into_split();
+        tokio::task::spawn_local(session::run(daemon, reader, writer, id, rx));
+    }
+}
+
+impl Connection for tokio_rustls::server::TlsStream<TcpStream> {
+    fn tcp(&self) -> &TcpStream {
+        self.get_ref().0
+    }
+
+    fn spawn_session(self, daemon: Rc<RefCell<Daemon>>, id: u64, rx: Receiver) {
+        let (reader, writer) = tokio::io::split(self);
+        tokio::task::spawn_local(session::run(daemon, reader, writer, id, rx));
+    }
+}
+
+async fn admit<S: Connection>(daemon: Rc<RefCell<Daemon>>, mut stream: S, peer: SocketAddr) {
+    let laddr = stream.tcp().local_addr().unwrap_or(peer);
     let reject = {
         let mut d = daemon.borrow_mut();
         if d.clients.len() >= d.config.server.maxclients as usize {
@@ -128,6 +181,7 @@ async fn admit(daemon: Rc<RefCell<Daemon>>, mut stream: TcpStream, peer: SocketA
     if let Some(msg) = reject {
         tokio::task::spawn_local(async move {
             let _ = stream.write_all(msg.as_bytes()).await;
+            let _ = stream.flush().await;
         });
         return;
     }
@@ -144,7 +198,7 @@ async fn admit(daemon: Rc<RefCell<Daemon>>, mut stream: TcpStream, peer: SocketA
                 id,
                 addr: peer,
                 laddr,
-                fd: stream.as_raw_fd(),
+                fd: stream.tcp().as_raw_fd(),
                 name: None,
                 created: now,
                 last_interaction: now,
@@ -167,5 +221,5 @@ async fn admit(daemon: Rc<RefCell<Daemon>>, mut stream: TcpStream, peer: SocketA
         d.log.verbose(&format!("Accepted {peer}"));
         id
     };
-    tokio::task::spawn_local(session::run(daemon, stream, id, rx));
+    stream.spawn_session(daemon, id, rx);
 }

@@ -66,6 +66,8 @@ pub struct Daemon {
     pub tracking: std::collections::BTreeMap<u64, crate::client_cmd::Tracking>,
     /// User script processes the core started.
     pub scripts: crate::scripts::Scripts,
+    /// The TLS contexts when the config asks for TLS.
+    pub tls: Option<crate::tls::TlsContext>,
 }
 
 impl Daemon {

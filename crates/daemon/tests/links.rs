@@ -75,12 +75,14 @@ fn replies_messages_and_disconnection() {
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let cmd = links::open(1, "127.0.0.1".into(), port, tx.clone()).expect("connect starts");
+        let cmd =
+            links::open(1, "127.0.0.1".into(), port, tx.clone(), None).expect("connect starts");
         assert_eq!(
             next(&mut rx).await,
             LinkEvent::Connected(1, "127.0.0.1".into())
         );
-        let sub = links::open(2, "127.0.0.1".into(), port, tx.clone()).expect("connect starts");
+        let sub =
+            links::open(2, "127.0.0.1".into(), port, tx.clone(), None).expect("connect starts");
         assert_eq!(
             next(&mut rx).await,
             LinkEvent::Connected(2, "127.0.0.1".into())
@@ -135,9 +137,10 @@ fn replies_messages_and_disconnection() {
         // A local port where nothing listens is refused at once, before any task runs,
         // as redis' non-blocking connect sees it.
         let dead = free_port();
-        assert!(links::open(3, "127.0.0.1".into(), dead, tx.clone()).is_err());
+        assert!(links::open(3, "127.0.0.1".into(), dead, tx.clone(), None).is_err());
         // A host name is resolved by the task, which then reports the refusal.
-        let _gone = links::open(4, "localhost".into(), dead, tx.clone()).expect("resolving starts");
+        let _gone =
+            links::open(4, "localhost".into(), dead, tx.clone(), None).expect("resolving starts");
         assert!(matches!(next(&mut rx).await, LinkEvent::Closed(4, _)));
     });
 }

@@ -653,3 +653,57 @@ fn replace(dst: &Path, src: &str) {
     std::fs::copy(src, &tmp).expect("copy");
     std::fs::rename(&tmp, dst).expect("rename");
 }
+
+/// One `openssl s_client` TLSv1.2 connection, saving its session to `out` or resuming
+/// from `resume`; true if the session was resumed.
+fn s_client_resumed(pki: &Pki, port: u16, out: &str, resume: Option<&str>) -> bool {
+    let mut cmd = Command::new("openssl");
+    cmd.args([
+        "s_client",
+        "-tls1_2",
+        "-connect",
+        &format!("127.0.0.1:{port}"),
+    ])
+    .args(["-CAfile", &pki.path("ca.crt")])
+    .args([
+        "-cert",
+        &pki.path("client.crt"),
+        "-key",
+        &pki.path("client.key"),
+    ])
+    .args(["-sess_out", out]);
+    if let Some(r) = resume {
+        cmd.args(["-sess_in", r]);
+    }
+    let o = cmd.stdin(Stdio::null()).output().expect("openssl s_client");
+    String::from_utf8_lossy(&o.stdout).contains("Reused, TLSv1.2")
+}
+
+#[test]
+fn session_caching_follows_the_directives() {
+    require_openssl!();
+    let pki = pki_for_cluster();
+    for (caching, expect) in [("yes", true), ("no", false)] {
+        let tls_port = free_port();
+        let conf = format!(
+            "tls-port {tls_port}\ntls-session-caching {caching}\ntls-session-cache-size 10\n{}",
+            pki.conf("sentinel")
+        );
+        let s = Sentinel::start(&conf, &[]);
+        assert!(wait_until(LONG, || tls_cli(
+            &pki,
+            tls_port,
+            true,
+            &["PING"]
+        )
+        .contains("PONG")));
+        let first = s.dir.path().join("first.sess").display().to_string();
+        let second = s.dir.path().join("second.sess").display().to_string();
+        assert!(!s_client_resumed(&pki, tls_port, &first, None));
+        assert_eq!(
+            s_client_resumed(&pki, tls_port, &second, Some(&first)),
+            expect,
+            "tls-session-caching {caching}"
+        );
+    }
+}

@@ -90,6 +90,9 @@ fn is_local(addr: &SocketAddr) -> bool {
 /// connection first completes a TLS handshake, in its own task so a slow peer never
 /// holds up the others.
 pub async fn accept_loop(daemon: Rc<RefCell<Daemon>>, listener: TcpListener, tls: bool) {
+    // Handshakes under way count against `maxclients`, so a flood of connections that
+    // never finish their handshake is bounded like one of clients.
+    let handshaking = Rc::new(std::cell::Cell::new(0usize));
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(x) => x,
@@ -113,22 +116,34 @@ pub async fn accept_loop(daemon: Rc<RefCell<Daemon>>, listener: TcpListener, tls
             admit(daemon.clone(), stream, peer).await;
             continue;
         }
-        let Some(acceptor) = daemon.borrow().tls.as_ref().map(|t| t.acceptor()) else {
-            continue;
+        let acceptor = {
+            let mut d = daemon.borrow_mut();
+            let full = d.clients.len() + handshaking.get() >= d.config.server.maxclients as usize;
+            if full {
+                d.stats.rejected_connections += 1;
+            }
+            match &d.tls {
+                Some(t) if !full => t.acceptor(),
+                _ => continue,
+            }
         };
         let daemon = daemon.clone();
+        let handshaking = handshaking.clone();
+        handshaking.set(handshaking.get() + 1);
         tokio::task::spawn_local(async move {
+            let laddr = stream.local_addr().ok();
             let handshake =
                 tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
-            match handshake {
-                Ok(Ok(tls_stream)) => admit(daemon, tls_stream, peer).await,
-                Ok(Err(e)) => daemon.borrow().log.verbose(&format!(
-                    "Error accepting a client connection: {e} (conn: fd, addr={peer})"
-                )),
-                Err(_) => daemon.borrow().log.verbose(&format!(
-                    "Error accepting a client connection: TLS handshake timed out (addr={peer})"
-                )),
-            }
+            handshaking.set(handshaking.get().saturating_sub(1));
+            let error = match handshake {
+                Ok(Ok(tls_stream)) => return admit(daemon, tls_stream, peer).await,
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => "TLS handshake timed out".to_string(),
+            };
+            let laddr = laddr.map(|a| a.to_string()).unwrap_or_default();
+            daemon.borrow().log.verbose(&format!(
+                "Error accepting a client connection: {error} (addr={peer} laddr={laddr})"
+            ));
         });
     }
 }

@@ -707,3 +707,39 @@ fn session_caching_follows_the_directives() {
         );
     }
 }
+
+#[test]
+fn unfinished_handshakes_count_against_maxclients() {
+    require_openssl!();
+    let pki = pki_for_cluster();
+    let tls_port = free_port();
+    let conf = format!(
+        "tls-port {tls_port}\nmaxclients 3\n{}",
+        pki.conf("sentinel")
+    );
+    let s = Sentinel::start(&conf, &[]);
+    assert!(wait_until(LONG, || tls_cli(
+        &pki,
+        tls_port,
+        true,
+        &["PING"]
+    )
+    .contains("PONG")));
+    // Three connections that never start their handshake fill the server.
+    let silent: Vec<_> = (0..3)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", tls_port)).expect("connect"))
+        .collect();
+    assert!(
+        wait_until(LONG, || !tls_cli(&pki, tls_port, true, &["PING"])
+            .contains("PONG")),
+        "served past maxclients while handshakes were pending\n{}",
+        s.output()
+    );
+    drop(silent);
+    assert!(
+        wait_until(LONG, || tls_cli(&pki, tls_port, true, &["PING"])
+            .contains("PONG")),
+        "not served again after the silent connections closed\n{}",
+        s.output()
+    );
+}

@@ -165,8 +165,8 @@ async fn serve(
     let reason = match tls {
         None => pump(id, &mut stream, &mut commands, &events).await,
         Some(connector) => {
-            // The name only selects nothing here: SNI is off and the peer's name is not
-            // checked (redis checks the chain only).
+            // The name is not used: SNI is off and the peer's name is not checked (redis
+            // checks the chain only); rustls needs one all the same.
             let name = match peer_ip {
                 Ok(ip) => rustls_pki_types::ServerName::IpAddress(ip.into()),
                 Err(_) => {

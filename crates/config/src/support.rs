@@ -1,5 +1,5 @@
 //! What rsentinel does with each directive redis-sentinel accepts. A directive is either
-//! acted upon, pending (TLS and syslog, being built), meaningless to a Sentinel (data,
+//! acted upon, meaningless to a Sentinel (data,
 //! persistence, replication, cluster, tuning of things a Sentinel does not have: accepted
 //! where redis accepts it and reported with a warning at start), or one whose effect
 //! would matter to a Sentinel but that rsentinel does not reproduce: then any value but
@@ -13,8 +13,6 @@ use crate::std_value::Value;
 pub enum Support {
     /// rsentinel applies it.
     Acted,
-    /// Being implemented (TLS, syslog): accepted, reported at start.
-    Pending,
     /// Has no effect on what a Sentinel does: accepted, reported at start.
     Meaningless,
     /// Matters to a Sentinel and is not reproduced: only redis' default is accepted.
@@ -49,9 +47,10 @@ const ACTED: &[&str] = &[
     // The pubsub class is applied; the normal class is accepted only at its default
     // (see `refusal`); the replica class means nothing to a Sentinel.
     "client-output-buffer-limit",
+    "syslog-enabled",
+    "syslog-ident",
+    "syslog-facility",
 ];
-
-const PENDING: &[&str] = &["syslog-enabled", "syslog-ident", "syslog-facility"];
 
 /// Directives whose effect matters to a Sentinel and that rsentinel does not reproduce.
 const DEFAULT_ONLY: &[&str] = &[
@@ -63,10 +62,10 @@ const DEFAULT_ONLY: &[&str] = &[
 
 /// How rsentinel treats the standard directive `name` (its canonical name).
 pub fn support(name: &str) -> Support {
-    if ACTED.contains(&name) {
+    // Every tls-* directive configures the daemon's TLS (tls-cluster too: as in redis it
+    // makes TLS be configured, and the certificates checked, at start).
+    if ACTED.contains(&name) || name.starts_with("tls-") {
         Support::Acted
-    } else if PENDING.contains(&name) || name.starts_with("tls-") {
-        Support::Pending
     } else if DEFAULT_ONLY.contains(&name) {
         Support::DefaultOnly
     } else {
@@ -123,7 +122,7 @@ mod tests {
     /// is a real directive (a typo would silently make it meaningless).
     #[test]
     fn every_directive_is_classified_once() {
-        for list in [ACTED, PENDING, DEFAULT_ONLY] {
+        for list in [ACTED, DEFAULT_ONLY] {
             for name in list {
                 assert!(
                     STANDARD.iter().any(|s| s.name == *name),
@@ -131,9 +130,9 @@ mod tests {
                 );
             }
         }
-        let mut counts = [0usize; 4];
+        let mut counts = [0usize; 3];
         for s in STANDARD {
-            let hits = [ACTED, PENDING, DEFAULT_ONLY]
+            let hits = [ACTED, DEFAULT_ONLY]
                 .iter()
                 .filter(|l| l.contains(&s.name))
                 .count();

@@ -151,7 +151,9 @@ impl Daemon {
                     port,
                     bound,
                 } => {
-                    match crate::links::open(conn.0, host, port, bound, self.link_events.clone()) {
+                    let tls = self.tls.as_ref().and_then(|t| t.link_connector());
+                    let events = self.link_events.clone();
+                    match crate::links::open(conn.0, host, port, bound, events, tls) {
                         Ok(handle) => {
                             self.links.insert(conn, handle);
                         }

@@ -26,6 +26,7 @@ mod server;
 mod session;
 mod state;
 mod supervise;
+pub mod tls;
 
 pub use logger::Logger;
 pub use server::{bind_addrs, BindAddr};

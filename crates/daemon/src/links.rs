@@ -11,9 +11,10 @@ use rsentinel_resp::{encode_command, Frame, ReplyDecoder};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
+use tokio_rustls::TlsConnector;
 use tokio_util::codec::Decoder;
 
 /// Identifies one link across its reconnections (the core's link id).
@@ -66,8 +67,11 @@ impl LinkHandle {
 /// How long a connection attempt may take before it counts as failed.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 
+/// How long a TLS handshake on a link may take before the link counts as failed.
+pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Starts connecting to `host:port` and a link task on the current `LocalSet` to carry
-/// the connection.
+/// the connection; with `tls` (`tls-replication yes`) the connection runs over TLS.
 ///
 /// For an IP address the non-blocking `connect()` is issued here and now, like hiredis
 /// does: a refusal the kernel already knows (a closed port on this machine) is returned
@@ -79,6 +83,7 @@ pub fn open(
     port: u16,
     bound: ReplyBound,
     events: mpsc::UnboundedSender<LinkEvent>,
+    tls: Option<TlsConnector>,
 ) -> Result<LinkHandle, String> {
     let (tx, rx) = mpsc::unbounded_channel();
     let addr = format!("{host}:{port}");
@@ -86,11 +91,11 @@ pub fn open(
     match host.parse::<IpAddr>() {
         Ok(ip) => {
             let stream = start_connect(SocketAddr::new(ip, port)).map_err(|e| e.to_string())?;
-            tokio::task::spawn_local(run(id, finish_connect(stream), rx, events, decoder));
+            tokio::task::spawn_local(run(id, finish_connect(stream), tls, rx, events, decoder));
         }
         Err(_) => {
             let connect = async move { TcpStream::connect((host.as_str(), port)).await };
-            tokio::task::spawn_local(run(id, connect, rx, events, decoder));
+            tokio::task::spawn_local(run(id, connect, tls, rx, events, decoder));
         }
     }
     Ok(LinkHandle { tx, addr })
@@ -126,6 +131,7 @@ async fn finish_connect(stream: std::net::TcpStream) -> std::io::Result<TcpStrea
 async fn run(
     id: LinkId,
     connect: impl std::future::Future<Output = std::io::Result<TcpStream>>,
+    tls: Option<TlsConnector>,
     commands: mpsc::UnboundedReceiver<LinkCommand>,
     events: mpsc::UnboundedSender<LinkEvent>,
     decoder: ReplyDecoder,
@@ -141,13 +147,15 @@ async fn run(
             return;
         }
     };
-    serve(id, stream, commands, events, decoder).await;
+    serve(id, stream, tls, commands, events, decoder).await;
 }
 
-/// Reports the connection up and pumps it until it ends.
+/// Reports the connection up and pumps it until it ends. Under TLS the link counts as
+/// connected once TCP is, as with hiredis: commands wait for the handshake.
 async fn serve(
     id: LinkId,
     mut stream: TcpStream,
+    tls: Option<TlsConnector>,
     mut commands: mpsc::UnboundedReceiver<LinkCommand>,
     events: mpsc::UnboundedSender<LinkEvent>,
     decoder: ReplyDecoder,
@@ -157,17 +165,38 @@ async fn serve(
         .local_addr()
         .map(|a| a.ip().to_string())
         .unwrap_or_default();
+    let peer_ip = stream.peer_addr().map(|a| a.ip());
     if events.send(LinkEvent::Connected(id, local_ip)).is_err() {
         return;
     }
-    let reason = pump(id, &mut stream, &mut commands, &events, decoder).await;
+    let reason = match tls {
+        None => pump(id, &mut stream, &mut commands, &events, decoder).await,
+        Some(connector) => {
+            // The name is not used: SNI is off and the peer's name is not checked (redis
+            // checks the chain only); rustls needs one all the same.
+            let name = match peer_ip {
+                Ok(ip) => rustls_pki_types::ServerName::IpAddress(ip.into()),
+                Err(_) => {
+                    rustls_pki_types::ServerName::IpAddress(IpAddr::from([127, 0, 0, 1]).into())
+                }
+            };
+            match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, connector.connect(name, stream)).await
+            {
+                Ok(Ok(mut tls_stream)) => {
+                    pump(id, &mut tls_stream, &mut commands, &events, decoder).await
+                }
+                Ok(Err(e)) => format!("TLS handshake failed: {e}"),
+                Err(_) => "TLS handshake timed out".into(),
+            }
+        }
+    };
     let _ = events.send(LinkEvent::Closed(id, reason));
 }
 
 /// Moves commands out and replies in until the connection ends; returns why.
-async fn pump(
+async fn pump<S: AsyncRead + AsyncWrite + Unpin>(
     id: LinkId,
-    stream: &mut TcpStream,
+    stream: &mut S,
     commands: &mut mpsc::UnboundedReceiver<LinkCommand>,
     events: &mpsc::UnboundedSender<LinkEvent>,
     mut decoder: ReplyDecoder,
@@ -185,6 +214,9 @@ async fn pump(
                         encode_command(&more, &mut out);
                     }
                     if let Err(e) = stream.write_all(&out).await {
+                        return e.to_string();
+                    }
+                    if let Err(e) = stream.flush().await {
                         return e.to_string();
                     }
                     out.clear();

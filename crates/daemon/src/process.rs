@@ -197,17 +197,25 @@ fn test_config(config: &Config, path: &str, abs_path: &Path) -> i32 {
     0
 }
 
-/// TLS material (certificates, keys, CA, protocols) as a start would load it. No TLS
-/// directive is acted upon yet, so there is nothing to load; the TLS listener's checks
-/// belong here so that `--test-config` runs them too.
-fn check_tls(_config: &Config) -> Result<(), String> {
-    Ok(())
+/// TLS material (certificates, keys, CA, protocols, ciphers) loaded as a start loads it,
+/// so that `--test-config` reports what would stop the start.
+fn check_tls(config: &Config) -> Result<(), String> {
+    let settings = crate::tls::TlsSettings::from_config(config);
+    match crate::tls::TlsContext::configure(&settings) {
+        Ok(_) => Ok(()),
+        Err(errors) => Err(format!(
+            "{}\nFailed to configure TLS. Check logs for more info.",
+            errors.join("\n")
+        )),
+    }
 }
 
-/// redis exits when it would listen on nothing: no TCP port and no unix socket (the TLS
-/// port will count too once TLS is served).
+/// redis exits when it would listen on nothing: no TCP port, no TLS port and no unix
+/// socket.
 fn nowhere_to_listen(config: &Config) -> bool {
-    config.server.port == 0 && config.server.unixsocket.is_none()
+    config.server.port == 0
+        && crate::tls::TlsSettings::from_config(config).port == 0
+        && config.server.unixsocket.is_none()
 }
 
 /// The users, in redis' start-up order: requirepass, `user` lines, then the aclfile.
@@ -344,33 +352,29 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         None => return 1,
     };
     let port = config.server.port;
-    let mut listeners = Vec::new();
-    // Port 0 means no TCP listener at all, as in redis (only a unix socket would serve).
-    let binds = if port == 0 {
-        Vec::new()
-    } else {
-        server::bind_addrs(&config.server.bind)
-    };
-    for b in binds {
-        match server::bind(&b.host, port) {
-            Ok(l) => listeners.push(l),
-            Err(e) if b.optional => {
-                log.verbose(&format!("Skipping optional bind {}:{port}: {e}", b.host));
-            }
-            Err(e) => {
-                log.warning(&format!(
-                    "Warning: Could not create server TCP listening socket {}:{port}: {e}",
-                    b.host
-                ));
-                log.warning(&format!("Failed listening on port {port} (TCP), aborting."));
-                return 1;
-            }
+    // TLS is configured before any port is bound, as in redis' initServer.
+    let tls_settings = crate::tls::TlsSettings::from_config(&config);
+    let tls = match crate::tls::TlsContext::configure(&tls_settings) {
+        Ok(Some((ctx, notes))) => {
+            notes.iter().for_each(|n| log.warning(n));
+            Some(ctx)
         }
-    }
-    if port != 0 && listeners.is_empty() {
-        log.warning(&format!("Failed listening on port {port} (TCP), aborting."));
+        Ok(None) => None,
+        Err(errors) => {
+            errors.iter().for_each(|e| log.warning(e));
+            log.warning("Failed to configure TLS. Check logs for more info.");
+            return 1;
+        }
+    };
+    let tls_port = tls_settings.port;
+    let Some(mut listeners) = listen_on(&log, &config.server.bind, port, "TCP") else {
         return 1;
-    }
+    };
+    let Some(tls_listeners) = listen_on(&log, &config.server.bind, tls_port, "TLS") else {
+        return 1;
+    };
+    let tls_from = listeners.len();
+    listeners.extend(tls_listeners);
     // rsentinel's own endpoint, bound before anything is monitored so that a bad address
     // stops the start like a bad `bind`.
     let (metrics_bind, metrics_port) = (&config.server.metrics_bind, config.server.metrics_port);
@@ -387,10 +391,6 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
             }
         }
     };
-    if let Err(e) = check_tls(&config) {
-        log.warning(&e);
-        return 1;
-    }
     let unix = match &config.server.unixsocket {
         Some(path) => match server::bind_unix(path, config.server.unixsocketperm) {
             Ok(sock) => Some((path.clone(), sock)),
@@ -405,7 +405,9 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         log.warning("Configured to not listen anywhere, exiting.");
         return 1;
     }
-    log.notice(&format!("Running mode=sentinel, port={port}."));
+    // What redis shows as "the" port when the plain one is off.
+    let shown_port = if port != 0 { port } else { tls_port };
+    log.notice(&format!("Running mode=sentinel, port={shown_port}."));
     if metrics.is_some() {
         log.notice(&format!(
             "Metrics endpoint listening on {metrics_bind} port {metrics_port}"
@@ -432,7 +434,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
     sentinel.set_requirepass(config.server.requirepass.clone());
     sentinel.set_loglevel(config.server.loglevel);
     sentinel.set_resolver(Box::new(crate::glue::resolve));
-    sentinel.set_listen_port(port);
+    sentinel.set_listen_port(tls_settings.announce_base_port(port));
     sentinel.set_utc_offset(crate::logger::utc_offset(std::time::SystemTime::now()));
     let pidfile = config.server.pidfile.clone().or_else(|| {
         config
@@ -466,7 +468,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         log: log.clone(),
         started: Instant::now(),
         run_id: random_hex40(),
-        port,
+        port: shown_port,
         executable: std::env::current_exe()
             .map(|p| p.display().to_string())
             .unwrap_or_default(),
@@ -482,6 +484,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         scripts: Default::default(),
         supervised_systemd: systemd,
         metrics: Default::default(),
+        tls,
     }));
     {
         let mut d = daemon.borrow_mut();
@@ -489,14 +492,20 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         d.after_command();
     }
     let backlog = daemon.borrow().config.server.tcp_backlog;
-    for sock in listeners {
+    for (i, sock) in listeners.into_iter().enumerate() {
+        let tls = i >= tls_from;
         match server::start_listening(sock, backlog) {
             Ok(l) => {
-                tokio::task::spawn_local(server::accept_loop(daemon.clone(), l));
+                tokio::task::spawn_local(server::accept_loop(daemon.clone(), l, tls));
             }
             Err(e) => {
+                let (p, kind) = if tls {
+                    (tls_port, "TLS")
+                } else {
+                    (port, "TCP")
+                };
                 log.warning(&format!(
-                    "Failed listening on port {port} (TCP), aborting: {e}"
+                    "Failed listening on port {p} ({kind}), aborting: {e}"
                 ));
                 return 1;
             }
@@ -529,6 +538,9 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
     crate::oom::apply(oom_mode, oom_value, &log);
     if let Some(list) = daemon.borrow().config.server.text("server_cpulist") {
         crate::affinity::apply(&list, &log);
+    }
+    if daemon.borrow().tls.is_some() {
+        tokio::task::spawn_local(crate::tls::watch(daemon.clone()));
     }
     tokio::task::spawn_local(crate::driver::run(daemon.clone(), link_rx));
     crate::panic::inject_if_asked();
@@ -578,6 +590,40 @@ fn metrics_listener(bind: &str, port: u16) -> std::io::Result<tokio::net::TcpLis
     let l = std::net::TcpListener::bind(std::net::SocketAddr::new(ip, port))?;
     l.set_nonblocking(true)?;
     tokio::net::TcpListener::from_std(l)
+}
+
+/// Binds every `bind` address on `port` (none for port 0, as in redis); `None` after
+/// logging redis' message when a required one fails.
+fn listen_on(log: &Logger, bind: &[String], port: u16, kind: &str) -> Option<Vec<socket2::Socket>> {
+    let mut listeners = Vec::new();
+    if port == 0 {
+        return Some(listeners);
+    }
+    for b in server::bind_addrs(bind) {
+        match server::bind(&b.host, port) {
+            Ok(l) => listeners.push(l),
+            Err(e) if b.optional => {
+                log.verbose(&format!("Skipping optional bind {}:{port}: {e}", b.host));
+            }
+            Err(e) => {
+                log.warning(&format!(
+                    "Warning: Could not create server TCP listening socket {}:{port}: {e}",
+                    b.host
+                ));
+                log.warning(&format!(
+                    "Failed listening on port {port} ({kind}), aborting."
+                ));
+                return None;
+            }
+        }
+    }
+    if listeners.is_empty() {
+        log.warning(&format!(
+            "Failed listening on port {port} ({kind}), aborting."
+        ));
+        return None;
+    }
+    Some(listeners)
 }
 
 async fn wait_signal() -> &'static str {

@@ -86,8 +86,13 @@ fn is_local(addr: &SocketAddr) -> bool {
     }
 }
 
-/// Accepts connections forever on one listener.
-pub async fn accept_loop(daemon: Rc<RefCell<Daemon>>, listener: TcpListener) {
+/// Accepts connections forever on one listener; on the `tls-port` ones (`tls`) each
+/// connection first completes a TLS handshake, in its own task so a slow peer never
+/// holds up the others.
+pub async fn accept_loop(daemon: Rc<RefCell<Daemon>>, listener: TcpListener, tls: bool) {
+    // Handshakes under way count against `maxclients`, so a flood of connections that
+    // never finish their handshake is bounded like one of clients.
+    let handshaking = Rc::new(std::cell::Cell::new(0usize));
     loop {
         let (stream, peer) = match listener.accept().await {
             Ok(x) => x,
@@ -110,15 +115,55 @@ pub async fn accept_loop(daemon: Rc<RefCell<Daemon>>, listener: TcpListener) {
         let laddr = stream.local_addr().unwrap_or(peer);
         let fd = stream.as_raw_fd();
         let local = is_local(&peer);
-        admit(
-            daemon.clone(),
-            stream,
-            PeerAddr::Tcp(peer),
-            PeerAddr::Tcp(laddr),
-            fd,
-            local,
-        )
-        .await;
+        if !tls {
+            admit(
+                daemon.clone(),
+                stream,
+                PeerAddr::Tcp(peer),
+                PeerAddr::Tcp(laddr),
+                fd,
+                local,
+            )
+            .await;
+            continue;
+        }
+        let acceptor = {
+            let mut d = daemon.borrow_mut();
+            let full = d.clients.len() + handshaking.get() >= d.config.server.maxclients as usize;
+            if full {
+                d.stats.rejected_connections += 1;
+            }
+            match &d.tls {
+                Some(t) if !full => t.acceptor(),
+                _ => continue,
+            }
+        };
+        let daemon = daemon.clone();
+        let handshaking = handshaking.clone();
+        handshaking.set(handshaking.get() + 1);
+        tokio::task::spawn_local(async move {
+            let handshake =
+                tokio::time::timeout(crate::tls::HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await;
+            handshaking.set(handshaking.get().saturating_sub(1));
+            let error = match handshake {
+                Ok(Ok(tls_stream)) => {
+                    return admit(
+                        daemon,
+                        tls_stream,
+                        PeerAddr::Tcp(peer),
+                        PeerAddr::Tcp(laddr),
+                        fd,
+                        local,
+                    )
+                    .await
+                }
+                Ok(Err(e)) => e.to_string(),
+                Err(_) => "TLS handshake timed out".to_string(),
+            };
+            daemon.borrow().log.verbose(&format!(
+                "Error accepting a client connection: {error} (addr={peer} laddr={laddr})"
+            ));
+        });
     }
 }
 
@@ -223,6 +268,7 @@ async fn admit<S>(
     if let Some(msg) = reject {
         tokio::task::spawn_local(async move {
             let _ = stream.write_all(msg.as_bytes()).await;
+            let _ = stream.flush().await;
         });
         return;
     }

@@ -14,7 +14,7 @@ use rsentinel_resp::{encode, Limits, Protocol, RequestParser};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, WriteHalf};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Replies waiting for a client that does not read them, past which its requests are
@@ -37,7 +37,7 @@ fn needs_auth(daemon: &Rc<RefCell<Daemon>>, id: u64) -> bool {
         .is_some_and(|c| !c.authenticated)
 }
 
-/// Serves one connection, over TCP or a unix socket.
+/// Serves one connection, over TCP, TLS or a unix socket.
 pub async fn run<S>(
     daemon: Rc<RefCell<Daemon>>,
     stream: S,
@@ -47,6 +47,9 @@ pub async fn run<S>(
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let (mut reader, mut writer) = tokio::io::split(stream);
+    // TLS buffers what the socket did not take; it is pushed out by a flush once `out`
+    // is empty (a no-op on plain TCP).
+    let mut unflushed = false;
     let mut parser = RequestParser::new(request_limits(&daemon.borrow().config.server));
     let mut inbuf = BytesMut::with_capacity(16 * 1024);
     let mut out = BytesMut::new();
@@ -64,6 +67,12 @@ pub async fn run<S>(
         };
         tokio::select! {
             read = reader.read(&mut chunk), if out.len() < MAX_REPLY_BACKLOG => {
+                // A TLS peer that closes without close_notify (redis-cli does) has
+                // simply closed the connection.
+                let read = match read {
+                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(0),
+                    other => other,
+                };
                 let n = match read {
                     Ok(0) => {
                         let d = daemon.borrow();
@@ -146,11 +155,16 @@ pub async fn run<S>(
             }
             // Only as much as the socket takes now (`write` is cancel safe); the rest
             // waits in `out` while reading and the channel go on.
-            written = writer.write(&out), if !out.is_empty() => {
+            written = write_or_flush(&mut writer, &out), if !out.is_empty() || unflushed => {
                 let n = match written {
-                    Ok(0) | Err(_) => break 'conn,
-                    Ok(n) => n,
+                    Ok(None) => {
+                        unflushed = false;
+                        continue 'conn;
+                    }
+                    Ok(Some(0)) | Err(_) => break 'conn,
+                    Ok(Some(n)) => n,
                 };
+                unflushed = true;
                 out.advance(n);
                 let mut d = daemon.borrow_mut();
                 d.stats.net_output_bytes += n as u64;
@@ -242,17 +256,31 @@ fn request_limits(server: &rsentinel_config::ServerSettings) -> Limits {
     limits
 }
 
+/// Writes what the socket takes of `out` (`Some(n)`), or with `out` empty pushes out
+/// what TLS still buffers (`None`). Cancel safe, as both steps are.
+async fn write_or_flush<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    out: &[u8],
+) -> std::io::Result<Option<usize>> {
+    if out.is_empty() {
+        writer.flush().await.map(|_| None)
+    } else {
+        writer.write(out).await.map(Some)
+    }
+}
+
 /// Writes all of `out` before the connection is closed.
-async fn write_out<S: AsyncWrite>(
+async fn write_out<W: AsyncWrite + Unpin>(
     daemon: &Rc<RefCell<Daemon>>,
-    stream: &mut WriteHalf<S>,
+    stream: &mut W,
     out: &mut BytesMut,
 ) -> std::io::Result<()> {
     if out.is_empty() {
-        return Ok(());
+        return stream.flush().await;
     }
     let n = out.len();
     stream.write_all(out).await?;
+    stream.flush().await?;
     out.clear();
     let mut d = daemon.borrow_mut();
     d.stats.net_output_bytes += n as u64;

@@ -70,6 +70,8 @@ pub struct Daemon {
     pub supervised_systemd: bool,
     /// Counters behind `/metrics`.
     pub metrics: crate::metrics::Counters,
+    /// The TLS contexts when the config asks for TLS.
+    pub tls: Option<crate::tls::TlsContext>,
 }
 
 impl Daemon {

@@ -82,6 +82,7 @@ fn replies_messages_and_disconnection() {
             port,
             ReplyBound::INSTANCE_COMMANDS,
             tx.clone(),
+            None,
         )
         .expect("connect starts");
         assert_eq!(
@@ -94,6 +95,7 @@ fn replies_messages_and_disconnection() {
             port,
             ReplyBound::INSTANCE_COMMANDS,
             tx.clone(),
+            None,
         )
         .expect("connect starts");
         assert_eq!(
@@ -155,7 +157,8 @@ fn replies_messages_and_disconnection() {
             "127.0.0.1".into(),
             dead,
             ReplyBound::INSTANCE_COMMANDS,
-            tx.clone()
+            tx.clone(),
+            None
         )
         .is_err());
         // A host name is resolved by the task, which then reports the refusal.
@@ -165,6 +168,7 @@ fn replies_messages_and_disconnection() {
             dead,
             ReplyBound::INSTANCE_COMMANDS,
             tx.clone(),
+            None,
         )
         .expect("resolving starts");
         assert!(matches!(next(&mut rx).await, LinkEvent::Closed(4, _)));
@@ -193,8 +197,15 @@ fn a_reply_over_the_bound_closes_the_link() {
     let local = tokio::task::LocalSet::new();
     local.block_on(&rt, async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
-        let link = links::open(1, "127.0.0.1".into(), port, ReplyBound::SMALL, tx.clone())
-            .expect("connect starts");
+        let link = links::open(
+            1,
+            "127.0.0.1".into(),
+            port,
+            ReplyBound::SMALL,
+            tx.clone(),
+            None,
+        )
+        .expect("connect starts");
         assert_eq!(
             next(&mut rx).await,
             LinkEvent::Connected(1, "127.0.0.1".into())

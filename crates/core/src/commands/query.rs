@@ -13,7 +13,7 @@ use crate::util::text;
 
 impl Sentinel {
     fn lookup(&self, name: &[u8]) -> Result<&Master, Frame> {
-        self.master(&text(name)).ok_or_else(no_such_master)
+        self.master_by_bytes(name).ok_or_else(no_such_master)
     }
 
     fn master_frame(&self, m: &Master, now_ms: u64) -> Frame {
@@ -76,7 +76,7 @@ impl Sentinel {
 
     /// `[ip, port]` of the current master address, or a null array.
     pub(super) fn cmd_get_master_addr(&self, name: &[u8]) -> Frame {
-        match self.master(&text(name)) {
+        match self.master_by_bytes(name) {
             None => Frame::NullArray,
             Some(m) => {
                 let a = m.current_addr();

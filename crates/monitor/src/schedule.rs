@@ -138,7 +138,8 @@ pub fn due(
     // then share one write and one read, and, answered together, stay together. redis
     // gets the same pairing by chance of its timer; without it a hello costs a send and
     // a receive of its own every other second on every link.
-    let hello_at = if ping_due {
+    // INFO, due every ten PINGs, rides along the same way.
+    let soon = if ping_due {
         now_ms.saturating_add(ping / 2)
     } else {
         now_ms
@@ -146,10 +147,10 @@ pub fn due(
     CommandsDue {
         info: input.kind != InstanceKind::Sentinel
             && (input.info_refresh == 0
-                || older_than(now_ms, input.info_refresh, info_period(input, periods)))
+                || older_than(soon, input.info_refresh, info_period(input, periods)))
             && paced(now_ms, pacing.info_sent),
         ping: ping_due,
-        hello: older_than(hello_at, input.last_pub_time, periods.publish_ms)
+        hello: older_than(soon, input.last_pub_time, periods.publish_ms)
             && paced(now_ms, pacing.hello_sent),
     }
 }

@@ -101,8 +101,6 @@ pub struct Instance {
     /// Cached INFO output.
     pub info: Option<String>,
     pub slave_reconf_sent_time: u64,
-    /// When an INFO still unanswered was sent (0 = none outstanding).
-    pub info_sent: u64,
     /// Sentinels only: their last answer to `is-master-down-by-addr` about our master
     /// (the `master_down` flag and their vote).
     pub peer: PeerDownState,
@@ -134,7 +132,6 @@ impl Instance {
             reported: ReportedState::new(kind.monitor_kind(), now_ms),
             info: None,
             slave_reconf_sent_time: 0,
-            info_sent: 0,
             peer: PeerDownState::new(now_ms),
         }
     }

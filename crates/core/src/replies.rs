@@ -52,9 +52,6 @@ impl Sentinel {
                 }
             }
             Callback::Info => {
-                if let Some(i) = self.instance_mut(r) {
-                    i.info_sent = 0;
-                }
                 if let Frame::Bulk(text) = &frame {
                     let text = String::from_utf8_lossy(text).into_owned();
                     self.refresh_instance_info(r, &text, now);

@@ -199,16 +199,8 @@ impl Sentinel {
             publish_ms: self.timing.publish_period,
         };
         let due = schedule::due(&link.health, &input, &periods, &Pacing::default(), now);
-        // An INFO already on its way is not asked again for a ping period. redis asks on
-        // every timer run until the reply is processed: with thousands of instances and
-        // a busy machine, several 5 KB replies per instance then pile up at start-up.
-        let info_in_flight =
-            inst.info_sent != 0 && now.saturating_sub(inst.info_sent) < self.timing.ping_period;
-        if due.info && !info_in_flight && self.send(r, ConnKind::Command, Callback::Info, &["INFO"])
-        {
-            if let Some(i) = self.instance_mut(r) {
-                i.info_sent = now;
-            }
+        if due.info {
+            self.send(r, ConnKind::Command, Callback::Info, &["INFO"]);
         }
         if due.ping {
             self.send_ping(r, now);

@@ -7,8 +7,8 @@ use crate::addr::{resolve_host, Addr};
 use crate::event::LogLevel;
 use crate::sentinel::{InstRef, Sentinel};
 use rsentinel_gossip::{
-    receive_hello as decide, AddrRef, Level, MasterView, PeerAddr, PeerView, Source, Step, Subject,
-    View,
+    receive_hello as decide, AddrRef, Level, MasterView, Masters, PeerAddr, PeerView, Source, Step,
+    Subject, View,
 };
 
 fn level(l: Level) -> LogLevel {
@@ -26,6 +26,49 @@ fn addr_of(p: PeerAddr) -> Addr {
     }
 }
 
+/// The master table as the gossip crate looks it up: one master at a time, by name
+/// through the core's index, built only when asked for.
+struct Table<'a> {
+    masters: &'a [crate::master::Master],
+    index: &'a std::collections::HashMap<String, usize>,
+}
+
+impl Masters for Table<'_> {
+    fn count(&self) -> usize {
+        self.masters.len()
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.index.get(name).copied()
+    }
+
+    fn view(&self, m: usize) -> Option<MasterView<'_>> {
+        let m = self.masters.get(m)?;
+        Some(MasterView {
+            name: &m.inst.name,
+            addr: AddrRef {
+                hostname: &m.inst.addr.hostname,
+                ip: &m.inst.addr.ip,
+                port: m.inst.addr.port,
+            },
+            config_epoch: m.inst.config_epoch,
+            sentinels: m
+                .sentinels
+                .iter()
+                .map(|s| PeerView {
+                    name: &s.name,
+                    runid: s.reported.runid.as_deref(),
+                    addr: AddrRef {
+                        hostname: &s.addr.hostname,
+                        ip: &s.addr.ip,
+                        port: s.addr.port,
+                    },
+                })
+                .collect(),
+        })
+    }
+}
+
 impl Sentinel {
     /// A hello another Sentinel sent us directly with `PUBLISH __sentinel__:hello`.
     pub fn receive_hello(&mut self, payload: &[u8], now: u64) {
@@ -38,39 +81,23 @@ impl Sentinel {
     }
 
     fn handle_hello(&mut self, payload: &[u8], source: Source, now: u64) {
+        // Our own hellos echoed on every instance's pub/sub link are most of what
+        // arrives: dropped before anything else is looked at.
+        if source == Source::PubSub && rsentinel_gossip::hello::mentions_runid(payload, &self.myid)
+        {
+            return;
+        }
         let steps = {
-            let views: Vec<MasterView> = self
-                .masters
-                .iter()
-                .map(|m| MasterView {
-                    name: &m.inst.name,
-                    addr: AddrRef {
-                        hostname: &m.inst.addr.hostname,
-                        ip: &m.inst.addr.ip,
-                        port: m.inst.addr.port,
-                    },
-                    config_epoch: m.inst.config_epoch,
-                    sentinels: m
-                        .sentinels
-                        .iter()
-                        .map(|s| PeerView {
-                            name: &s.name,
-                            runid: s.reported.runid.as_deref(),
-                            addr: AddrRef {
-                                hostname: &s.addr.hostname,
-                                ip: &s.addr.ip,
-                                port: s.addr.port,
-                            },
-                        })
-                        .collect(),
-                })
-                .collect();
+            let table = Table {
+                masters: &self.masters,
+                index: &self.master_ix,
+            };
             let resolve_hostnames = self.resolve_hostnames;
             let resolver = &self.resolver.0;
             let resolve = |h: &str| resolve_host(h, resolve_hostnames, &**resolver);
             let view = View {
                 current_epoch: self.current_epoch,
-                masters: &views,
+                masters: &table,
                 resolve_hostnames,
                 announce_hostnames: self.announce_hostnames,
                 resolve: &resolve,

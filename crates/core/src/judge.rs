@@ -142,18 +142,9 @@ impl Sentinel {
     pub(crate) fn ask_master_state_to_other_sentinels(&mut self, m: usize, now: u64, forced: bool) {
         let ask_period = self.timing.ask_period;
         let master_down = self.masters[m].inst.flags.contains(Flags::S_DOWN);
-        let addr = self.masters[m].inst.addr.clone();
-        let args = is_master_down_args(
-            addr.announced(self.announce_hostnames),
-            addr.port,
-            self.current_epoch,
-            self.masters[m].failover_state != FailoverState::None,
-            &self.myid,
-        );
-        let asked_about = {
-            let a = &self.masters[m].inst.addr;
-            format!("{}:{}", a.ip, a.port)
-        };
+        // The question is only built when some Sentinel is to be asked: this runs for
+        // every master on every timer run, and asking is rare.
+        let mut question: Option<([String; 5], String)> = None;
         for i in 0..self.masters[m].sentinels.len() {
             let s = &mut self.masters[m].sentinels[i];
             s.peer.expire(now, ask_period);
@@ -164,14 +155,21 @@ impl Sentinel {
             {
                 continue;
             }
+            let (args, asked_about) = question.get_or_insert_with(|| {
+                let a = &self.masters[m].inst.addr;
+                let args = is_master_down_args(
+                    a.announced(self.announce_hostnames),
+                    a.port,
+                    self.current_epoch,
+                    self.masters[m].failover_state != FailoverState::None,
+                    &self.myid,
+                );
+                (args, format!("{}:{}", a.ip, a.port))
+            });
             let mut words = vec!["SENTINEL"];
             words.extend(args.iter().map(String::as_str));
-            self.send(
-                InstRef::Sentinel(m, i),
-                ConnKind::Command,
-                Callback::MasterDown(asked_about.clone()),
-                &words,
-            );
+            let callback = Callback::MasterDown(asked_about.clone());
+            self.send(InstRef::Sentinel(m, i), ConnKind::Command, callback, &words);
         }
     }
 }

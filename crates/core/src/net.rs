@@ -290,13 +290,16 @@ impl Sentinel {
             .into_iter()
             .flatten()
             .find(|c| c.id == conn)?;
-        let front = c.pending.front()?.clone();
-        if front.callback != Callback::Hello {
-            c.pending.pop_front();
+        // The standing hello entry is copied; any other is moved out.
+        let front = if c.pending.front()?.callback == Callback::Hello {
+            c.pending.front()?.clone()
+        } else {
+            let front = c.pending.pop_front()?;
             if front.callback != Callback::Ping {
                 l.health.reply_received();
             }
-        }
+            front
+        };
         Some((link, front))
     }
 

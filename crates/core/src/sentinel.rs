@@ -3,7 +3,7 @@
 //! (create, remove, reset, events).
 
 use crate::net::{ConnId, ConnKind};
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::collections::VecDeque;
 
 use rand::rngs::StdRng;
@@ -38,6 +38,9 @@ pub struct Sentinel {
     pub(crate) myid: String,
     pub(crate) current_epoch: u64,
     pub(crate) masters: Vec<Master>,
+    /// Position of each master in `masters` by name: replies and commands find their
+    /// master in constant time instead of a scan over every master.
+    pub(crate) master_ix: HashMap<String, usize>,
     pub(crate) links: LinkTable,
     /// TILT state; its `previous_time` is 0 until the timer first runs, so the first
     /// run never counts as a clock jump.
@@ -56,8 +59,10 @@ pub struct Sentinel {
     pub(crate) timing: Timing,
     pub(crate) rng: StdRng,
     pub(crate) outputs: VecDeque<Output>,
+    /// How many [`Output::FlushConfig`] wait in `outputs`.
+    pub(crate) queued_flushes: usize,
     /// Which link each live connection belongs to.
-    pub(crate) conn_links: BTreeMap<ConnId, LinkId>,
+    pub(crate) conn_links: HashMap<ConnId, LinkId>,
     pub(crate) next_conn: u64,
     /// When the timer should run next.
     pub(crate) next_tick: u64,
@@ -83,6 +88,7 @@ impl Sentinel {
             myid: String::new(),
             current_epoch: 0,
             masters: Vec::new(),
+            master_ix: HashMap::new(),
             links: LinkTable::default(),
             tilt: Tilt {
                 previous_time: 0,
@@ -101,7 +107,8 @@ impl Sentinel {
             timing: Timing::default(),
             rng: StdRng::seed_from_u64(seed),
             outputs: VecDeque::new(),
-            conn_links: BTreeMap::new(),
+            queued_flushes: 0,
+            conn_links: HashMap::new(),
             next_conn: 0,
             next_tick: 0,
             requirepass: None,
@@ -136,7 +143,7 @@ impl Sentinel {
     }
 
     pub fn master(&self, name: &str) -> Option<&Master> {
-        self.masters.iter().find(|m| m.inst.name == name)
+        self.masters.get(*self.master_ix.get(name)?)
     }
 
     /// [`Sentinel::master`] for a name from the wire, compared as bytes.
@@ -150,15 +157,13 @@ impl Sentinel {
     }
 
     pub(crate) fn master_index(&self, name: &str) -> Option<usize> {
-        self.masters.iter().position(|m| m.inst.name == name)
+        self.master_ix.get(name).copied()
     }
 
     /// [`Sentinel::master_index`] for a name from the wire: compared as bytes, so a name
     /// that is not UTF-8 matches nothing (instead of a name holding U+FFFD).
     pub(crate) fn master_index_bytes(&self, name: &[u8]) -> Option<usize> {
-        self.masters
-            .iter()
-            .position(|m| m.inst.name.as_bytes() == name)
+        self.master_index(std::str::from_utf8(name).ok()?)
     }
 
     pub fn links(&self) -> &LinkTable {
@@ -203,7 +208,7 @@ impl Sentinel {
     pub fn start(&mut self, _now_ms: u64) {
         if self.myid_generated {
             self.myid_generated = false;
-            self.outputs.push_back(Output::FlushConfig);
+            self.flush_config();
         }
         self.log(LogLevel::Warning, format!("Sentinel ID is {}", self.myid));
         for m in 0..self.masters.len() {
@@ -223,8 +228,22 @@ impl Sentinel {
     }
 
     /// Next output, in the order produced.
+    ///
+    /// A config save followed by another one still queued is skipped: a save writes the
+    /// state as it is when carried out, so the last one writes everything the earlier
+    /// ones would have, and a burst of changes (a replica discovered on each of K
+    /// masters) costs one rewrite of the file instead of K.
     pub fn poll_output(&mut self) -> Option<Output> {
-        self.outputs.pop_front()
+        loop {
+            let out = self.outputs.pop_front()?;
+            if matches!(out, Output::FlushConfig) {
+                self.queued_flushes = self.queued_flushes.saturating_sub(1);
+                if self.queued_flushes > 0 {
+                    continue;
+                }
+            }
+            return Some(out);
+        }
     }
 
     pub(crate) fn instance(&self, r: InstRef) -> Option<&Instance> {
@@ -304,6 +323,7 @@ impl Sentinel {
     }
 
     pub(crate) fn flush_config(&mut self) {
+        self.queued_flushes += 1;
         self.outputs.push_back(Output::FlushConfig);
     }
 
@@ -341,7 +361,9 @@ impl Sentinel {
             quorum,
             self.timing.default_failover_timeout,
         ));
-        self.masters.len() - 1
+        let m = self.masters.len() - 1;
+        self.master_ix.insert(name.to_string(), m);
+        m
     }
 
     /// Add a replica of master `m`, named by its announced address; `None` if one with
@@ -407,6 +429,12 @@ impl Sentinel {
     /// Remove master `m` with its replicas and Sentinels, releasing their links.
     pub(crate) fn remove_master(&mut self, m: usize) {
         let master = self.masters.remove(m);
+        self.master_ix.remove(&master.inst.name);
+        for ix in self.master_ix.values_mut() {
+            if *ix > m {
+                *ix -= 1;
+            }
+        }
         for inst in master.replicas.iter().chain(master.sentinels.iter()) {
             self.release_link(inst.link);
         }

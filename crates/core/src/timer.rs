@@ -74,14 +74,17 @@ impl Sentinel {
         let Some(inst) = self.instance(r) else {
             return;
         };
-        let (kind, link_id, host, port) =
-            (inst.kind, inst.link, inst.addr.ip.clone(), inst.addr.port);
-        let Some(link) = self.links.get_mut(link_id) else {
+        let (kind, link_id, port) = (inst.kind, inst.link, inst.addr.port);
+        let Some(link) = self.links.get(link_id) else {
             return;
         };
         if port == 0 || !link.health.reconnect_due(now, self.timing.ping_period) {
             return;
         }
+        let host = inst.addr.ip.clone();
+        let Some(link) = self.links.get_mut(link_id) else {
+            return;
+        };
         let need_cc = link.cc.is_none();
         let need_pc = kind != Kind::Sentinel && link.pc.is_none();
         link.health.reconnect_started(now);

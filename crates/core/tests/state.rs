@@ -231,12 +231,14 @@ fn is_master_down_by_addr_votes_once_per_epoch() {
         ans(0, "abcdef", 5)
     );
     let out = drain(&mut s);
-    assert_eq!(out[0], Output::FlushConfig);
-    assert!(matches!(&out[1], Output::Event(e) if e.kind == "+new-epoch" && e.text == "5"));
-    assert_eq!(out[2], Output::FlushConfig);
+    // The save after the new epoch and the one after the vote are one rewrite (the
+    // later save writes both); it is still carried out before the reply is sent.
+    assert!(matches!(&out[0], Output::Event(e) if e.kind == "+new-epoch" && e.text == "5"));
+    assert_eq!(out[1], Output::FlushConfig);
     assert!(
-        matches!(&out[3], Output::Event(e) if e.kind == "+vote-for-leader" && e.text == "abcdef 5")
+        matches!(&out[2], Output::Event(e) if e.kind == "+vote-for-leader" && e.text == "abcdef 5")
     );
+    assert_eq!(out.len(), 3);
     assert_eq!(
         reply(
             &mut s,

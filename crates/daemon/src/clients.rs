@@ -58,8 +58,9 @@ pub struct Client {
     pub protocol: Protocol,
     pub channels: BTreeSet<Bytes>,
     pub patterns: BTreeSet<Bytes>,
-    /// The last command's full name (`client|list`), `NULL` before the first.
-    pub last_cmd: String,
+    /// The last command (named `client|list` in CLIENT LIST), `None` before the first.
+    /// A reference into the static table: recording it costs nothing per command.
+    pub last_cmd: Option<&'static rsentinel_commands::CommandSpec>,
     pub reply_mode: ReplyMode,
     pub no_evict: bool,
     pub tracking: bool,
@@ -126,11 +127,9 @@ impl Client {
         let idle = now
             .saturating_duration_since(self.last_interaction)
             .as_secs();
-        let cmd = if self.last_cmd.is_empty() {
-            "NULL"
-        } else {
-            self.last_cmd.as_str()
-        };
+        let cmd = self
+            .last_cmd
+            .map_or_else(|| "NULL".to_string(), |spec| spec.full_name());
         let resp = match self.protocol {
             Protocol::Resp2 => 2,
             Protocol::Resp3 => 3,

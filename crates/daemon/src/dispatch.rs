@@ -74,16 +74,16 @@ impl Daemon {
         let Some(client) = self.clients.get_mut(id) else {
             return Outcome::default();
         };
-        client.last_cmd = spec.full_name();
+        client.last_cmd = Some(spec);
         let client = &*client;
         if !client.authenticated && !spec_has_flag(spec, "no_auth") {
             return Outcome::one(Frame::error(NOAUTH));
         }
-        let user = client.user.clone();
         let in_resp2_pubsub = client.in_pubsub() && client.protocol == Protocol::Resp2;
         if client.authenticated {
-            if let Err(denied) = self.acl.check_command(&user, spec, args) {
+            if let Err(denied) = self.acl.check_command(&client.user, spec, args) {
                 let info = client.describe(std::time::Instant::now());
+                let user = client.user.clone();
                 let ctx = rsentinel_acl::AclContext {
                     username: &user,
                     now_ms: Daemon::now_ms() as i64,

@@ -38,25 +38,43 @@ pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: UnboundedReceiver<Link
                 let Some(ev) = ev else { return };
                 let mut d = daemon.borrow_mut();
                 let now = Daemon::now_ms();
-                match ev {
-                    LinkEvent::Connected(id, local_ip) => d.sentinel.conn_up(ConnId(id), &local_ip),
-                    LinkEvent::Reply(id, frame) => d.sentinel.conn_frame(ConnId(id), frame, now),
-                    LinkEvent::Refused(id, why) => {
-                        // What reaches the core is only ever a bounded reply; the peer
-                        // that broke the bound is named so an operator can find it.
-                        if let Some(h) = d.links.get(&ConnId(id)) {
-                            d.log.warning(&format!(
-                                "Closing the link to {}: {why}",
-                                h.addr
-                            ));
-                        }
-                    }
-                    LinkEvent::Closed(id, _reason) => {
-                        d.links.remove(&ConnId(id));
-                        d.sentinel.conn_down(ConnId(id));
+                d.link_event(ev, now);
+                // Whatever else the links already reported is handled in the same turn,
+                // and the outputs of all of it carried out once: a burst of INFO replies
+                // that each discovered a replica rewrites the config once, not per reply.
+                for _ in 1..EVENT_BATCH {
+                    match events.try_recv() {
+                        Ok(ev) => d.link_event(ev, now),
+                        Err(_) => break,
                     }
                 }
                 d.after_command();
+            }
+        }
+    }
+}
+
+/// Link events handled in one turn of the driver at most, so that client commands and
+/// the timer still run between the turns of a very long burst.
+const EVENT_BATCH: usize = 4096;
+
+impl Daemon {
+    /// Carries one link report into the core.
+    fn link_event(&mut self, ev: LinkEvent, now: u64) {
+        match ev {
+            LinkEvent::Connected(id, local_ip) => self.sentinel.conn_up(ConnId(id), &local_ip),
+            LinkEvent::Reply(id, frame) => self.sentinel.conn_frame(ConnId(id), frame, now),
+            LinkEvent::Refused(id, why) => {
+                // What reaches the core is only ever a bounded reply; the peer that broke
+                // the bound is named so an operator can find it.
+                if let Some(h) = self.links.get(&ConnId(id)) {
+                    self.log
+                        .warning(&format!("Closing the link to {}: {why}", h.addr));
+                }
+            }
+            LinkEvent::Closed(id, _reason) => {
+                self.links.remove(&ConnId(id));
+                self.sentinel.conn_down(ConnId(id));
             }
         }
     }

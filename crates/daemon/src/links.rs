@@ -64,6 +64,11 @@ impl LinkHandle {
     }
 }
 
+/// The least room offered to one read of a link.
+const READ_SIZE: usize = 1024;
+/// An empty read buffer larger than this is freed rather than kept.
+const IDLE_BUFFER: usize = 4 * READ_SIZE;
+
 /// How long a connection attempt may take before it counts as failed.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 
@@ -201,9 +206,19 @@ async fn pump<S: AsyncRead + AsyncWrite + Unpin>(
     events: &mpsc::UnboundedSender<LinkEvent>,
     mut decoder: ReplyDecoder,
 ) -> String {
-    let mut inbuf = BytesMut::with_capacity(16 * 1024);
+    let mut inbuf = BytesMut::new();
+    let mut big = false;
     let mut out = BytesMut::new();
     loop {
+        // Room for the next read, grown as a long reply (INFO) needs; a buffer a long
+        // reply left large is given back once empty. Thousands of links mostly carry
+        // PONGs and hellos: a fixed 16 KB buffer each, walked through by successive
+        // reads, was most of the process' memory.
+        if inbuf.is_empty() && big {
+            inbuf = BytesMut::new();
+        }
+        inbuf.reserve(READ_SIZE);
+        big = inbuf.capacity() > IDLE_BUFFER;
         tokio::select! {
             cmd = commands.recv() => match cmd {
                 None | Some(LinkCommand::Close) => return "closed".into(),

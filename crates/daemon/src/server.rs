@@ -294,7 +294,7 @@ async fn admit<S>(
                 protocol: rsentinel_resp::Protocol::Resp2,
                 channels: Default::default(),
                 patterns: Default::default(),
-                last_cmd: String::new(),
+                last_cmd: None,
                 reply_mode: crate::clients::ReplyMode::On,
                 no_evict: false,
                 tracking: false,

@@ -28,13 +28,16 @@ pub const MAX_REPLY_BACKLOG: usize = 32 * 1024 * 1024;
 /// `-NOAUTH` replies cannot grow the process.
 pub const UNAUTHENTICATED_OUTPUT_LIMIT: usize = 16 * 1024 + 1024;
 
-/// Whether the client still has to authenticate (redis' `authRequired`).
-fn needs_auth(daemon: &Rc<RefCell<Daemon>>, id: u64) -> bool {
+/// Whether the client still has to authenticate (redis' `authRequired`), and the
+/// protocol its replies are encoded in.
+fn client_state(daemon: &Rc<RefCell<Daemon>>, id: u64) -> (bool, Protocol) {
     daemon
         .borrow()
         .clients
         .get(id)
-        .is_some_and(|c| !c.authenticated)
+        .map_or((false, Protocol::default()), |c| {
+            (!c.authenticated, c.protocol)
+        })
 }
 
 /// Serves one connection, over TCP, TLS or a unix socket.
@@ -102,8 +105,11 @@ pub async fn run<S>(
                         c.last_interaction = Instant::now();
                     }
                 }
+                // What a command may change (AUTH, HELLO, RESET) is read again after
+                // each one; one lookup per command instead of one per use.
+                let mut auth_needed = client_state(&daemon, id).0;
                 loop {
-                    parser.set_auth_required(needs_auth(&daemon, id));
+                    parser.set_auth_required(auth_needed);
                     let args = match parser.parse(&mut inbuf) {
                         Ok(Some(args)) => args,
                         Ok(None) => break,
@@ -130,11 +136,12 @@ pub async fn run<S>(
                     };
                     wait_if_paused(&daemon, &args).await;
                     let outcome = daemon.borrow_mut().execute(id, &args);
-                    let proto = protocol_of(&daemon, id);
+                    let proto;
+                    (auth_needed, proto) = client_state(&daemon, id);
                     for r in &outcome.replies {
                         encode(r, proto, &mut out);
                     }
-                    if out.len() > UNAUTHENTICATED_OUTPUT_LIMIT && needs_auth(&daemon, id) {
+                    if out.len() > UNAUTHENTICATED_OUTPUT_LIMIT && auth_needed {
                         let d = daemon.borrow();
                         d.log_over_limit(&[id]);
                         break 'conn;

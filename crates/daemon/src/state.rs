@@ -57,7 +57,7 @@ pub struct Daemon {
     /// Peak query buffer seen recently (INFO clients).
     pub recent_max_input: usize,
     /// Open instance connections by the core's connection id.
-    pub links: std::collections::BTreeMap<rsentinel_core::ConnId, crate::links::LinkHandle>,
+    pub links: std::collections::HashMap<rsentinel_core::ConnId, crate::links::LinkHandle>,
     /// Where instance connections report; the driver task reads the other end.
     pub link_events: tokio::sync::mpsc::UnboundedSender<crate::links::LinkEvent>,
     /// `rename-command` renamings from the config.

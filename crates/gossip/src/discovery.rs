@@ -99,12 +99,49 @@ pub struct MasterView<'a> {
     pub sentinels: Vec<PeerView<'a>>,
 }
 
+/// The monitored masters, looked up one at a time. A hello concerns one master, found
+/// by name; only the rare stale-Sentinel branches walk them all. So the core answers
+/// from its own table on demand instead of copying every master for every hello, which
+/// made receiving hellos cost O(masters) each.
+pub trait Masters {
+    /// How many masters there are; indices run below it.
+    fn count(&self) -> usize;
+    /// The index of the master monitored under `name` (case-sensitive).
+    fn position(&self, name: &str) -> Option<usize>;
+    /// Master `m`, if it exists.
+    fn view(&self, m: usize) -> Option<MasterView<'_>>;
+}
+
+impl<'a> Masters for [MasterView<'a>] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn position(&self, name: &str) -> Option<usize> {
+        self.iter().position(|v| v.name == name)
+    }
+    fn view(&self, m: usize) -> Option<MasterView<'_>> {
+        self.get(m).cloned()
+    }
+}
+
+impl<'a> Masters for Vec<MasterView<'a>> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+    fn position(&self, name: &str) -> Option<usize> {
+        self.as_slice().position(name)
+    }
+    fn view(&self, m: usize) -> Option<MasterView<'_>> {
+        self.as_slice().view(m)
+    }
+}
+
 /// The Sentinel state a hello is judged against.
 pub struct View<'a> {
     /// Our current epoch; a greater one in a hello is adopted.
     pub current_epoch: u64,
     /// Every monitored master, in the core's order; steps refer to them by index.
-    pub masters: &'a [MasterView<'a>],
+    pub masters: &'a dyn Masters,
     /// `resolve-hostnames`: unresolvable Sentinel hostnames are accepted (empty IP) and
     /// compared by hostname.
     pub resolve_hostnames: bool,
@@ -296,14 +333,13 @@ pub fn process_hello(hello: &Hello, view: &View<'_>) -> Vec<Step> {
     if !crate::hello::is_run_id(&hello.runid) {
         return out;
     }
-    let Some(m) = view
-        .masters
-        .iter()
-        .position(|v| v.name == hello.master_name)
-    else {
+    let Some(m) = view.masters.position(&hello.master_name) else {
         return out;
     };
-    let master = &view.masters[m];
+    let Some(master) = view.masters.view(m) else {
+        return out;
+    };
+    let master = &master;
 
     let found = find_by_addr_and_runid(view, &master.sentinels, hello, &mut out);
     let si: Option<String> = match found {
@@ -347,7 +383,7 @@ pub fn process_hello(hello: &Hello, view: &View<'_>) -> Vec<Step> {
 /// or for the same address (invalid address), then add the Sentinel. Returns its name
 /// when it was added.
 fn discover(hello: &Hello, view: &View<'_>, m: usize, out: &mut Vec<Step>) -> Option<String> {
-    let master = &view.masters[m];
+    let master = view.masters.view(m)?;
     let runid = hello.runid.as_str();
     let stale: Vec<&PeerView<'_>> = master
         .sentinels
@@ -386,7 +422,10 @@ fn discover(hello: &Hello, view: &View<'_>, m: usize, out: &mut Vec<Step>) -> Op
         }));
         // redis copies a missing run id as "", which matches no real Sentinel.
         let obsolete = other.runid.unwrap_or("");
-        for (j, mv) in view.masters.iter().enumerate() {
+        for j in 0..view.masters.count() {
+            let Some(mv) = view.masters.view(j) else {
+                continue;
+            };
             for s in mv.sentinels.iter().filter(|s| s.runid == Some(obsolete)) {
                 if j == m {
                     gone.push(s.name);
@@ -437,7 +476,10 @@ fn update_address_everywhere(
     out: &mut Vec<Step>,
 ) {
     let mut reconfigured = 0usize;
-    for (j, mv) in view.masters.iter().enumerate() {
+    for j in 0..view.masters.count() {
+        let Some(mv) = view.masters.view(j) else {
+            continue;
+        };
         // In master `m` the stale entries were removed and the new one added: it is the
         // match there.
         let name = if j == m {
@@ -475,7 +517,9 @@ fn update_address_everywhere(
 /// A newer configuration names another master address: announce it, switch (if the
 /// new address is valid), run the client reconfig script.
 fn switch_master(hello: &Hello, view: &View<'_>, m: usize, si: &str, out: &mut Vec<Step>) {
-    let master = &view.masters[m];
+    let Some(master) = view.masters.view(m) else {
+        return;
+    };
     let old = master.addr;
     let old_host = if view.announce_hostnames {
         old.hostname

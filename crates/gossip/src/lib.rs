@@ -22,7 +22,7 @@ pub mod hello;
 pub mod schedule;
 
 pub use discovery::{
-    process_hello, receive_hello, AddrRef, Event, Level, MasterView, PeerAddr, PeerView, Source,
-    Step, Subject, View,
+    process_hello, receive_hello, AddrRef, Event, Level, MasterView, Masters, PeerAddr, PeerView,
+    Source, Step, Subject, View,
 };
 pub use hello::{Hello, ParseError, HELLO_CHANNEL};

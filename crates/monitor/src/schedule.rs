@@ -132,14 +132,25 @@ pub fn due(
         return CommandsDue::default();
     }
     let ping = ping_period(input.down_after_ms, periods);
+    let ping_due = older_than(now_ms, link.last_pong_time, ping)
+        && older_than(now_ms, link.last_ping_time, ping / 2);
+    // A hello falling due within half a ping period goes with this PING instead: both
+    // then share one write and one read, and, answered together, stay together. redis
+    // gets the same pairing by chance of its timer; without it a hello costs a send and
+    // a receive of its own every other second on every link.
+    // INFO, due every ten PINGs, rides along the same way.
+    let soon = if ping_due {
+        now_ms.saturating_add(ping / 2)
+    } else {
+        now_ms
+    };
     CommandsDue {
         info: input.kind != InstanceKind::Sentinel
             && (input.info_refresh == 0
-                || older_than(now_ms, input.info_refresh, info_period(input, periods)))
+                || older_than(soon, input.info_refresh, info_period(input, periods)))
             && paced(now_ms, pacing.info_sent),
-        ping: older_than(now_ms, link.last_pong_time, ping)
-            && older_than(now_ms, link.last_ping_time, ping / 2),
-        hello: older_than(now_ms, input.last_pub_time, periods.publish_ms)
+        ping: ping_due,
+        hello: older_than(soon, input.last_pub_time, periods.publish_ms)
             && paced(now_ms, pacing.hello_sent),
     }
 }

@@ -48,7 +48,10 @@ fn info_periods() {
 #[test]
 fn info_boundaries() {
     let p = Periods::default();
-    let l = link_at(0, true);
+    // Keep PINGs out of the way (INFO due soon rides with one).
+    let mut l = link_at(0, true);
+    l.last_pong_time = 14_900;
+    l.last_ping_time = 14_900;
     let mut i = input(InstanceKind::Master);
     i.last_pub_time = u64::MAX / 2; // keep hellos out of the way
     let pacing = Pacing::default();
@@ -98,13 +101,57 @@ fn ping_boundaries() {
 #[test]
 fn hello_boundaries() {
     let p = Periods::default();
-    let l = link_at(0, true);
+    // Keep PINGs out of the way (a hello due soon rides with one).
+    let l = link_at(4900, true);
     let mut i = input(InstanceKind::Replica);
     i.info_refresh = u64::MAX / 2;
     i.last_pub_time = 3000;
     for (t, want) in [(4999, false), (5000, false), (5001, true)] {
         assert_eq!(due(&l, &i, &p, &Pacing::default(), t).hello, want, "t={t}");
     }
+}
+
+#[test]
+fn hello_due_soon_rides_with_a_ping() {
+    let p = Periods::default();
+    let mut l = link_at(0, true);
+    let mut i = input(InstanceKind::Replica);
+    i.info_refresh = u64::MAX / 2;
+    i.last_pub_time = 3000;
+    l.last_pong_time = 4000;
+    l.last_ping_time = 4000;
+    // At 5001 the PING is due; the hello (due after 5000) comes with it ...
+    let d = due(&l, &i, &p, &Pacing::default(), 5001);
+    assert!(d.ping && d.hello);
+    // ... and one due within half a ping period too, but not one due later.
+    i.last_pub_time = 3500;
+    assert!(due(&l, &i, &p, &Pacing::default(), 5001).hello);
+    i.last_pub_time = 3501;
+    assert!(!due(&l, &i, &p, &Pacing::default(), 5001).hello);
+    // Without a PING due, the hello waits for its own deadline.
+    l.last_pong_time = 4500;
+    i.last_pub_time = 3500;
+    let d = due(&l, &i, &p, &Pacing::default(), 5001);
+    assert!(!d.ping && !d.hello);
+}
+
+#[test]
+fn info_due_soon_rides_with_a_ping() {
+    let p = Periods::default();
+    let mut l = link_at(0, true);
+    let mut i = input(InstanceKind::Master);
+    i.last_pub_time = u64::MAX / 2;
+    l.last_pong_time = 19_000;
+    l.last_ping_time = 19_000;
+    // The PING is due at 20_001; INFO due by 20_501 comes with it, not later ones.
+    i.info_refresh = 10_500;
+    assert!(due(&l, &i, &p, &Pacing::default(), 20_001).info);
+    i.info_refresh = 10_501;
+    assert!(!due(&l, &i, &p, &Pacing::default(), 20_001).info);
+    // No PING due: INFO keeps its own deadline.
+    l.last_pong_time = 19_500;
+    i.info_refresh = 10_500;
+    assert!(!due(&l, &i, &p, &Pacing::default(), 20_001).info);
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! The scanner finds where a reply ends (bounded, linear, depth-limited); `redis-protocol`
 //! then parses the complete reply into ranges, which become [`Frame`]s sharing the input.
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use redis_protocol::resp2::decode::decode_range as decode_resp2;
 use redis_protocol::resp2::types::RangeFrame as Range2;
 use redis_protocol::resp3::decode::complete::decode_range as decode_resp3;
@@ -126,7 +126,11 @@ impl Decoder for ReplyDecoder {
         if len > self.max {
             return Err(ReplyError::TooLarge { limit: self.max });
         }
-        let data = src.split_to(len).freeze();
+        // The reply is copied out rather than split off: a frame sharing the read
+        // buffer would pin it, so every read while a frame is alive would need a new
+        // buffer, and each link would keep a buffer as large as its longest reply.
+        let data = Bytes::copy_from_slice(&src[..len]);
+        src.advance(len);
         let frame = match self.proto {
             Protocol::Resp2 => {
                 let range = complete(decode_resp2(&data), len)?;

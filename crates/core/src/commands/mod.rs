@@ -153,8 +153,17 @@ impl Sentinel {
         let Some(sub) = args.first() else {
             return Frame::error("ERR wrong number of arguments for 'sentinel' command").into();
         };
-        let name = sub.to_ascii_lowercase();
-        let Some(arity) = arity(&name) else {
+        // Lower-cased on the stack: every SENTINEL command passes here.
+        let mut lower = [0u8; 32];
+        let name: &[u8] = match lower.get_mut(..sub.len()) {
+            Some(buf) => {
+                buf.copy_from_slice(sub);
+                buf.make_ascii_lowercase();
+                buf
+            }
+            None => return unknown_subcommand(sub).into(),
+        };
+        let Some(arity) = arity(name) else {
             return unknown_subcommand(sub).into();
         };
         let n = args.len() as i32;
@@ -162,7 +171,7 @@ impl Sentinel {
             return arity_error(sub).into();
         }
         let now = env.now_ms;
-        match name.as_slice() {
+        match name {
             b"help" => help_frame().into(),
             b"masters" => self.cmd_masters(now).into(),
             b"master" => self.cmd_master(&args[1], now).into(),

@@ -335,6 +335,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger) -> i32 {
             .unwrap_or_default(),
         pause: Pause::default(),
         unpaused: Rc::new(Notify::new()),
+        timer_wake: Rc::new(Notify::new()),
         shutdown: None,
         shutdown_notify: shutdown_notify.clone(),
         recent_max_input: 0,

@@ -528,8 +528,11 @@ impl CoreView for Sentinel {
     }
 
     fn knows_replica(&self, master: &str, replica: &str) -> bool {
-        self.master(master)
-            .is_some_and(|m| m.replica(replica).is_some())
+        self.master(master).is_some_and(|m| {
+            // With fast failover one call can promote a replica and switch the master to
+            // it; the checks run after the call, when the replica is the master.
+            m.replica(replica).is_some() || m.inst.addr.announced_with_port(false) == replica
+        })
     }
 
     fn failover_epoch(&self, master: &str) -> Option<u64> {

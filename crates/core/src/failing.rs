@@ -8,6 +8,7 @@ use crate::instance::Flags;
 use crate::master::FailoverState;
 
 use crate::sentinel::{InstRef, Sentinel};
+use crate::switchover::info_field;
 use rand::Rng;
 use rsentinel_election::{start_failover, start_failover_if_needed, wait_start, Me};
 use rsentinel_failover::{
@@ -81,6 +82,7 @@ impl Sentinel {
             slave_reconf_timeout: self.timing.slave_reconf_timeout,
             crash_after_promotion: self.simfailure_flags & crate::SIMFAILURE_CRASH_AFTER_PROMOTION
                 != 0,
+            check_history: self.fast_failover,
         }
     }
 
@@ -126,9 +128,14 @@ impl Sentinel {
                     repl_offset: r.reported.slave_repl_offset,
                     runid: r.reported.runid.as_deref(),
                     reconf_sent_time: r.slave_reconf_sent_time,
+                    replid: r
+                        .info
+                        .as_deref()
+                        .and_then(|t| info_field(t, "master_replid")),
                 }
             })
             .collect();
+        let history: Vec<&str> = ms.histories.iter().map(String::as_str).collect();
         let view = MasterView {
             name: &ms.inst.name,
             addr: AddrView {
@@ -141,6 +148,7 @@ impl Sentinel {
             parallel_syncs: ms.parallel_syncs,
             failover_timeout_ms: ms.failover_timeout_ms,
             replicas: &replicas,
+            history: &history,
         };
         f(&view)
     }
@@ -151,6 +159,32 @@ impl Sentinel {
         self.with_failover_view(m, |v| {
             select_replica(v, &settings, now).map(|r| r.name.to_string())
         })
+    }
+
+    /// Why no replica of master `m` can be promoted (fast mode logs it before the
+    /// abort, so an operator sees the reason).
+    fn log_exclusions(&mut self, m: usize, now: u64) {
+        let settings = self.failover_settings();
+        let reasons = self.with_failover_view(m, |v| {
+            v.replicas
+                .iter()
+                .map(|r| {
+                    let why = rsentinel_failover::exclusion(v, r, &settings, now);
+                    format!("{} {:?}", r.name, why)
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        let text = format!(
+            "No replica of '{}' can be promoted: {}",
+            self.masters[m].inst.name,
+            if reasons.is_empty() {
+                "none known".to_string()
+            } else {
+                reasons
+            }
+        );
+        self.log(LogLevel::Notice, text);
     }
 
     /// Whether master `m` has a replica that could be promoted now.
@@ -179,6 +213,11 @@ impl Sentinel {
             } else if ms.failover_state == FailoverState::None && ms.fast_start_at == 0 {
                 let jitter = self.rng.gen_range(0..crate::fast::START_JITTER_MS);
                 self.masters[m].fast_start_at = now + jitter;
+                // Fresh INFO from every replica for the selection, which comes within
+                // milliseconds of the election.
+                for i in 0..self.masters[m].replicas.len() {
+                    self.ask_info_now(InstRef::Replica(m, i), now, false);
+                }
             }
             if now < self.masters[m].fast_start_at {
                 return false;
@@ -232,6 +271,15 @@ impl Sentinel {
 
     fn failover_step_once(&mut self, m: usize, now: u64) {
         let mut f = self.failover_of(m);
+        if f.state == State::SelectSlave && self.awaiting_replica_info(m, now) {
+            return;
+        }
+        if f.state == State::SelectSlave
+            && self.fast_failover
+            && !self.has_promotable_replica(m, now)
+        {
+            self.log_exclusions(m, now);
+        }
         if f.state == State::SendSlaveofNoone && !self.switchover_gate(m, now) {
             return;
         }

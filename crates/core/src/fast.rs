@@ -23,6 +23,7 @@ use crate::instance::{Flags, Kind};
 use crate::master::FailoverState;
 use crate::net::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
+use crate::switchover::info_field;
 use rand::Rng;
 use rsentinel_monitor::SdownInput;
 
@@ -38,6 +39,8 @@ pub(crate) const ELECTION_WAIT_MS: u64 = 1000;
 pub(crate) const RETRY_MIN_MS: u64 = 500;
 /// ...plus a random part of this span.
 pub(crate) const RETRY_SPAN_MS: u64 = 1000;
+/// How long the selection waits for an INFO asked for it.
+pub(crate) const INFO_WAIT_MS: u64 = 500;
 /// Most commands in flight on a link before an extra INFO poll is skipped.
 const POLL_PENDING_MAX: u32 = 4;
 
@@ -130,7 +133,9 @@ impl Sentinel {
             }
             if matches!(
                 ms.failover_state,
-                FailoverState::WaitPromotion | FailoverState::ReconfSlaves
+                FailoverState::SelectSlave
+                    | FailoverState::WaitPromotion
+                    | FailoverState::ReconfSlaves
             ) {
                 put(now + POLL_MS);
             }
@@ -233,10 +238,27 @@ impl Sentinel {
         }
         if matches!(
             self.masters.get(m).map(|ms| ms.failover_state),
-            Some(FailoverState::ReconfSlaves | FailoverState::WaitPromotion)
+            Some(
+                FailoverState::SelectSlave
+                    | FailoverState::ReconfSlaves
+                    | FailoverState::WaitPromotion
+            )
         ) {
             self.progress_failover(m, now);
         }
+    }
+
+    /// In select-slave, fast mode: no replica qualifies yet but an INFO asked less than
+    /// [`INFO_WAIT_MS`] ago is still coming (the selection may come within milliseconds
+    /// of ODOWN, before the replicas' fresh INFO); wait for it rather than abort.
+    pub(crate) fn awaiting_replica_info(&self, m: usize, now: u64) -> bool {
+        if !self.fast_failover || self.has_promotable_replica(m, now) {
+            return false;
+        }
+        self.masters[m].replicas.iter().any(|r| {
+            r.fast_info_sent > r.reported.info_refresh
+                && now.saturating_sub(r.fast_info_sent) < INFO_WAIT_MS
+        })
     }
 
     /// The ask period toward the other Sentinels for master `m`: short while its ODOWN
@@ -323,6 +345,65 @@ impl Sentinel {
         }
         for i in 0..self.masters[m].sentinels.len() {
             self.send_hello(InstRef::Sentinel(m, i));
+        }
+    }
+}
+
+/// How many replication IDs a master remembers.
+const HISTORY_MAX: usize = 8;
+
+impl Sentinel {
+    /// Records the replication IDs an INFO just applied shows for master `m`'s data:
+    /// the master's own, or a replica's while its link to this master is up (the
+    /// master's INFO is only every 10 s, and a master takes a new ID when its first
+    /// replica syncs).
+    pub(crate) fn note_history(&mut self, r: InstRef) {
+        let Some(inst) = self.instance(r) else {
+            return;
+        };
+        let Some(text) = inst.info.as_deref() else {
+            return;
+        };
+        let ids: Vec<String> = match r {
+            InstRef::Master(_) => ["master_replid", "master_replid2"]
+                .iter()
+                .filter_map(|f| info_field(text, f))
+                .map(str::to_string)
+                .collect(),
+            InstRef::Replica(m, _) => {
+                let rep = &inst.reported;
+                let master = &self.masters[m].inst.addr;
+                let linked = rep.role_reported == Some(rsentinel_monitor::Role::Replica)
+                    && rep.slave_master_link_up
+                    && rep.slave_master_port == i32::from(master.port)
+                    && rep
+                        .slave_master_host
+                        .as_deref()
+                        .is_some_and(|h| self.addr_is_host(master, h));
+                if !linked {
+                    return;
+                }
+                info_field(text, "master_replid")
+                    .map(str::to_string)
+                    .into_iter()
+                    .collect()
+            }
+            InstRef::Sentinel(..) => return,
+        };
+        let m = match r {
+            InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
+        };
+        let h = &mut self.masters[m].histories;
+        for id in ids {
+            // An unset ID is all zeros.
+            if id.is_empty() || id.bytes().all(|b| b == b'0') {
+                continue;
+            }
+            h.retain(|x| *x != id);
+            h.push(id);
+            if h.len() > HISTORY_MAX {
+                h.remove(0);
+            }
         }
     }
 }

@@ -43,6 +43,11 @@ pub struct Master {
     /// Fast mode: the next attempt may not start before this time (a lost or aborted
     /// attempt, or a vote for another Sentinel); 0 when free.
     pub fast_retry_at: u64,
+    /// Replication IDs this master's data is known under, most recent last: the
+    /// master's own (`master_replid`, `master_replid2`) and those of replicas seen
+    /// linked to it. A replica holding none of them follows another master or was
+    /// wiped, and is not promoted in fast mode.
+    pub histories: Vec<String>,
     /// Fast mode: a planned switchover holding writes on this master.
     pub switchover: Option<crate::switchover::Switchover>,
 }
@@ -71,6 +76,7 @@ impl Master {
             promoted_replica: None,
             fast_start_at: 0,
             fast_retry_at: 0,
+            histories: Vec::new(),
             switchover: None,
         }
     }

@@ -72,13 +72,18 @@ impl Switchover {
     }
 }
 
-/// `field:<number>` from an INFO text.
-fn info_number(text: &str, field: &str) -> Option<u64> {
+/// The value of `field:<value>` in an INFO text.
+pub(crate) fn info_field<'t>(text: &'t str, field: &str) -> Option<&'t str> {
     text.lines().find_map(|l| {
         l.strip_prefix(field)
             .and_then(|v| v.strip_prefix(':'))
-            .and_then(|v| v.trim().parse().ok())
+            .map(str::trim)
     })
+}
+
+/// `field:<number>` from an INFO text.
+fn info_number(text: &str, field: &str) -> Option<u64> {
+    info_field(text, field).and_then(|v| v.parse().ok())
 }
 
 impl Sentinel {
@@ -272,9 +277,13 @@ impl Sentinel {
             return;
         };
         let state = self.masters[m].failover_state;
-        if state == FailoverState::None || s.started + PAUSE_MS < now {
-            // Aborted, reset, or the pause is over anyway.
+        if s.started + PAUSE_MS < now {
+            // The pause is over anyway.
             self.masters[m].switchover = None;
+            return;
+        }
+        if state == FailoverState::None {
+            self.abandon_switchover(m, "the failover was aborted");
             return;
         }
         if !s.promoting && now.saturating_sub(s.started) > CATCHUP_MS {

@@ -336,3 +336,51 @@ fn mixed_two_rsentinels_one_redis_sentinel() {
 fn mixed_one_rsentinel_two_redis_sentinels() {
     mixed_cluster(1);
 }
+
+#[test]
+fn a_replica_following_another_master_is_never_promoted() {
+    let master = RedisServer::start();
+    let other = RedisServer::start();
+    let mport = master.port.to_string();
+    // Priority 1: redis' rule would choose this replica first.
+    let stray = RedisServer::start_with(&[
+        "--replicaof",
+        "127.0.0.1",
+        &mport,
+        "--replica-priority",
+        "1",
+    ]);
+    let good = RedisServer::replica_of(master.port);
+    let conf = format!(
+        "sentinel monitor mymaster 127.0.0.1 {} 1\nsentinel down-after-milliseconds mymaster 5000\n",
+        master.port
+    );
+    let s = Sentinel::start(&conf, &[]);
+    assert_ok(&s.client().cmd(&["SENTINEL", "DEBUG", "info-period", "200"]));
+    let replicas_ok = |s: &Sentinel| {
+        let r = s.client().cmd(&["SENTINEL", "REPLICAS", "mymaster"]);
+        let list = items(&r);
+        list.len() == 2
+            && list
+                .iter()
+                .all(|x| field(x, "master-link-status").as_deref() == Some("ok"))
+    };
+    assert!(wait_until(DISCOVERY, || replicas_ok(&s)), "{}", s.output());
+    // The stray replica now follows another master (an operator's mistake, or a
+    // replica reused elsewhere): its replication ID is the other master's.
+    let oport = other.port.to_string();
+    redis_cli(stray.port, &["REPLICAOF", "127.0.0.1", &oport]);
+    assert!(wait_until(LONG, || {
+        let r = s.client().cmd(&["SENTINEL", "REPLICAS", "mymaster"]);
+        items(&r).iter().any(|x| {
+            field(x, "port").as_deref() == Some(&stray.port.to_string())
+                && field(x, "master-port").as_deref() == Some(oport.as_str())
+                && field(x, "master-link-status").as_deref() == Some("ok")
+        })
+    }));
+    assert_ok(&s.client().cmd(&["SENTINEL", "FAILOVER", "mymaster"]));
+    assert!(all_name(&[s.port], good.port), "{}", s.output());
+    assert!(!s
+        .output()
+        .contains(&format!("+selected-slave slave 127.0.0.1:{}", stray.port)));
+}

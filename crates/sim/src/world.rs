@@ -171,6 +171,11 @@ impl World {
             let mut node = RedisNode::new(Host::Redis(j), role, run_id, replid, sync_ms, T0);
             if j != first {
                 node.reachable_since = Some(T0.saturating_sub(sync_ms));
+                // Synchronised: the replica holds its master's history.
+                if let Some(m) = redis.get(first) {
+                    let history = RedisNode::replid(m).to_string();
+                    node.adopt_replid(history);
+                }
             }
             redis.push(node);
         }

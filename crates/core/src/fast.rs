@@ -105,8 +105,12 @@ impl Sentinel {
         }
     }
 
-    /// The earliest moment a quick run has something to do.
+    /// The earliest moment a quick run has something to do (nothing in TILT: quick
+    /// runs act on nothing then, and the full runs keep checking the clock).
     fn quick_deadline(&self, now: u64) -> Option<u64> {
+        if self.tilt.active {
+            return None;
+        }
         let mut best: Option<u64> = None;
         let mut put = |t: u64| best = Some(best.map_or(t, |b: u64| b.min(t)));
         for ms in &self.masters {

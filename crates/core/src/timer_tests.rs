@@ -322,3 +322,30 @@ fn fast_mode_retries_a_split_vote_after_about_a_second() {
         .collect();
     assert!(epochs.windows(2).all(|p| p[0] != p[1]), "{epochs:?}");
 }
+
+#[test]
+fn fast_mode_keeps_tilt_after_a_freeze() {
+    let mut w = World::new();
+    w.s = sentinel_with(true);
+    let mut now = T0;
+    while now <= T0 + 5000 {
+        w.tick(now);
+        now += 100;
+    }
+    // The master goes silent and this process freezes for longer than down-after.
+    w.master_alive = false;
+    now += 40_000;
+    w.tick(now);
+    assert!(w.s.tilt());
+    // At the core's own pace through the TILT period: nothing is judged, and the
+    // timer does not spin (runs stay at redis' 10-19 Hz).
+    let (start, mut runs) = (now, 0);
+    while now < start + 29_000 {
+        now = w.s.next_tick().max(now + 1);
+        w.tick(now);
+        runs += 1;
+    }
+    assert!(w.first_event("+sdown").is_none(), "{:?}", w.events);
+    assert!(w.first_event("+odown").is_none());
+    assert!(runs <= 29 * 20, "{runs} timer runs in 29 s");
+}

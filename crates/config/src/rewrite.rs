@@ -308,6 +308,12 @@ fn sentinel_lines(st: &mut State, config: &Config) {
         yn(s.announce_hostnames).into(),
         s.announce_hostnames,
     );
+    put(
+        st,
+        "fast-failover",
+        yn(s.fast_failover).into(),
+        !s.fast_failover,
+    );
     for m in &s.masters {
         let n = &text(&m.name);
         put(

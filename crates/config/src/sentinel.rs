@@ -16,6 +16,7 @@ const PRE_MONITOR: &[&str] = &[
     "myid",
     "resolve-hostnames",
     "announce-hostnames",
+    "fast-failover",
 ];
 
 /// The phase (0 pre-monitor, 1 monitor, 2 per-master) a sub-directive is applied in.
@@ -220,6 +221,10 @@ pub fn apply(
         ("announce-hostnames", 2) => {
             s.announce_hostnames = yes_no(a(1)?)
                 .ok_or("Please specify yes or no for the announce-hostnames option.")?;
+        }
+        ("fast-failover", 2) => {
+            s.fast_failover =
+                yes_no(a(1)?).ok_or("Please specify yes or no for the fast-failover option.")?;
         }
         ("master-reboot-down-after-period", 3) => {
             let m = master(s, a(1)?)?;

@@ -121,6 +121,10 @@ pub struct SentinelSettings {
     pub deny_scripts_reconfig: bool,
     pub resolve_hostnames: bool,
     pub announce_hostnames: bool,
+    /// `sentinel fast-failover` (rsentinel's own, default yes): act on replies as they
+    /// arrive and switch over planned failovers without losing writes; `no` restores
+    /// redis' timer-paced failover exactly.
+    pub fast_failover: bool,
     /// Bytes, as given (redis keeps any bytes here and announces them).
     pub announce_ip: Option<Vec<u8>>,
     /// 0 = announce the listening port.
@@ -141,6 +145,7 @@ impl Default for SentinelSettings {
             deny_scripts_reconfig: true,
             resolve_hostnames: false,
             announce_hostnames: false,
+            fast_failover: true,
             announce_ip: None,
             announce_port: 0,
             sentinel_user: None,

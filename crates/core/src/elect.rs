@@ -39,6 +39,7 @@ impl Sentinel {
             failover_start_time: master.failover_start_time,
             failover_delay_logged: master.failover_delay_logged,
             failover_timeout: master.failover_timeout_ms,
+            retry_at: self.fast_failover.then_some(master.fast_retry_at),
         }
     }
 
@@ -63,6 +64,7 @@ impl Sentinel {
         for step in steps {
             self.apply_election_step(m, step);
         }
+        self.after_vote(m, req_epoch, runid, now_ms);
     }
 
     /// Carries out one election step for master `m`.

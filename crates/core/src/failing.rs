@@ -8,6 +8,8 @@ use crate::instance::Flags;
 use crate::master::FailoverState;
 
 use crate::sentinel::{InstRef, Sentinel};
+use crate::switchover::info_field;
+use rand::Rng;
 use rsentinel_election::{start_failover, start_failover_if_needed, wait_start, Me};
 use rsentinel_failover::{
     select_replica, AddrView, Failover, InfoSeen, Level, MasterView, ReplicaFlags, ReplicaView,
@@ -80,6 +82,7 @@ impl Sentinel {
             slave_reconf_timeout: self.timing.slave_reconf_timeout,
             crash_after_promotion: self.simfailure_flags & crate::SIMFAILURE_CRASH_AFTER_PROMOTION
                 != 0,
+            check_history: self.fast_failover,
         }
     }
 
@@ -89,7 +92,13 @@ impl Sentinel {
             current_epoch: self.current_epoch,
             now_ms: now,
             desync_ms,
-            election_timeout_ms: self.timing.election_timeout,
+            election_timeout_ms: if self.fast_failover {
+                self.timing
+                    .election_timeout
+                    .min(crate::fast::ELECTION_WAIT_MS)
+            } else {
+                self.timing.election_timeout
+            },
             crash_after_election: self.simfailure_flags & crate::SIMFAILURE_CRASH_AFTER_ELECTION
                 != 0,
         }
@@ -119,9 +128,14 @@ impl Sentinel {
                     repl_offset: r.reported.slave_repl_offset,
                     runid: r.reported.runid.as_deref(),
                     reconf_sent_time: r.slave_reconf_sent_time,
+                    replid: r
+                        .info
+                        .as_deref()
+                        .and_then(|t| info_field(t, "master_replid")),
                 }
             })
             .collect();
+        let history: Vec<&str> = ms.histories.iter().map(String::as_str).collect();
         let view = MasterView {
             name: &ms.inst.name,
             addr: AddrView {
@@ -134,6 +148,7 @@ impl Sentinel {
             parallel_syncs: ms.parallel_syncs,
             failover_timeout_ms: ms.failover_timeout_ms,
             replicas: &replicas,
+            history: &history,
         };
         f(&view)
     }
@@ -146,6 +161,32 @@ impl Sentinel {
         })
     }
 
+    /// Why no replica of master `m` can be promoted (fast mode logs it before the
+    /// abort, so an operator sees the reason).
+    fn log_exclusions(&mut self, m: usize, now: u64) {
+        let settings = self.failover_settings();
+        let reasons = self.with_failover_view(m, |v| {
+            v.replicas
+                .iter()
+                .map(|r| {
+                    let why = rsentinel_failover::exclusion(v, r, &settings, now);
+                    format!("{} {:?}", r.name, why)
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+        let text = format!(
+            "No replica of '{}' can be promoted: {}",
+            self.masters[m].inst.name,
+            if reasons.is_empty() {
+                "none known".to_string()
+            } else {
+                reasons
+            }
+        );
+        self.log(LogLevel::Notice, text);
+    }
+
     /// Whether master `m` has a replica that could be promoted now.
     pub(crate) fn has_promotable_replica(&self, m: usize, now: u64) -> bool {
         self.selected_replica(m, now).is_some()
@@ -153,17 +194,36 @@ impl Sentinel {
 
     /// `SENTINEL FAILOVER`: start a failover that needs no election.
     pub(crate) fn force_failover(&mut self, m: usize, now: u64) {
-        let desync = self.desync();
+        let desync = self.start_desync();
         let steps = start_failover(&self.me(now, desync));
         for s in steps {
             self.apply_election_step(m, s);
         }
         self.masters[m].inst.flags.insert(Flags::FORCE_FAILOVER);
+        // Fast mode: no election to wait for; the timer runs at once, after the reply.
+        self.wake_early();
     }
 
     /// ODOWN and no failover yet: start one if the retry delay allows. True if started.
     pub(crate) fn start_failover_if_needed(&mut self, m: usize, now: u64) -> bool {
-        let desync = self.desync();
+        if self.fast_failover {
+            let ms = &mut self.masters[m];
+            if !ms.inst.flags.contains(Flags::O_DOWN) {
+                ms.fast_start_at = 0;
+            } else if ms.failover_state == FailoverState::None && ms.fast_start_at == 0 {
+                let jitter = self.rng.gen_range(0..crate::fast::START_JITTER_MS);
+                self.masters[m].fast_start_at = now + jitter;
+                // Fresh INFO from every replica for the selection, which comes within
+                // milliseconds of the election.
+                for i in 0..self.masters[m].replicas.len() {
+                    self.ask_info_now(InstRef::Replica(m, i), now, false);
+                }
+            }
+            if now < self.masters[m].fast_start_at {
+                return false;
+            }
+        }
+        let desync = self.start_desync();
         let start = {
             let me = self.me(now, desync);
             start_failover_if_needed(&me, &self.election_view(m))
@@ -174,9 +234,55 @@ impl Sentinel {
         start.started
     }
 
-    /// One step of master `m`'s failover per timer run (`sentinelFailoverStateMachine`).
+    /// The random part of a new attempt's start time: redis' desync, none in fast mode
+    /// (where the start itself is jittered and retries have their own delay).
+    fn start_desync(&mut self) -> u64 {
+        if self.fast_failover {
+            0
+        } else {
+            self.desync()
+        }
+    }
+
+    /// Master `m`'s failover on a timer run (`sentinelFailoverStateMachine`): one step,
+    /// as redis does, or in fast mode as many as can be taken now.
     pub(crate) fn failover_state_machine(&mut self, m: usize, now: u64) {
+        if self.fast_failover {
+            self.progress_failover(m, now);
+        } else {
+            self.failover_step(m, now);
+        }
+    }
+
+    /// One step of master `m`'s failover. In fast mode an attempt that ends here without
+    /// a promotion may be retried after about a second.
+    pub(crate) fn failover_step(&mut self, m: usize, now: u64) {
+        let before = self.masters[m].failover_state;
+        self.failover_step_once(m, now);
+        let after = self.masters.get(m).map(|ms| ms.failover_state);
+        let attempt = matches!(
+            before,
+            State::WaitStart | State::SelectSlave | State::SendSlaveofNoone | State::WaitPromotion
+        );
+        if self.fast_failover && attempt && after == Some(State::None) {
+            self.arm_retry(m, now);
+        }
+    }
+
+    fn failover_step_once(&mut self, m: usize, now: u64) {
         let mut f = self.failover_of(m);
+        if f.state == State::SelectSlave && self.awaiting_replica_info(m, now) {
+            return;
+        }
+        if f.state == State::SelectSlave
+            && self.fast_failover
+            && !self.has_promotable_replica(m, now)
+        {
+            self.log_exclusions(m, now);
+        }
+        if f.state == State::SendSlaveofNoone && !self.switchover_gate(m, now) {
+            return;
+        }
         match f.state {
             State::None => {}
             State::WaitStart => {
@@ -208,6 +314,14 @@ impl Sentinel {
         else {
             return;
         };
+        self.switch_master_if_done(m, now);
+    }
+
+    /// Master `m`'s failover reached update-config: switch to the promoted replica.
+    pub(crate) fn switch_master_if_done(&mut self, m: usize, now: u64) {
+        if self.masters[m].failover_state != FailoverState::UpdateConfig {
+            return;
+        }
         let f = self.failover_of(m);
         if self.masters[m].inst.config_epoch > f.epoch {
             // A newer configuration (from another Sentinel's failover) was adopted while
@@ -280,6 +394,9 @@ impl Sentinel {
             self.with_failover_view(m, |v| f.on_replica_info(v, &name, &seen, &settings, now));
         self.store_failover(m, f);
         self.apply_failover_steps(m, steps, now);
+        if m < self.masters.len() {
+            self.finish_switchover(m, now);
+        }
     }
 
     fn replica_index(&self, m: usize, name: &str) -> Option<usize> {
@@ -343,11 +460,20 @@ impl Sentinel {
                     },
                 };
                 self.send_slave_of(InstRef::Replica(m, i), addr.as_ref());
+                if self.fast_failover {
+                    // The reply shows the new role (or master) at once.
+                    self.ask_info_now(InstRef::Replica(m, i), now, true);
+                }
             }
             Step::SetConfigEpoch(e) => self.masters[m].inst.config_epoch = e,
             Step::FlushConfig => self.flush_config(),
             Step::ClientReconfigScript(a) => self.client_reconfig_script(m, a.to_args()),
-            Step::ForceHello => self.force_hello_update(m),
+            Step::ForceHello => {
+                self.force_hello_update(m);
+                if self.fast_failover {
+                    self.publish_config_now(m);
+                }
+            }
             Step::SimulatedCrash => {
                 self.log(LogLevel::Warning, rsentinel_election::CRASH_LOG.to_string());
                 self.outputs.push_back(Output::Crash);

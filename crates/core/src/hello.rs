@@ -34,6 +34,11 @@ impl Sentinel {
         let m = match r {
             InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
         };
+        if matches!(r, InstRef::Master(_)) && self.masters[m].switchover.is_some() {
+            // Writes are paused there: a PUBLISH would wait, and hold up the
+            // switchover's own commands queued behind it on this connection.
+            return false;
+        }
         let master = &self.masters[m];
         let addr = master.current_addr();
         let hello = Hello {

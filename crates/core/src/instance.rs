@@ -104,6 +104,9 @@ pub struct Instance {
     /// Sentinels only: their last answer to `is-master-down-by-addr` about our master
     /// (the `master_down` flag and their vote).
     pub peer: PeerDownState,
+    /// Fast mode: when INFO was last asked outside the periodic schedule (to see a
+    /// promotion or a reconfiguration as soon as it happens); paces those polls.
+    pub fast_info_sent: u64,
 }
 
 impl Instance {
@@ -133,6 +136,7 @@ impl Instance {
             info: None,
             slave_reconf_sent_time: 0,
             peer: PeerDownState::new(now_ms),
+            fast_info_sent: 0,
         }
     }
 }

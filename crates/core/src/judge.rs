@@ -141,6 +141,7 @@ impl Sentinel {
     /// redis does, so the asks are not paced further.
     pub(crate) fn ask_master_state_to_other_sentinels(&mut self, m: usize, now: u64, forced: bool) {
         let ask_period = self.timing.ask_period;
+        let ask_every = self.ask_period_for(m);
         let master_down = self.masters[m].inst.flags.contains(Flags::S_DOWN);
         // The question is only built when some Sentinel is to be asked: this runs for
         // every master on every timer run, and asking is rare.
@@ -151,7 +152,7 @@ impl Sentinel {
             let disconnected = self.links.get(s.link).is_none_or(|l| l.health.disconnected);
             if !s
                 .peer
-                .should_ask(now, master_down, disconnected, forced, ask_period)
+                .should_ask(now, master_down, disconnected, forced, ask_every)
             {
                 continue;
             }

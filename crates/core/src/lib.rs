@@ -13,6 +13,7 @@ mod discovery;
 mod elect;
 mod event;
 mod failing;
+mod fast;
 mod hello;
 mod instance;
 mod judge;
@@ -26,6 +27,7 @@ mod replies;
 mod reply;
 mod scripts;
 mod sentinel;
+mod switchover;
 mod timer;
 mod timing;
 mod util;
@@ -45,5 +47,6 @@ pub use scripts::{ScriptId, ScriptOutcome, MAX_QUEUE, MAX_RETRY, MAX_RUNNING};
 pub use sentinel::{
     InstRef, Sentinel, SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION,
 };
+pub use switchover::{Switchover, SwitchoverReply, CATCHUP_MS, PAUSE_MS};
 pub use timer::HELLO_CHANNEL;
 pub use timing::Timing;

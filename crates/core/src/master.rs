@@ -37,6 +37,20 @@ pub struct Master {
     pub failover_delay_logged: u64,
     /// Name of the replica selected for promotion.
     pub promoted_replica: Option<String>,
+    /// Fast mode: ODOWN was seen and our attempt may start at this time (a random
+    /// moment in the next [`crate::fast::START_JITTER_MS`], so Sentinels that saw ODOWN
+    /// together do not split the vote); 0 when not waiting.
+    pub fast_start_at: u64,
+    /// Fast mode: the next attempt may not start before this time (a lost or aborted
+    /// attempt, or a vote for another Sentinel); 0 when free.
+    pub fast_retry_at: u64,
+    /// Replication IDs this master's data is known under, most recent last: the
+    /// master's own (`master_replid`, `master_replid2`) and those of replicas seen
+    /// linked to it. A replica holding none of them follows another master or was
+    /// wiped, and is not promoted in fast mode.
+    pub histories: Vec<String>,
+    /// Fast mode: a planned switchover holding writes on this master.
+    pub switchover: Option<crate::switchover::Switchover>,
 }
 
 impl Master {
@@ -61,6 +75,10 @@ impl Master {
             failover_start_time: 0,
             failover_delay_logged: 0,
             promoted_replica: None,
+            fast_start_at: 0,
+            fast_retry_at: 0,
+            histories: Vec::new(),
+            switchover: None,
         }
     }
 

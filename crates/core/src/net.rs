@@ -43,6 +43,8 @@ pub enum Callback {
     /// The hello subscription: every later frame on the connection goes here, so this
     /// entry is never popped.
     Hello,
+    /// A planned switchover's CLIENT PAUSE or offset INFO (fast mode).
+    Switchover(crate::switchover::SwitchoverReply),
 }
 
 /// Identifies the instance a command was sent for, by name rather than by position, so a
@@ -251,6 +253,9 @@ impl Sentinel {
         // The socket is already gone: forget it without asking the daemon to close it.
         if let Some(l) = self.links.get_mut(link) {
             l.lose(kind);
+        }
+        if self.masters.iter().any(|m| m.inst.link == link) {
+            self.on_master_conn_lost();
         }
     }
 

@@ -45,6 +45,7 @@ impl Sentinel {
         s.current_epoch = cfg.current_epoch;
         s.deny_scripts_reconfig = cfg.deny_scripts_reconfig;
         s.resolve_hostnames = cfg.resolve_hostnames;
+        s.fast_failover = cfg.fast_failover;
         s.announce_hostnames = cfg.announce_hostnames;
         s.announce_ip = cfg.announce_ip.filter(|ip| !ip.is_empty());
         s.announce_port = cfg.announce_port;
@@ -222,6 +223,7 @@ impl Sentinel {
             deny_scripts_reconfig: self.deny_scripts_reconfig,
             resolve_hostnames: self.resolve_hostnames,
             announce_hostnames: self.announce_hostnames,
+            fast_failover: self.fast_failover,
             announce_ip: self.announce_ip.clone(),
             announce_port: self.announce_port,
             sentinel_user: self.sentinel_user.clone(),

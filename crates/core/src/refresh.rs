@@ -40,6 +40,7 @@ impl Sentinel {
             let suffix = format!(" new reported role is {}", change.role_word());
             self.inst_event(LogLevel::Verbose, change.event_type(), r, &suffix);
         }
+        self.note_history(r);
         if self.tilt.active {
             return;
         }

@@ -52,14 +52,19 @@ impl Sentinel {
                 let a = &self.masters[m].inst.addr;
                 if asked_about == format!("{}:{}", a.ip, a.port) {
                     self.on_master_down_reply(r, &frame, now);
+                    self.after_peer_answer(m, now);
                 }
             }
             Callback::Info => {
                 if let Frame::Bulk(text) = &frame {
                     let text = String::from_utf8_lossy(text).into_owned();
                     self.refresh_instance_info(r, &text, now);
+                    if let InstRef::Replica(m, _) = r {
+                        self.after_replica_info(m, now);
+                    }
                 }
             }
+            Callback::Switchover(what) => self.on_switchover_reply(r, what, &frame, now),
             Callback::Hello => self.on_hello_frame(r, &frame, now),
         }
     }

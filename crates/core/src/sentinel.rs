@@ -54,6 +54,9 @@ pub struct Sentinel {
     pub(crate) deny_scripts_reconfig: bool,
     pub(crate) resolve_hostnames: bool,
     pub(crate) announce_hostnames: bool,
+    /// `sentinel fast-failover`: progress on replies as they arrive, quick retries
+    /// after a split vote, zero-loss planned switchovers. Off: redis' pacing exactly.
+    pub(crate) fast_failover: bool,
     pub(crate) sentinel_user: Option<Vec<u8>>,
     pub(crate) sentinel_pass: Option<Vec<u8>>,
     pub(crate) timing: Timing,
@@ -66,6 +69,10 @@ pub struct Sentinel {
     pub(crate) next_conn: u64,
     /// When the timer should run next.
     pub(crate) next_tick: u64,
+    /// When the next full timer run is due; runs before it are quick runs (fast mode).
+    pub(crate) next_full_tick: u64,
+    /// The timer was asked to run sooner ([`Sentinel::take_early_wake`]).
+    pub(crate) early_wake: bool,
     /// The server's requirepass, used toward Sentinels without `sentinel-pass`.
     pub(crate) requirepass: Option<Vec<u8>>,
     /// Host lookups for addresses learned at run time.
@@ -102,6 +109,7 @@ impl Sentinel {
             deny_scripts_reconfig: true,
             resolve_hostnames: false,
             announce_hostnames: false,
+            fast_failover: true,
             sentinel_user: None,
             sentinel_pass: None,
             timing: Timing::default(),
@@ -111,6 +119,8 @@ impl Sentinel {
             conn_links: HashMap::new(),
             next_conn: 0,
             next_tick: 0,
+            next_full_tick: 0,
+            early_wake: false,
             requirepass: None,
             resolver: Default::default(),
             listen_port: 26379,
@@ -469,6 +479,9 @@ impl Sentinel {
         master.failover_state_change_time = 0;
         master.failover_start_time = 0;
         master.promoted_replica = None;
+        master.fast_start_at = 0;
+        master.fast_retry_at = 0;
+        master.switchover = None;
         let reported = &mut master.inst.reported;
         reported.runid = None;
         reported.slave_master_host = None;

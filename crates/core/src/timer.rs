@@ -27,6 +27,14 @@ impl Sentinel {
 
     /// One run of the timer at `now_ms`.
     pub fn tick(&mut self, now_ms: u64) {
+        // Fast mode wakes up between full runs for deadlines (crate::fast); a clock that
+        // went back makes the full run due at once rather than far in the future.
+        let full_due = self.next_full_tick.saturating_sub(now_ms);
+        if self.fast_failover && full_due > 0 && full_due <= 1000 {
+            self.next_tick = self.next_full_tick;
+            self.quick_tick(now_ms);
+            return;
+        }
         self.check_tilt(now_ms);
         let mut m = 0;
         while m < self.masters.len() {
@@ -47,6 +55,8 @@ impl Sentinel {
         self.run_scripts(now_ms);
         let hz = 10 + self.rng.gen_range(0..10u64);
         self.next_tick = now_ms + 1000 / hz;
+        self.next_full_tick = self.next_tick;
+        self.after_tick_fast(now_ms);
     }
 
     /// `sentinelHandleRedisInstance`: the monitoring half always, the acting half only
@@ -70,7 +80,7 @@ impl Sentinel {
 
     /// `sentinelReconnectInstance`: (re)opens the missing connections of a disconnected
     /// link, at most once per ping period, and queues the handshake on each.
-    fn reconnect_instance(&mut self, r: InstRef, now: u64) {
+    pub(crate) fn reconnect_instance(&mut self, r: InstRef, now: u64) {
         let Some(inst) = self.instance(r) else {
             return;
         };

@@ -17,8 +17,13 @@ fn no_dns(_: &str) -> Option<String> {
     None
 }
 
-/// A master with quorum 2 and one other known Sentinel.
+/// A master with quorum 2 and one other known Sentinel, with redis' classic pacing
+/// (these tests pin redis' timer-run granularity).
 fn sentinel() -> Sentinel {
+    sentinel_with(false)
+}
+
+fn sentinel_with(fast_failover: bool) -> Sentinel {
     let mut m = MasterConfig::new("mymaster", "127.0.0.1", MASTER_PORT, 2);
     m.known_sentinels = vec![KnownSentinel {
         host: "127.0.0.2".into(),
@@ -28,6 +33,7 @@ fn sentinel() -> Sentinel {
     let cfg = SentinelSettings {
         myid: Some("a".repeat(40)),
         masters: vec![m],
+        fast_failover,
         ..Default::default()
     };
     Sentinel::new(cfg, T0, 7, &no_dns).unwrap_or_else(|e| panic!("{e}"))
@@ -40,6 +46,9 @@ enum Peer {
     SaysDown,
     /// Answers it with a malformed reply (ignored, so its last answer ages).
     Garbage,
+    /// Answers "down" but votes for a third Sentinel in the epoch asked about: our
+    /// election is split and cannot be won.
+    VotesOther,
 }
 
 /// Scripted instances: answers every command in order, except that the master stops
@@ -80,6 +89,14 @@ impl World {
             ]),
             Some("SENTINEL") if self.peer == Peer::SaysDown => {
                 Frame::Array(vec![Frame::Integer(1), Frame::bulk("*"), Frame::Integer(0)])
+            }
+            Some("SENTINEL") if self.peer == Peer::VotesOther => {
+                let epoch = args.get(4).and_then(|e| e.parse().ok()).unwrap_or(0);
+                Frame::Array(vec![
+                    Frame::Integer(1),
+                    Frame::bulk("d".repeat(40)),
+                    Frame::Integer(epoch),
+                ])
             }
             Some("SENTINEL") => Frame::Null,
             _ => Frame::ok(),
@@ -221,4 +238,114 @@ fn first_run_never_tilts_but_a_gap_does_for_the_tilt_period() {
         .s
         .info_section(T0 + 42_101)
         .contains("sentinel_tilt:0\r\n"));
+}
+
+#[test]
+fn fast_mode_judges_sdown_at_its_deadline_and_odown_on_the_answer() {
+    let mut w = World::new();
+    w.s = sentinel_with(true);
+    let mut now = T0;
+    while now <= T0 + 5000 {
+        w.tick(now);
+        now += 100;
+    }
+    w.master_alive = false;
+    let silent_from = now;
+    // The timer runs when the core asks for it (next_tick), as the daemon does.
+    while w.first_event("+odown").is_none() && now < T0 + 60_000 {
+        w.tick(now);
+        now = w.s.next_tick().max(now + 1);
+    }
+    let first_unanswered = w
+        .master_pings
+        .iter()
+        .copied()
+        .find(|t| *t >= silent_from)
+        .unwrap_or_else(|| panic!("no PING after {silent_from}"));
+    let (sdown_at, _) = w
+        .first_event("+sdown")
+        .unwrap_or_else(|| panic!("no +sdown"));
+    // SDOWN the first millisecond past down-after, not on the next 100 ms run.
+    assert_eq!(sdown_at, first_unanswered + 30_001);
+    // The peer's "down" answer is acted on when it arrives: ODOWN in the same run.
+    let (odown_at, _) = w
+        .first_event("+odown")
+        .unwrap_or_else(|| panic!("no +odown"));
+    assert_eq!(odown_at, sdown_at);
+    assert!(!w.s.tilt());
+}
+
+#[test]
+fn fast_mode_retries_a_split_vote_after_about_a_second() {
+    let mut w = World::new();
+    w.s = sentinel_with(true);
+    w.peer = Peer::VotesOther;
+    let mut now = T0;
+    while now <= T0 + 5000 {
+        w.tick(now);
+        now += 100;
+    }
+    w.master_alive = false;
+    let tries = |w: &World| -> Vec<u64> {
+        w.events
+            .iter()
+            .filter(|(_, k, _)| k == "+try-failover")
+            .map(|(t, _, _)| *t)
+            .collect()
+    };
+    while tries(&w).len() < 3 && now < T0 + 120_000 {
+        w.tick(now);
+        now = w.s.next_tick().max(now + 1);
+    }
+    let aborts: Vec<u64> = w
+        .events
+        .iter()
+        .filter(|(_, k, _)| k == "-failover-abort-not-elected")
+        .map(|(t, _, _)| *t)
+        .collect();
+    let tries = tries(&w);
+    assert!(tries.len() >= 3 && aborts.len() >= 2, "{:?}", w.events);
+    for k in 0..2 {
+        // Given up one election wait after it started, retried after 0.5-1.5 s (redis:
+        // 10 s, then twice the failover timeout, 6 minutes by default).
+        let waited = aborts[k] - tries[k];
+        assert!((1000..=1100).contains(&waited), "election open {waited} ms");
+        let pause = tries[k + 1] - aborts[k];
+        assert!((500..=1600).contains(&pause), "retried after {pause} ms");
+    }
+    // Each attempt is a new epoch with one vote of ours.
+    let epochs: Vec<&String> = w
+        .events
+        .iter()
+        .filter(|(_, k, _)| k == "+new-epoch")
+        .map(|(_, _, t)| t)
+        .collect();
+    assert!(epochs.windows(2).all(|p| p[0] != p[1]), "{epochs:?}");
+}
+
+#[test]
+fn fast_mode_keeps_tilt_after_a_freeze() {
+    let mut w = World::new();
+    w.s = sentinel_with(true);
+    let mut now = T0;
+    while now <= T0 + 5000 {
+        w.tick(now);
+        now += 100;
+    }
+    // The master goes silent and this process freezes for longer than down-after.
+    w.master_alive = false;
+    now += 40_000;
+    w.tick(now);
+    assert!(w.s.tilt());
+    // At the core's own pace through the TILT period: nothing is judged, and the
+    // timer does not spin (runs stay at redis' 10-19 Hz).
+    let (start, mut runs) = (now, 0);
+    while now < start + 29_000 {
+        now = w.s.next_tick().max(now + 1);
+        w.tick(now);
+        runs += 1;
+    }
+    assert!(w.first_event("+sdown").is_none(), "{:?}", w.events);
+    assert!(w.first_event("+odown").is_none());
+    assert!(runs <= 29 * 20, "{runs} timer runs in 29 s");
 }

@@ -14,6 +14,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 /// Runs until the process stops.
 pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: UnboundedReceiver<LinkEvent>) {
     let mut scripts = daemon.borrow_mut().scripts.take_receiver();
+    let wake = daemon.borrow().timer_wake.clone();
     // The timer is scheduled on the monotonic clock, as redis does; the core reads the
     // wall clock, so a clock jump either way shows up as a TILT-triggering gap instead of
     // silently stretching the sleep.
@@ -27,6 +28,11 @@ pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: UnboundedReceiver<Link
                 d.after_command();
                 let delay = d.sentinel.next_tick().saturating_sub(now);
                 next = Instant::now() + Duration::from_millis(delay);
+            }
+            _ = wake.notified() => {
+                let d = daemon.borrow();
+                let delay = d.sentinel.next_tick().saturating_sub(Daemon::now_ms());
+                next = next.min(Instant::now() + Duration::from_millis(delay));
             }
             Some((id, outcome)) = script_ended(&mut scripts) => {
                 let mut d = daemon.borrow_mut();
@@ -49,6 +55,10 @@ pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: UnboundedReceiver<Link
                     }
                 }
                 d.after_command();
+                // A reply or a lost link may move the next timer run earlier (fast
+                // failover's deadlines); never later than already planned.
+                let delay = d.sentinel.next_tick().saturating_sub(now);
+                next = next.min(Instant::now() + Duration::from_millis(delay));
             }
         }
     }

@@ -121,6 +121,9 @@ impl Daemon {
     /// Runs after every command and timer.
     pub fn after_command(&mut self) {
         self.drain_outputs();
+        if self.sentinel.take_early_wake() {
+            self.timer_wake.notify_one();
+        }
     }
 
     /// Carries out the core's outputs in order: events are logged and published, log

@@ -474,6 +474,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
             .unwrap_or_default(),
         pause: Pause::default(),
         unpaused: Rc::new(Notify::new()),
+        timer_wake: Rc::new(Notify::new()),
         shutdown: None,
         shutdown_notify: shutdown_notify.clone(),
         recent_max_input: 0,

@@ -52,6 +52,9 @@ pub struct Daemon {
     pub executable: String,
     pub pause: Pause,
     pub unpaused: Rc<Notify>,
+    /// Wakes the monitoring driver when a command made the core want its timer sooner
+    /// (fast failover: `SENTINEL FAILOVER` starts at once).
+    pub timer_wake: Rc<Notify>,
     pub shutdown: Option<ShutdownRequest>,
     pub shutdown_notify: Rc<Notify>,
     /// Peak query buffer seen recently (INFO clients).

@@ -31,13 +31,15 @@ pub fn start_failover_if_needed(me: &Me<'_>, master: &MasterView<'_>) -> Start {
         return nothing;
     }
     // Signed, as redis' mstime_t: a start time pushed into the future also holds.
-    let retry = 2 * i128::from(master.failover_timeout);
-    let since = i128::from(me.now_ms) - i128::from(master.failover_start_time);
-    if since < retry {
+    let not_before_ms = match master.retry_at {
+        Some(at) => i128::from(at),
+        None => i128::from(master.failover_start_time) + 2 * i128::from(master.failover_timeout),
+    };
+    if i128::from(me.now_ms) < not_before_ms {
         if master.failover_delay_logged == master.failover_start_time {
             return nothing;
         }
-        let not_before = (i128::from(master.failover_start_time) + retry) / 1000;
+        let not_before = not_before_ms / 1000;
         return Start {
             started: false,
             steps: vec![
@@ -174,6 +176,32 @@ mod tests {
         let s = start_failover_if_needed(&me(now), &odown(now + 900, 0));
         assert!(!s.started);
         assert_eq!(s.steps[0], Step::SetFailoverDelayLogged(now + 900));
+    }
+
+    #[test]
+    fn a_retry_time_replaces_twice_the_failover_timeout() {
+        // Fast mode: an attempt that started just now may be retried at `retry_at`,
+        // long before 2 x failover-timeout, and not a millisecond earlier.
+        let t0 = 1_700_000_000_550;
+        let m = MasterView {
+            retry_at: Some(t0 + 1_234),
+            ..odown(t0, t0)
+        };
+        assert!(!start_failover_if_needed(&me(t0 + 1_233), &m).started);
+        assert_eq!(
+            start_failover_if_needed(&me(t0 + 1_234), &m),
+            started(t0 + 1_234)
+        );
+        let unlogged = MasterView {
+            retry_at: Some(t0 + 1_234),
+            ..odown(t0, 0)
+        };
+        assert_eq!(
+            start_failover_if_needed(&me(t0 + 10), &unlogged).steps[1],
+            Step::NextFailoverDelay {
+                not_before_secs: 1_700_000_001
+            }
+        );
     }
 
     #[test]

@@ -62,4 +62,8 @@ pub struct MasterView<'a> {
     pub failover_delay_logged: u64,
     /// `failover-timeout` of this master, in milliseconds.
     pub failover_timeout: u64,
+    /// When set, the next attempt may start at this time instead of twice the failover
+    /// timeout after the last one: the core's fast mode retries a split vote or an
+    /// aborted attempt after a randomised delay of about a second, as Raft does.
+    pub retry_at: Option<u64>,
 }

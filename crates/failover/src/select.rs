@@ -28,6 +28,10 @@ pub enum Exclusion {
     /// Its master link has been down longer than the master's down time plus 10 ×
     /// down-after.
     MasterLinkDownTooLong,
+    /// Its replication ID is none of the master's while another replica's is: it
+    /// follows another master, or was wiped and holds no data of this one (checked
+    /// with [`Settings::check_history`] only).
+    OtherHistory,
 }
 
 /// How long a replica may have been disconnected from its master and still be chosen:
@@ -82,7 +86,24 @@ pub fn exclusion(
     if replica.master_link_down_time > max_master_down_time(master, now_ms) {
         return Some(Exclusion::MasterLinkDownTooLong);
     }
+    if settings.check_history && replica.replid.is_some_and(|id| !ours(master, id)) {
+        // Only judged when some replica does hold a known ID: a master's INFO is
+        // seconds old, so when none matches, the knowledge is more likely stale than
+        // every replica foreign.
+        let corroborated = master
+            .replicas
+            .iter()
+            .any(|r| r.replid.is_some_and(|id| ours(master, id)));
+        if corroborated {
+            return Some(Exclusion::OtherHistory);
+        }
+    }
     None
+}
+
+/// Whether `id` is one of the master's known replication IDs.
+fn ours(master: &MasterView<'_>, id: &str) -> bool {
+    master.history.iter().any(|h| h.eq_ignore_ascii_case(id))
 }
 
 /// Promotion order (`compareSlavesForPromotion`): `Less` means `a` is the better choice.

@@ -92,6 +92,9 @@ pub struct ReplicaView<'a> {
     pub runid: Option<&'a str>,
     /// When `SLAVEOF <promoted>` was last sent to it (`slave_reconf_sent_time`).
     pub reconf_sent_time: u64,
+    /// `master_replid` from its INFO: the replication history it holds (a replica
+    /// shares its master's once synchronised).
+    pub replid: Option<&'a str>,
 }
 
 /// The master being failed over.
@@ -114,6 +117,9 @@ pub struct MasterView<'a> {
     /// Its replicas in the core's iteration order (ties in selection keep this order,
     /// reconfiguration goes through them in it).
     pub replicas: &'a [ReplicaView<'a>],
+    /// The master's replication IDs from its last INFO (`master_replid` and, unless
+    /// unset, `master_replid2`); empty when unknown.
+    pub history: &'a [&'a str],
 }
 
 impl<'a> MasterView<'a> {
@@ -138,6 +144,9 @@ pub struct Settings {
     /// `SENTINEL SIMULATE-FAILURE crash-after-promotion`: exit right after
     /// `+promoted-slave`, to test that other Sentinels finish the failover.
     pub crash_after_promotion: bool,
+    /// Exclude replicas whose replication ID is not the master's (fast mode; redis
+    /// does not check, redis issue #14313).
+    pub check_history: bool,
 }
 
 impl Default for Settings {
@@ -148,6 +157,7 @@ impl Default for Settings {
             info_period: 10_000,
             slave_reconf_timeout: 10_000,
             crash_after_promotion: false,
+            check_history: false,
         }
     }
 }

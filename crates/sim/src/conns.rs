@@ -286,6 +286,9 @@ impl World {
         if let Some(t) = self.replication_target(j) {
             ctx.link_up = node.link_up(now);
             ctx.master_offset = self.redis[t].offset_at(now);
+            if ctx.link_up {
+                ctx.master_replid = Some(self.redis[t].replid().to_string());
+            }
         }
         for (k, r) in self.redis.iter().enumerate() {
             if k != j && r.alive && self.replication_target(k) == Some(j) && r.link_up(now) {
@@ -331,6 +334,10 @@ impl World {
                 self.redis[j].reachable_since = Some(now);
             } else if !reachable && was {
                 let offset = self.replica_offset(j, now);
+                if let Some(t) = target.filter(|_| self.redis[j].link_up(now)) {
+                    let history = self.redis[t].replid().to_string();
+                    self.redis[j].adopt_replid(history);
+                }
                 let node = &mut self.redis[j];
                 node.set_offset(offset, now);
                 node.reachable_since = None;

@@ -38,6 +38,9 @@ pub struct Context {
     pub other_clients: [i64; 2],
     /// Subscribers of the hello channel (PUBLISH's reply).
     pub subscribers: i64,
+    /// Replicas with the link up: the master's replication ID, which a synchronised
+    /// replica shares.
+    pub master_replid: Option<String>,
 }
 
 /// Something the world must carry out after a command.
@@ -131,6 +134,16 @@ impl RedisNode {
     pub fn set_offset(&mut self, offset: u64, now: Time) {
         self.offset = offset;
         self.offset_time = now;
+    }
+
+    /// Its replication ID (the history its data belongs to).
+    pub fn replid(&self) -> &str {
+        &self.replid
+    }
+
+    /// A replica that synchronised with its master keeps the master's history.
+    pub fn adopt_replid(&mut self, replid: String) {
+        self.replid = replid;
     }
 
     /// The process dies: nothing of its runtime state survives but the config file.
@@ -378,7 +391,7 @@ impl RedisNode {
              master_repl_offset:{offset}\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:1\r\n\
              repl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:1\r\n\
              repl_backlog_histlen:{offset}\r\n",
-            self.replid
+            ctx.master_replid.as_deref().unwrap_or(&self.replid)
         ));
         s
     }

@@ -174,6 +174,11 @@ impl World {
             let mut node = RedisNode::new(Host::Redis(j), role, run_id, replid, sync_ms, T0);
             if j != first {
                 node.reachable_since = Some(T0.saturating_sub(sync_ms));
+                // Synchronised: the replica holds its master's history.
+                if let Some(m) = redis.get(first) {
+                    let history = RedisNode::replid(m).to_string();
+                    node.adopt_replid(history);
+                }
             }
             redis.push(node);
         }
@@ -584,8 +589,11 @@ impl CoreView for Sentinel {
     }
 
     fn knows_replica(&self, master: &str, replica: &str) -> bool {
-        self.master(master)
-            .is_some_and(|m| m.replica(replica).is_some())
+        self.master(master).is_some_and(|m| {
+            // With fast failover one call can promote a replica and switch the master to
+            // it; the checks run after the call, when the replica is the master.
+            m.replica(replica).is_some() || m.inst.addr.announced_with_port(false) == replica
+        })
     }
 
     fn failover_epoch(&self, master: &str) -> Option<u64> {

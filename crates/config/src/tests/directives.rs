@@ -57,6 +57,7 @@ fn every_directive_parses() {
             "sentinel",
             "sentinel resolve-hostnames yes",
             "sentinel announce-hostnames yes",
+            "sentinel fast-failover no",
             "sentinel monitor m db.example 6379 2",
             "sentinel down-after-milliseconds m 1000",
             "sentinel failover-timeout m 2000",
@@ -113,6 +114,7 @@ fn every_directive_parses() {
     );
     assert_eq!(c.sentinel.announce_port, 26000);
     assert!(!c.sentinel.deny_scripts_reconfig);
+    assert!(!c.sentinel.fast_failover);
     assert_eq!(c.server.bind, vec!["127.0.0.1", "-::1"]);
     assert_eq!(c.server.unixsocket.as_deref(), Some("some value"));
     assert_eq!(

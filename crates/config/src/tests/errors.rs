@@ -87,6 +87,12 @@ const ERRORS: &[(&[&str], usize, &str, &str)] = &[
         "Please specify yes or no for the announce-hostnames option.",
     ),
     (
+        &["sentinel fast-failover maybe"],
+        2,
+        "sentinel fast-failover maybe",
+        "Please specify yes or no for the fast-failover option.",
+    ),
+    (
         &[
             MON,
             "sentinel known-replica m 127.0.0.1 1",

@@ -45,7 +45,7 @@ prop_compose! {
     fn config()(
         m0 in master(0), m1 in master(1), n in 0usize..=2,
         myid in "[0-9a-f]{40}", epoch in 1000u64..2000,
-        deny in any::<bool>(), resolve in any::<bool>(), announce in any::<bool>(),
+        deny in any::<bool>(), resolve in any::<bool>(), announce in any::<bool>(), fast in any::<bool>(),
         aip in proptest::option::of(ip()), aport in 0u16..,
         suser in proptest::option::of(word()), spass in proptest::option::of(word()),
         port in 0u16.., protected in any::<bool>(), daemonize in any::<bool>(),
@@ -54,7 +54,7 @@ prop_compose! {
     ) -> Config {
         let sentinel = SentinelSettings {
             myid: Some(myid), current_epoch: epoch, deny_scripts_reconfig: deny,
-            resolve_hostnames: resolve, announce_hostnames: announce, announce_ip: aip.map(String::into_bytes),
+            resolve_hostnames: resolve, announce_hostnames: announce, fast_failover: fast, announce_ip: aip.map(String::into_bytes),
             announce_port: aport, sentinel_user: suser.map(String::into_bytes), sentinel_pass: spass.map(String::into_bytes),
             masters: vec![m0, m1].into_iter().take(n).collect(),
         };

@@ -31,6 +31,7 @@ pub struct R {
     pub offset: u64,
     pub runid: Option<String>,
     pub reconf_sent_time: u64,
+    pub replid: Option<String>,
 }
 
 /// A healthy replica on 127.0.0.1:`port`, seen just now.
@@ -48,6 +49,7 @@ pub fn rep(port: u16) -> R {
         offset: 1000,
         runid: Some(format!("{port:0>40}")),
         reconf_sent_time: 0,
+        replid: None,
     }
 }
 
@@ -68,6 +70,7 @@ impl R {
             repl_offset: self.offset,
             runid: self.runid.as_deref(),
             reconf_sent_time: self.reconf_sent_time,
+            replid: self.replid.as_deref(),
         }
     }
 }
@@ -82,6 +85,8 @@ pub struct M {
     pub parallel_syncs: u32,
     pub timeout: u64,
     pub replicas: Vec<R>,
+    /// The master's replication IDs.
+    pub history: Vec<String>,
 }
 
 /// Master `mym` at 127.0.0.1:6379, up, down-after 30 s, parallel-syncs 1, failover
@@ -95,6 +100,7 @@ pub fn master(replicas: Vec<R>) -> M {
         parallel_syncs: 1,
         timeout: 180_000,
         replicas,
+        history: Vec::new(),
     }
 }
 
@@ -102,6 +108,7 @@ impl M {
     /// Runs `f` with a view of this master.
     pub fn with<T>(&self, f: impl FnOnce(&MasterView<'_>) -> T) -> T {
         let views: Vec<ReplicaView<'_>> = self.replicas.iter().map(R::view).collect();
+        let history: Vec<&str> = self.history.iter().map(String::as_str).collect();
         let mv = MasterView {
             name: "mym",
             addr: AddrView {
@@ -114,6 +121,7 @@ impl M {
             parallel_syncs: self.parallel_syncs,
             failover_timeout_ms: self.timeout,
             replicas: &views,
+            history: &history,
         };
         f(&mv)
     }

@@ -228,3 +228,42 @@ fn exclusions_are_reported_in_redis_order() {
     m2.r(6380).priority = 1;
     assert_eq!(excl(&m2, 6380, NOW), Some(Exclusion::StaleInfo));
 }
+
+#[test]
+fn a_replica_of_another_history_is_never_chosen_when_checked() {
+    let checked = Settings {
+        check_history: true,
+        ..Settings::default()
+    };
+    let mut a = rep(6380);
+    a.offset = 5_000; // the best candidate by offset...
+    a.replid = Some("f".repeat(40)); // ...but it follows another master
+    let mut b = rep(6381);
+    b.replid = Some("A".repeat(40)); // ours (compared ignoring case)
+    let mut c = rep(6382);
+    c.replid = None; // an INFO without the field is not judged
+    let mut m = master(vec![a, b, c]);
+    m.history = vec!["a".repeat(40), "b".repeat(40)];
+    let pick = |m: &M, s: &Settings| m.with(|mv| select_replica(mv, s, NOW).map(|r| r.addr.port));
+    assert_eq!(pick(&m, &Settings::default()), Some(6380), "redis' rule");
+    m.with(|mv| {
+        assert_eq!(
+            exclusion(mv, &mv.replicas[0], &checked, NOW),
+            Some(Exclusion::OtherHistory)
+        );
+        assert_eq!(exclusion(mv, &mv.replicas[1], &checked, NOW), None);
+        assert_eq!(exclusion(mv, &mv.replicas[2], &checked, NOW), None);
+    });
+    assert_eq!(pick(&m, &checked), Some(6381));
+    // The master's second ID (its history before its own promotion) counts too.
+    m.r(6380).replid = Some("B".repeat(40));
+    assert_eq!(pick(&m, &checked), Some(6380));
+    // Unknown master history: nothing is judged.
+    m.r(6380).replid = Some("f".repeat(40));
+    m.history.clear();
+    assert_eq!(pick(&m, &checked), Some(6380));
+    // A history no replica holds is taken as stale knowledge, not as every replica
+    // being foreign.
+    m.history = vec!["e".repeat(40)];
+    assert_eq!(pick(&m, &checked), Some(6380));
+}

@@ -296,6 +296,16 @@ fn entrypoint(dir: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::
         .unwrap()
 }
 
+/// Kills the entrypoint's rsentinel when the test ends, failed assertions included.
+struct Running(std::process::Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 #[test]
 fn entrypoint_templates_once_and_then_keeps_the_volumes_config() {
     let master = RedisServer::start();
@@ -317,7 +327,7 @@ fn entrypoint_templates_once_and_then_keeps_the_volumes_config() {
         ("RSENTINEL_METRICS_BIND", "127.0.0.1"),
         ("RSENTINEL_LOG_FORMAT", "json"),
     ];
-    let mut child = entrypoint(dir.path(), &env, &["--loglevel", "verbose"]);
+    let child = Running(entrypoint(dir.path(), &env, &["--loglevel", "verbose"]));
     let up = wait_until(LONG, || Client::try_connect(port).is_ok());
     assert!(up, "rsentinel did not start from the entrypoint");
     let addr = Client::connect(port).cmd(&["SENTINEL", "GET-MASTER-ADDR-BY-NAME", "mymaster"]);
@@ -339,16 +349,14 @@ fn entrypoint_templates_once_and_then_keeps_the_volumes_config() {
         lines.iter().any(|l| l.starts_with("sentinel myid ")),
         "{conf}"
     );
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     let before = std::fs::read_to_string(dir.path().join("sentinel.conf")).unwrap();
     let mut env2 = env.to_vec();
     env2.retain(|(k, _)| *k != "SENTINEL_QUORUM");
     env2.push(("SENTINEL_QUORUM", "7"));
-    let mut child = entrypoint(dir.path(), &env2, &[]);
+    let child = Running(entrypoint(dir.path(), &env2, &[]));
     let up = wait_until(LONG, || Client::try_connect(port).is_ok());
-    let _ = child.kill();
-    let _ = child.wait();
+    drop(child);
     assert!(up);
     let after = std::fs::read_to_string(dir.path().join("sentinel.conf")).unwrap();
     assert!(after.contains(&format!("sentinel monitor mymaster localhost {mp} 1")));

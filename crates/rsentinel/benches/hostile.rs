@@ -17,35 +17,6 @@ use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-/// Worst PING round trip and peak RSS over `span`.
-fn watch(s: &Sentinel, span: Duration) -> (Duration, u64) {
-    let mut c = s.client();
-    let (mut worst, mut peak) = (Duration::ZERO, 0);
-    let end = Instant::now() + span;
-    while Instant::now() < end {
-        let t = Instant::now();
-        if c.try_cmd(&["PING"], Duration::from_secs(10)).is_none() {
-            return (Duration::from_secs(10), peak);
-        }
-        worst = worst.max(t.elapsed());
-        peak = peak.max(rss_kib(s.pid()));
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    (worst, peak)
-}
-
 fn mb(kib: u64) -> String {
     format!("{:.1} MB", kib as f64 / 1024.0)
 }
@@ -141,7 +112,7 @@ fn hostile_peer() -> String {
     wait_until(LONG, || {
         redis_cli(master.port, &["PUBLISH", "__sentinel__:hello", &hello]).trim() != "0"
     });
-    let (worst, peak) = watch(&s, Duration::from_secs(12));
+    let (worst, peak) = worst_ping(&s, Duration::from_secs(12));
     format!(
         "worst PING {worst:.2?}, {} x +tilt, peak RSS {}",
         tilts(&s),
@@ -160,7 +131,7 @@ fn hostile_master() -> String {
         &format!("sentinel monitor mymaster 127.0.0.1 {} 2\n", master.port),
         &[],
     );
-    let (worst, peak) = watch(&s, Duration::from_secs(12));
+    let (worst, peak) = worst_ping(&s, Duration::from_secs(12));
     format!(
         "worst PING {worst:.2?}, {} x +tilt, peak RSS {}",
         tilts(&s),

@@ -180,17 +180,6 @@ fn a_thousand_idle_connections() {
     assert_healthy(&s);
 }
 
-/// Resident memory of a process in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("read status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .expect("VmRSS in /proc/<pid>/status")
-}
-
 /// Subscribes a never-reading client to every event, then emits events (one `SENTINEL
 /// SET` with many pairs: one rewrite, one ~650-byte event per pair) until the server
 /// drops it. Returns the number of events emitted and the peak RSS seen meanwhile.

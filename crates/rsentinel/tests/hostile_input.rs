@@ -13,35 +13,7 @@ use rsentinel_resp::Frame;
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-/// Resident memory of a process in KiB.
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
-/// Pings the sentinel for `span`, returning the worst round trip and the peak RSS.
-fn watch_latency(s: &Sentinel, span: Duration) -> (Duration, u64) {
-    let mut c = s.client();
-    let (mut worst, mut peak) = (Duration::ZERO, 0);
-    let end = Instant::now() + span;
-    while Instant::now() < end {
-        let t = Instant::now();
-        assert_eq!(c.cmd(&["PING"]), Frame::Simple("PONG".into()));
-        worst = worst.max(t.elapsed());
-        peak = peak.max(rss_kib(s.pid()));
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    (worst, peak)
-}
+use std::time::Duration;
 
 fn wait_log(s: &Sentinel, needle: &str, limit: Duration) -> bool {
     wait_until(limit, || s.output().contains(needle))
@@ -71,7 +43,7 @@ fn hostile_peer_with_huge_arrays_is_dropped() {
     }));
     let needle = format!("Closing the link to 127.0.0.1:{}", peer.port);
     assert!(wait_log(&s, &needle, LONG), "{}", s.output());
-    let (worst, peak) = watch_latency(&s, Duration::from_secs(4));
+    let (worst, peak) = worst_ping(&s, Duration::from_secs(4));
     println!("hostile peer: worst PING {worst:?}, peak RSS {peak} KiB");
     assert!(worst < Duration::from_secs(1), "worst PING {worst:?}");
     assert!(peak < 200 * 1024, "peak RSS {peak} KiB");
@@ -111,7 +83,7 @@ fn hostile_master_with_huge_info_is_dropped() {
         "{}",
         s.output()
     );
-    let (worst, peak) = watch_latency(&s, Duration::from_secs(3));
+    let (worst, peak) = worst_ping(&s, Duration::from_secs(3));
     println!("hostile master: worst PING {worst:?}, peak RSS {peak} KiB");
     assert!(worst < Duration::from_secs(1), "worst PING {worst:?}");
     assert!(peak < 200 * 1024, "peak RSS {peak} KiB");

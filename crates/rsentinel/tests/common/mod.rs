@@ -730,3 +730,34 @@ pub fn kill_master_until_switch(c: &mut Cluster) -> Vec<String> {
 pub fn cluster() -> Cluster {
     cluster_with("")
 }
+
+/// Resident memory of a process in KiB (0 once it is gone).
+pub fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .and_then(|v| v.split_whitespace().next())
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// Pings the sentinel every 10 ms for `span`: the worst round trip (10 s if a PING got
+/// no answer) and the peak RSS meanwhile.
+pub fn worst_ping(s: &Sentinel, span: Duration) -> (Duration, u64) {
+    let mut c = s.client();
+    let (mut worst, mut peak) = (Duration::ZERO, 0);
+    let end = Instant::now() + span;
+    while Instant::now() < end {
+        let t = Instant::now();
+        if c.try_cmd(&["PING"], Duration::from_secs(10)).is_none() {
+            return (Duration::from_secs(10), peak);
+        }
+        worst = worst.max(t.elapsed());
+        peak = peak.max(rss_kib(s.pid()));
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    (worst, peak)
+}

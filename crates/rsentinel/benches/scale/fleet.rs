@@ -118,19 +118,6 @@ pub fn cpu_ns(pid: u32) -> u64 {
         .sum()
 }
 
-/// Resident memory of `pid` in KiB.
-pub fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
-                .and_then(|v| v.split_whitespace().next())
-                .and_then(|v| v.parse().ok())
-        })
-        .unwrap_or(0)
-}
-
 /// Whether every master a Sentinel monitors shows `replicas` replicas and `others` other
 /// Sentinels (one SENTINEL MASTERS call).
 fn discovered(c: &mut Client, k: usize, replicas: usize, others: usize) -> bool {

@@ -65,16 +65,20 @@ async fn next(rx: &mut mpsc::UnboundedReceiver<LinkEvent>) -> LinkEvent {
         .expect("the channel stays open")
 }
 
-#[test]
-fn replies_messages_and_disconnection() {
-    let port = free_port();
-    let redis = start_redis(port);
+/// Runs `f` on a single-threaded runtime's `LocalSet`, as the daemon runs its links.
+fn on_local_set(f: impl std::future::Future<Output = ()>) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("runtime");
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, async move {
+    tokio::task::LocalSet::new().block_on(&rt, f);
+}
+
+#[test]
+fn replies_messages_and_disconnection() {
+    let port = free_port();
+    let redis = start_redis(port);
+    on_local_set(async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let cmd = links::open(
             1,
@@ -190,12 +194,7 @@ fn a_reply_over_the_bound_closes_the_link() {
         let _ = s.write_all(b"*5500000\r\n:1\r\n");
         let _ = s.read(&mut buf);
     });
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
-    let local = tokio::task::LocalSet::new();
-    local.block_on(&rt, async move {
+    on_local_set(async move {
         let (tx, mut rx) = mpsc::unbounded_channel();
         let link = links::open(
             1,

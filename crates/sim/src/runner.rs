@@ -217,6 +217,9 @@ pub fn run(seed: u64, cfg: &SimConfig) -> Result<Report, Failure> {
     if let Err(v) = converged(&mut world) {
         return Err(fail(&mut world, v));
     }
+    if let Err(v) = world.final_config_files() {
+        return Err(fail(&mut world, v));
+    }
     world.trace.bytes(b"converged");
     Ok(Report {
         seed,

@@ -81,12 +81,17 @@ pub struct SentinelNode {
     pub gen: u64,
     /// Its wall clock minus virtual time (clock-jump faults move it).
     pub clock_offset: i64,
-    /// The config file's text: rewritten with the config crate's CONFIG REWRITE at
-    /// every `FlushConfig` and parsed again on restart, as the daemon does, so the
-    /// whole persistence path is exercised.
+    /// The config file's text: rewritten with the config crate's CONFIG REWRITE and
+    /// parsed again on restart, as the daemon does, so the whole persistence path is
+    /// exercised.
     pub file: String,
-    /// The file as parsed (what the next rewrite starts from).
+    /// The file as parsed, with the settings of the latest `FlushConfig` (what the
+    /// next rewrite writes).
     pub config: Config,
+    /// A `FlushConfig` came since `file` was last rendered. Rendering waits until the
+    /// file is read (the Sentinel crashes) or the run ends: nothing else reads it, and
+    /// rendering at every flush was a tenth of the simulator's time.
+    pub unwritten: bool,
     /// Active crash faults on it.
     pub down: u32,
     /// Its current epoch as of the output being handled. The core's own value is the
@@ -208,6 +213,7 @@ impl World {
                 clock_offset: 0,
                 file: file.clone(),
                 config: config.clone(),
+                unwritten: false,
                 down: 0,
                 event_epoch: 0,
             })
@@ -372,11 +378,39 @@ impl World {
         self.schedule(self.now, Ev::Tick { s, gen });
     }
 
+    /// Writes Sentinel `s`'s config file if a flush is still unwritten: the rewrite of
+    /// the latest flushed settings, as the daemon's last save left it on disk.
+    pub fn write_config_file(&mut self, s: usize) {
+        let node = &mut self.sentinels[s];
+        if !node.unwritten {
+            return;
+        }
+        node.unwritten = false;
+        node.file = render(&node.file, &node.config, &RewriteEnv::new("/var/lib/redis"));
+        self.trace.bytes(node.file.as_bytes());
+    }
+
+    /// Writes every Sentinel's last flush to its file and checks that each file still
+    /// parses, so the end of a run exercises the rewrite as a restart would.
+    pub fn final_config_files(&mut self) -> Result<(), Violation> {
+        for s in 0..self.sentinels.len() {
+            self.write_config_file(s);
+            if let Err(e) = parse(&self.sentinels[s].file, CONFIG_FILE) {
+                return Err(Violation::new(
+                    "restart-from-file",
+                    format!("sentinel s{s} cannot parse the config file it wrote: {e}"),
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Sentinel `s` dies: its connections close, its in-memory state is lost.
     pub fn crash_sentinel(&mut self, s: usize) {
         if self.sentinels[s].core.take().is_none() {
             return;
         }
+        self.write_config_file(s);
         self.note(&format!("s{s}"), "crash");
         let ids: Vec<WireId> = self
             .wires
@@ -444,9 +478,7 @@ impl World {
                     let node = &mut self.sentinels[s];
                     if let Some(c) = node.core.as_ref() {
                         node.config.sentinel = c.settings();
-                        node.file =
-                            render(&node.file, &node.config, &RewriteEnv::new("/var/lib/redis"));
-                        self.trace.bytes(node.file.as_bytes());
+                        node.unwritten = true;
                     }
                 }
                 Output::Connect {

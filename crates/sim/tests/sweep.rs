@@ -180,6 +180,9 @@ fn restarted_sentinel_reloads_its_rewritten_file() {
     cfg.faults = FaultMix::none();
     let mut w = World::new(11, &cfg);
     w.run_until(T0 + 10_000).unwrap_or_else(|v| panic!("{v:?}"));
+    // The file as the last flush left it on disk (the simulator writes it when it is
+    // read).
+    w.write_config_file(0);
     let file = w.sentinels[0].file.clone();
     for want in [
         "sentinel myid ",

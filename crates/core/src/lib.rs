@@ -15,6 +15,7 @@ mod event;
 mod failing;
 mod fast;
 mod hello;
+mod idhash;
 mod instance;
 mod judge;
 mod link;

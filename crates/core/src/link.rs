@@ -2,9 +2,9 @@
 //! failure-detection state that lives on it, as redis' `instanceLink`. Links to the
 //! same Sentinel are shared between the masters it monitors, hence the table and refcount.
 
+use crate::idhash::IdMap;
 use crate::net::{Conn, ConnKind};
 use rsentinel_monitor::LinkHealth;
-use std::collections::HashMap;
 
 /// Identifies a link in the [`LinkTable`]; the daemon keys its sockets by it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -101,9 +101,10 @@ impl Link {
 
 /// All links, by id. A hash map: the timer looks links up several times per instance
 /// per run, and a tree of thousands of links cost a chain of cache misses each time.
+/// The ids are ours, so a plain multiplicative hash does ([`crate::idhash`]).
 #[derive(Clone, Debug, Default)]
 pub struct LinkTable {
-    links: HashMap<LinkId, Link>,
+    links: IdMap<LinkId, Link>,
     next: u64,
 }
 

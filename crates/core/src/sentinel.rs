@@ -2,6 +2,7 @@
 //! queue and the seeded RNG; plus the operations on the table that commands share
 //! (create, remove, reset, events).
 
+use crate::idhash::IdMap;
 use crate::net::{ConnId, ConnKind};
 use std::collections::HashMap;
 use std::collections::VecDeque;
@@ -65,7 +66,7 @@ pub struct Sentinel {
     /// How many [`Output::FlushConfig`] wait in `outputs`.
     pub(crate) queued_flushes: usize,
     /// Which link each live connection belongs to.
-    pub(crate) conn_links: HashMap<ConnId, LinkId>,
+    pub(crate) conn_links: IdMap<ConnId, LinkId>,
     pub(crate) next_conn: u64,
     /// When the timer should run next.
     pub(crate) next_tick: u64,
@@ -116,7 +117,7 @@ impl Sentinel {
             rng: StdRng::seed_from_u64(seed),
             outputs: VecDeque::new(),
             queued_flushes: 0,
-            conn_links: HashMap::new(),
+            conn_links: IdMap::default(),
             next_conn: 0,
             next_tick: 0,
             next_full_tick: 0,

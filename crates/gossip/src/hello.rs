@@ -125,33 +125,37 @@ impl Hello {
     /// The payload redis' `sentinelSendHello` would publish for these values: `%s,%d,...`
     /// with strings cut at a NUL (C `%s`) and the whole cut at [`HELLO_MAX_LEN`] bytes.
     pub fn encode(&self) -> Vec<u8> {
-        let s = |v: &str| -> String { text(v.as_bytes()) };
-        let mut out = format!(
-            "{},{},{},{},{},{},{},{}",
-            s(&self.ip),
-            self.port,
-            s(&self.runid),
-            self.current_epoch,
-            s(&self.master_name),
-            s(&self.master_ip),
-            self.master_port,
-            self.master_config_epoch
-        )
-        .into_bytes();
-        out.truncate(HELLO_MAX_LEN);
-        out
+        self.encode_with_ip(self.ip.as_bytes())
     }
 
     /// [`Hello::encode`] with `ip` in place of `self.ip`, taken as bytes: an announce-ip
     /// is sent as configured even when it is not UTF-8 (cut at a NUL, as C's `%s`).
+    /// Written straight into one buffer: every Sentinel sends one per instance every
+    /// publish period.
     pub fn encode_with_ip(&self, ip: &[u8]) -> Vec<u8> {
-        let rest = Hello {
-            ip: String::new(),
-            ..self.clone()
-        }
-        .encode();
-        let mut out = c_str(ip).to_vec();
-        out.extend_from_slice(&rest);
+        let strings = [ip, self.runid.as_bytes(), self.master_name.as_bytes()];
+        let len = strings.iter().map(|f| f.len()).sum::<usize>() + self.master_ip.len() + 64;
+        let mut out = Vec::with_capacity(len.min(HELLO_MAX_LEN));
+        let push_num = |out: &mut Vec<u8>, v: &dyn fmt::Display| {
+            use std::io::Write;
+            // Writing into a Vec cannot fail.
+            let _ = write!(out, "{v}");
+        };
+        out.extend_from_slice(c_str(ip));
+        out.push(b',');
+        push_num(&mut out, &self.port);
+        out.push(b',');
+        out.extend_from_slice(c_str(self.runid.as_bytes()));
+        out.push(b',');
+        push_num(&mut out, &self.current_epoch);
+        out.push(b',');
+        out.extend_from_slice(c_str(self.master_name.as_bytes()));
+        out.push(b',');
+        out.extend_from_slice(c_str(self.master_ip.as_bytes()));
+        out.push(b',');
+        push_num(&mut out, &self.master_port);
+        out.push(b',');
+        push_num(&mut out, &self.master_config_epoch);
         out.truncate(HELLO_MAX_LEN);
         out
     }
@@ -185,7 +189,15 @@ pub fn hello_port(announce_port: u16, tls_replication_port: Option<u16>, port: u
 pub fn mentions_runid(payload: &[u8], myid: &str) -> bool {
     let hay = c_str(payload);
     let needle = myid.as_bytes();
-    needle.is_empty() || hay.windows(needle.len()).any(|w| w == needle)
+    let Some((&first, rest)) = needle.split_first() else {
+        return true;
+    };
+    // Every hello from a master or replica goes through this: look for the first byte,
+    // then compare, rather than comparing at every offset.
+    hay.iter()
+        .enumerate()
+        .filter(|(_, b)| **b == first)
+        .any(|(i, _)| hay.get(i + 1..i + needle.len()) == Some(rest))
 }
 
 /// A pub/sub push the hello callback looks at: kind `message` (compared as a C string);
@@ -367,6 +379,42 @@ mod tests {
             let p = h.encode();
             prop_assert!(p.len() <= HELLO_MAX_LEN);
             prop_assert_eq!(Hello::parse(&p), Ok(h));
+        }
+
+        /// The one-buffer encoder writes what C's `snprintf("%s,%d,%s,%llu,%s,%s,%d,%llu")`
+        /// writes (strings cut at a NUL, the whole cut at the buffer), here spelled with
+        /// `format!` as the reference.
+        #[test]
+        fn encode_matches_snprintf(
+            ip in proptest::collection::vec(any::<u8>(), 0..40),
+            port in any::<i32>(), runid in "[^,]{0,45}", epoch in any::<u64>(),
+            name in "[^,]{0,1100}", mip in "[^,]{0,30}", mport in any::<i32>(),
+            cepoch in any::<u64>(),
+        ) {
+            let cut = |s: &str| s.split('\u{0}').next().unwrap_or_default().to_string();
+            let h = Hello {
+                ip: String::new(), port, runid: runid.clone(), current_epoch: epoch,
+                master_name: name.clone(), master_ip: mip.clone(), master_port: mport,
+                master_config_epoch: cepoch,
+            };
+            let mut want = c_str(&ip).to_vec();
+            want.extend_from_slice(format!(
+                ",{port},{},{epoch},{},{},{mport},{cepoch}", cut(&runid), cut(&name), cut(&mip)
+            ).as_bytes());
+            want.truncate(HELLO_MAX_LEN);
+            prop_assert_eq!(h.encode_with_ip(&ip), want);
+        }
+
+        /// The first-byte search finds exactly what a search at every offset finds.
+        #[test]
+        fn mentions_runid_matches_a_plain_search(
+            hay in proptest::collection::vec(prop_oneof![Just(b'a'), Just(b'b'), Just(0u8)], 0..60),
+            needle in "[ab]{0,4}",
+        ) {
+            let c = c_str(&hay);
+            let n = needle.as_bytes();
+            let want = n.is_empty() || c.windows(n.len()).any(|w| w == n);
+            prop_assert_eq!(mentions_runid(&hay, &needle), want);
         }
     }
 }

@@ -223,7 +223,11 @@ impl World {
     }
 
     fn serve_redis(&mut self, j: usize, id: WireId, args: &[Bytes]) {
-        let ctx = self.redis_context(j, id);
+        let ctx = if crate::redis::needs_context(args) {
+            self.redis_context(j, id)
+        } else {
+            Context::default()
+        };
         let Some(w) = self.wires.get_mut(&id) else {
             return;
         };

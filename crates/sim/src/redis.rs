@@ -25,6 +25,16 @@ pub enum Role {
     },
 }
 
+/// Whether a command reads its [`Context`]: building one scans every wire and every
+/// instance, so the world builds it only for these (EXEC may run any of them).
+pub fn needs_context(args: &[Bytes]) -> bool {
+    args.first().is_some_and(|name| {
+        [&b"info"[..], b"client", b"publish", b"exec"]
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n))
+    })
+}
+
 /// What the world knows that the instance needs for a command.
 #[derive(Clone, Debug, Default)]
 pub struct Context {

@@ -13,7 +13,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rsentinel_config::{parse, render, Config, RewriteEnv};
 use rsentinel_core::{ConnId, ScriptId, ScriptOutcome, Sentinel};
-use std::collections::BTreeMap;
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, BinaryHeap};
 
 /// Virtual time at which every run starts (a plausible wall-clock value, so clock jumps
 /// backwards never reach zero).
@@ -23,6 +24,36 @@ pub const T0: Time = 1_700_000_000_000;
 const CONFIG_FILE: &str = "/etc/redis/sentinel.conf";
 
 pub use crate::layout::MASTER_NAME;
+
+/// An event in the queue: the earliest time first, then the order of scheduling (a
+/// min-heap on `(at, seq)`; `seq` is unique, so the order is total and the run
+/// deterministic).
+struct Scheduled {
+    at: Time,
+    seq: u64,
+    ev: Ev,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.at, self.seq) == (other.at, other.seq)
+    }
+}
+
+impl Eq for Scheduled {}
+
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> Ordering {
+        // Reversed: BinaryHeap pops its greatest element.
+        (other.at, other.seq).cmp(&(self.at, self.seq))
+    }
+}
 
 /// Something scheduled to happen at a virtual time.
 #[derive(Clone, Debug)]
@@ -120,7 +151,7 @@ pub struct World {
     pub now: Time,
     /// The one RNG everything random draws from.
     pub rng: StdRng,
-    queue: BTreeMap<(Time, u64), Ev>,
+    queue: BinaryHeap<Scheduled>,
     seq: u64,
     /// Cuts and delays.
     pub net: Network,
@@ -223,7 +254,7 @@ impl World {
         let mut world = World {
             now: T0,
             rng,
-            queue: BTreeMap::new(),
+            queue: BinaryHeap::new(),
             seq: 0,
             net,
             redis,
@@ -257,17 +288,21 @@ impl World {
     /// Queues `ev` at virtual time `at` (never in the past).
     pub fn schedule(&mut self, at: Time, ev: Ev) {
         self.seq += 1;
-        self.queue.insert((at.max(self.now), self.seq), ev);
+        self.queue.push(Scheduled {
+            at: at.max(self.now),
+            seq: self.seq,
+            ev,
+        });
     }
 
     /// Runs events until virtual time `end`, or until an invariant fails.
     pub fn run_until(&mut self, end: Time) -> Result<(), Violation> {
         loop {
-            match self.queue.first_key_value() {
-                Some((&(t, _), _)) if t <= end => {}
+            match self.queue.peek() {
+                Some(next) if next.at <= end => {}
                 _ => break,
             }
-            let Some(((t, _), ev)) = self.queue.pop_first() else {
+            let Some(Scheduled { at: t, ev, .. }) = self.queue.pop() else {
                 break;
             };
             self.now = t;

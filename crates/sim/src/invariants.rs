@@ -163,11 +163,11 @@ impl Invariants {
     }
 
     /// `epoch-monotonic` and `config-epoch-monotonic` for Sentinel `s` now.
-    pub fn observe_epochs(
+    pub fn observe_epochs<'a>(
         &mut self,
         s: usize,
         epoch: u64,
-        masters: &[(String, u64)],
+        masters: impl IntoIterator<Item = (&'a str, u64)>,
     ) -> Result<(), Violation> {
         if epoch < self.epochs[s] {
             return Err(Violation::new(
@@ -180,14 +180,18 @@ impl Invariants {
         }
         self.epochs[s] = epoch;
         for (name, e) in masters {
-            let seen = self.config_epochs[s].entry(name.clone()).or_insert(0);
-            if *e < *seen {
+            // Checked after every step: a known name is looked up without allocating.
+            let seen = match self.config_epochs[s].get_mut(name) {
+                Some(seen) => seen,
+                None => self.config_epochs[s].entry(name.to_string()).or_insert(0),
+            };
+            if e < *seen {
                 return Err(Violation::new(
                     "config-epoch-monotonic",
                     format!("s{s}: config_epoch of {name} went back from {seen} to {e}"),
                 ));
             }
-            *seen = *e;
+            *seen = e;
         }
         Ok(())
     }

@@ -621,13 +621,12 @@ impl World {
         let Some(core) = self.sentinels[s].core.as_ref() else {
             return;
         };
-        let epochs: Vec<(String, u64)> = core
+        let epoch = core.current_epoch();
+        let masters = core
             .masters()
             .iter()
-            .map(|m| (m.inst.name.clone(), m.inst.config_epoch))
-            .collect();
-        let epoch = core.current_epoch();
-        if let Err(v) = self.inv.observe_epochs(s, epoch, &epochs) {
+            .map(|m| (m.inst.name.as_str(), m.inst.config_epoch));
+        if let Err(v) = self.inv.observe_epochs(s, epoch, masters) {
             self.fail(v);
         }
     }

@@ -94,18 +94,18 @@ fn name(r: Result<(), Violation>) -> Option<&'static str> {
 #[test]
 fn epochs_never_go_back() {
     let mut i = inv();
-    let m = |e| vec![("mymaster".to_string(), e)];
-    assert!(i.observe_epochs(0, 3, &m(2)).is_ok());
-    assert!(i.observe_epochs(0, 3, &m(2)).is_ok());
-    assert!(i.observe_epochs(1, 0, &m(0)).is_ok(), "per sentinel");
-    assert_eq!(name(i.observe_epochs(0, 2, &m(2))), Some("epoch-monotonic"));
+    let m = |e| [("mymaster", e)];
+    assert!(i.observe_epochs(0, 3, m(2)).is_ok());
+    assert!(i.observe_epochs(0, 3, m(2)).is_ok());
+    assert!(i.observe_epochs(1, 0, m(0)).is_ok(), "per sentinel");
+    assert_eq!(name(i.observe_epochs(0, 2, m(2))), Some("epoch-monotonic"));
     assert_eq!(
-        name(i.observe_epochs(0, 4, &m(1))),
+        name(i.observe_epochs(0, 4, m(1))),
         Some("config-epoch-monotonic")
     );
     // A restart does not reset what was observed.
     i.on_restart(0);
-    assert_eq!(name(i.observe_epochs(0, 0, &[])), Some("epoch-monotonic"));
+    assert_eq!(name(i.observe_epochs(0, 0, [])), Some("epoch-monotonic"));
 }
 
 #[test]

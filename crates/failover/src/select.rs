@@ -28,9 +28,9 @@ pub enum Exclusion {
     /// Its master link has been down longer than the master's down time plus 10 ×
     /// down-after.
     MasterLinkDownTooLong,
-    /// Its replication ID is none of the master's while another replica's is: it
-    /// follows another master, or was wiped and holds no data of this one (checked
-    /// with [`Settings::check_history`] only).
+    /// Its replication ID is none of the master's known ones: it follows another
+    /// master, or was wiped and holds no data of this one (checked with
+    /// [`Settings::check_history`] only, once the master's history is known).
     OtherHistory,
 }
 
@@ -86,17 +86,17 @@ pub fn exclusion(
     if replica.master_link_down_time > max_master_down_time(master, now_ms) {
         return Some(Exclusion::MasterLinkDownTooLong);
     }
-    if settings.check_history && replica.replid.is_some_and(|id| !ours(master, id)) {
-        // Only judged when some replica does hold a known ID: a master's INFO is
-        // seconds old, so when none matches, the knowledge is more likely stale than
-        // every replica foreign.
-        let corroborated = master
-            .replicas
-            .iter()
-            .any(|r| r.replid.is_some_and(|id| ours(master, id)));
-        if corroborated {
-            return Some(Exclusion::OtherHistory);
-        }
+    // Judged once the master's history is known at all. Even when no replica holds a
+    // known ID: a lone replica restarted empty while its master is down would
+    // otherwise be promoted and wipe the data set (redis #14313). The history is
+    // fed from the master's INFO and from every replica's INFO while linked, so a
+    // replica that took a new ID by syncing is known within one INFO period; if the
+    // master dies inside that window, the failover waits instead of risking the data.
+    if settings.check_history
+        && !master.history.is_empty()
+        && replica.replid.is_some_and(|id| !ours(master, id))
+    {
+        return Some(Exclusion::OtherHistory);
     }
     None
 }

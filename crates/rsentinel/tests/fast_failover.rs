@@ -384,3 +384,65 @@ fn a_replica_following_another_master_is_never_promoted() {
         .output()
         .contains(&format!("+selected-slave slave 127.0.0.1:{}", stray.port)));
 }
+
+#[test]
+fn a_lone_replica_restarted_empty_is_never_promoted() {
+    // redis #14313: the master dies, its only replica restarts without its data (a new
+    // replication ID, and no master to sync from). Redis' rule promotes it and the data
+    // set is gone; rsentinel knows the master's history and waits for the master.
+    let mut master = RedisServer::start();
+    let mut replica = RedisServer::replica_of(master.port);
+    let conf = format!(
+        "sentinel monitor mymaster 127.0.0.1 {} 1\nsentinel down-after-milliseconds mymaster 1000\n",
+        master.port
+    );
+    let s = Sentinel::start(&conf, &[]);
+    assert_ok(&s.client().cmd(&["SENTINEL", "DEBUG", "info-period", "200"]));
+    assert!(
+        wait_until(DISCOVERY, || {
+            let r = s.client().cmd(&["SENTINEL", "REPLICAS", "mymaster"]);
+            items(&r)
+                .iter()
+                .any(|x| field(x, "master-link-status").as_deref() == Some("ok"))
+        }),
+        "{}",
+        s.output()
+    );
+    // A few INFO periods, so the replica's ID is seen while it is linked.
+    std::thread::sleep(Duration::from_millis(1000));
+    let mut sub = s.client();
+    sub.cmd(&["PSUBSCRIBE", "*"]);
+    master.kill();
+    replica.restart_empty();
+    let wiped = redis_cli(replica.port, &["INFO", "replication"]);
+    assert!(wiped.contains("master_link_status:down"), "{wiped}");
+    assert!(
+        wiped.contains("master_link_down_since_seconds:-1"),
+        "{wiped}"
+    );
+    // The failover starts, finds no replica of this master's data, and gives up.
+    let abort = wait_event(
+        &mut sub,
+        "-failover-abort-no-good-slave",
+        |_| true,
+        FAILOVER,
+    );
+    assert!(abort.is_some(), "no abort\n{}", s.output());
+    std::thread::sleep(Duration::from_millis(2000));
+    let log = s.output();
+    assert!(!log.contains("+selected-slave"), "{log}");
+    assert!(!log.contains("+switch-master"), "{log}");
+    // Control: the master comes back (empty too, as it was started without
+    // persistence) and stays the master; the replica syncs from it again.
+    master.restart();
+    assert!(
+        wait_until(FAILOVER, || redis_cli(
+            replica.port,
+            &["INFO", "replication"]
+        )
+        .contains("master_link_status:up")),
+        "{}",
+        s.output()
+    );
+    assert_eq!(named_master(&[s.port]), Some(master.port));
+}

@@ -262,8 +262,11 @@ fn a_replica_of_another_history_is_never_chosen_when_checked() {
     m.r(6380).replid = Some("f".repeat(40));
     m.history.clear();
     assert_eq!(pick(&m, &checked), Some(6380));
-    // A history no replica holds is taken as stale knowledge, not as every replica
-    // being foreign.
+    // A history no replica holds: every replica is foreign (a lone replica restarted
+    // empty while its master was down), and none is promoted.
     m.history = vec!["e".repeat(40)];
-    assert_eq!(pick(&m, &checked), Some(6380));
+    m.r(6382).replid = Some("d".repeat(40));
+    m.r(6381).replid = Some("c".repeat(40));
+    assert_eq!(pick(&m, &checked), None);
+    assert_eq!(pick(&m, &Settings::default()), Some(6380), "redis' rule");
 }

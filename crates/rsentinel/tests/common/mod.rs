@@ -309,6 +309,24 @@ impl RedisServer {
         );
     }
 
+    /// Starts the (killed) server again with its data files removed: an instance wiped
+    /// by a disk replacement or a container without a volume. (A replica writes the
+    /// RDB of every full sync to disk, so a plain restart keeps its data.)
+    pub fn restart_empty(&mut self) {
+        self.kill();
+        if let Ok(entries) = std::fs::read_dir(self._dir.path()) {
+            for e in entries.flatten() {
+                let p = e.path();
+                let _ = if p.is_dir() {
+                    std::fs::remove_dir_all(&p)
+                } else {
+                    std::fs::remove_file(&p)
+                };
+            }
+        }
+        self.restart();
+    }
+
     /// Starts a server with `extra` arguments after the defaults.
     pub fn start_with(extra: &[&str]) -> RedisServer {
         let dir = tempfile::tempdir().expect("temp dir");

@@ -200,6 +200,10 @@ impl Sentinel {
             self.apply_election_step(m, s);
         }
         self.masters[m].inst.flags.insert(Flags::FORCE_FAILOVER);
+        // The new epoch is saved before anything is done in it: restarted from an older
+        // file, this Sentinel could lead or vote in the same epoch again (found by the
+        // simulator: a crash right after SENTINEL FAILOVER took the epoch back).
+        self.flush_config();
         // Fast mode: no election to wait for; the timer runs at once, after the reply.
         self.wake_early();
     }

@@ -232,7 +232,14 @@ impl World {
             return;
         };
         let mut session = std::mem::take(&mut w.session);
+        let node = &self.redis[j];
+        let before = (
+            node.role == Role::Master,
+            node.paused(self.now),
+            node.offset_at(self.now),
+        );
         let effects = self.redis[j].execute(&mut session, args, self.now, &ctx);
+        self.check_switchover_demotion(j, before);
         if let Some(w) = self.wires.get_mut(&id) {
             w.session = session;
         }
@@ -261,6 +268,45 @@ impl World {
                     self.update_replication();
                     self.update_reach();
                 }
+            }
+        }
+    }
+
+    /// Records promotions, and checks the promise of the planned switchover: a master
+    /// demoted while its writes are paused (only the zero-loss path does that), or
+    /// toward a replica a Sentinel reported promoted by a completed switchover, must
+    /// have nothing the new master lacks. Its offset then is every write a client saw
+    /// acknowledged; the new master's offset when it was promoted is what it kept.
+    fn check_switchover_demotion(
+        &mut self,
+        j: usize,
+        (was_master, paused, offset): (bool, bool, u64),
+    ) {
+        let is_master = self.redis[j].role == Role::Master;
+        if !was_master && is_master {
+            self.promoted_offset[j] = Some(self.redis[j].offset_at(self.now));
+            return;
+        }
+        if !was_master || is_master {
+            return;
+        }
+        let Some(t) = self.replication_target(j) else {
+            return;
+        };
+        let reported = self.switchover_targets.remove(&t);
+        if !(paused || reported) {
+            return;
+        }
+        if let Some(kept) = self.promoted_offset[t] {
+            if kept < offset {
+                let (old, new) = (self.redis[j].host.addr(), self.redis[t].host.addr());
+                self.fail(crate::invariants::Violation::new(
+                    "switchover-no-lost-write",
+                    format!(
+                        "{old} was demoted by a planned switchover at offset {offset}, but {new} was promoted at offset {kept}: {} acknowledged writes lost",
+                        offset - kept
+                    ),
+                ));
             }
         }
     }

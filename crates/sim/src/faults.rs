@@ -28,10 +28,15 @@ pub struct FaultMix {
     pub slow_net: bool,
     /// Wall-clock jumps on one Sentinel (forward or back), which must cause TILT.
     pub clock_jumps: bool,
+    /// An operator's `SENTINEL FAILOVER` to one Sentinel (the planned switchover).
+    pub manual_failover: bool,
 }
 
 impl FaultMix {
-    /// Every kind of fault, `count` of them.
+    /// Every kind of fault, `count` of them, except operators' `SENTINEL FAILOVER`s:
+    /// those force a failover without agreement (as in redis), so one that meets an
+    /// ODOWN failover of the same master can make two leaders in one epoch, a known
+    /// limit that [`FaultMix::planned_switchovers`] keeps out of its runs.
     pub fn all(count: usize) -> FaultMix {
         FaultMix {
             count,
@@ -41,6 +46,19 @@ impl FaultMix {
             one_way: true,
             slow_net: true,
             clock_jumps: true,
+            manual_failover: false,
+        }
+    }
+
+    /// `count` operators' `SENTINEL FAILOVER`s on a healthy deployment, with slow
+    /// network periods: the zero-loss planned switchover, its fallback when the
+    /// replica lags, and its promise (no acknowledged write lost).
+    pub fn planned_switchovers(count: usize) -> FaultMix {
+        FaultMix {
+            count,
+            slow_net: true,
+            manual_failover: true,
+            ..FaultMix::none()
         }
     }
 
@@ -54,6 +72,7 @@ impl FaultMix {
             one_way: false,
             slow_net: false,
             clock_jumps: false,
+            manual_failover: false,
         }
     }
 }
@@ -84,6 +103,13 @@ pub enum FaultKind {
         /// How far, possibly backwards.
         delta_ms: i64,
     },
+    /// An operator sends `SENTINEL FAILOVER <master m>` to Sentinel `s` (instantaneous).
+    ManualFailover {
+        /// Which Sentinel.
+        s: usize,
+        /// Which master (its group in the layout).
+        m: usize,
+    },
 }
 
 /// One scheduled action: a fault starts or ends.
@@ -113,6 +139,7 @@ pub fn schedule(rng: &mut StdRng, cfg: &SimConfig) -> Vec<Fault> {
         (mix.one_way, 3),
         (mix.slow_net, 4),
         (mix.clock_jumps, 5),
+        (mix.manual_failover, 6),
     ] {
         if on {
             kinds.push(k);
@@ -143,6 +170,17 @@ pub fn schedule(rng: &mut StdRng, cfg: &SimConfig) -> Vec<Fault> {
                     to,
                     one_way: k == 3,
                 }
+            }
+            6 => {
+                out.push(Fault {
+                    at,
+                    kind: FaultKind::ManualFailover {
+                        s: rng.gen_range(0..cfg.sentinels),
+                        m: rng.gen_range(0..cfg.masters),
+                    },
+                    start: true,
+                });
+                continue;
             }
             5 => {
                 let mag = rng.gen_range(3_000..20_000i64);
@@ -210,6 +248,7 @@ fn describe(kind: &FaultKind) -> String {
         ),
         FaultKind::Slow => "slow network".to_string(),
         FaultKind::ClockJump { s, delta_ms } => format!("clock jump s{s} {delta_ms:+}ms"),
+        FaultKind::ManualFailover { s, m } => format!("SENTINEL FAILOVER master #{m} to s{s}"),
     }
 }
 
@@ -257,9 +296,45 @@ impl World {
             }
             FaultKind::Slow => self.net.set_slow(f.start),
             FaultKind::ClockJump { s, delta_ms } => self.sentinels[s].clock_offset += delta_ms,
+            FaultKind::ManualFailover { s, m } => self.manual_failover(s, m),
         }
         self.update_replication();
         self.update_reach();
+    }
+
+    /// `SENTINEL FAILOVER` from an operator's client to Sentinel `s`; its reply goes to
+    /// the event log.
+    fn manual_failover(&mut self, s: usize, m: usize) {
+        let name = self.layout.name(m);
+        let now = self.local_now(s);
+        let Some(core) = self.sentinels[s].core.as_mut() else {
+            return;
+        };
+        let resolve = |h: &str| h.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string());
+        let no_scripts = |_: &str| false;
+        let env = rsentinel_core::CommandEnv {
+            now_ms: now,
+            resolve: &resolve,
+            script_ok: &no_scripts,
+        };
+        let args = [
+            bytes::Bytes::from_static(b"failover"),
+            bytes::Bytes::copy_from_slice(name.as_bytes()),
+        ];
+        let reply = match core.command(&args, &env).into_frame(true) {
+            rsentinel_resp::Frame::Simple(t) => t.to_string(),
+            rsentinel_resp::Frame::Error(e) => format!("-{e}"),
+            other => format!("{other:?}"),
+        };
+        self.note(
+            &format!("s{s}"),
+            &format!("SENTINEL FAILOVER {name}: {reply}"),
+        );
+        if reply == "OK" {
+            self.inv.on_manual_failover(s, &name);
+        }
+        self.drain(s);
+        self.check_state(s);
     }
 
     fn crash_redis(&mut self, j: usize, start: bool) {

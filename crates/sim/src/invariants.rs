@@ -113,6 +113,8 @@ pub struct Emitter<'a> {
 #[derive(Clone, Copy, Debug, Default)]
 struct Track {
     odown: bool,
+    /// An operator's `SENTINEL FAILOVER` was accepted: the next attempt needs no ODOWN.
+    forced: bool,
     attempt: bool,
     elected: bool,
     /// `+config-update-from` seen: the next `+switch-master` adopts a hello's config.
@@ -196,6 +198,13 @@ impl Invariants {
         Ok(())
     }
 
+    /// Sentinel `s` accepted an operator's `SENTINEL FAILOVER` for `master`: its next
+    /// attempt on that master is forced (redis' `SRI_FORCE_FAILOVER`), without ODOWN.
+    pub fn on_manual_failover(&mut self, s: usize, master: &str) {
+        let t = self.tracks[s].entry(master.to_string()).or_default();
+        t.forced = true;
+    }
+
     /// Checks one event `kind text` of Sentinel `by.s`.
     pub fn on_event(
         &mut self,
@@ -235,10 +244,11 @@ impl Invariants {
             "-odown" => next.odown = false,
             "+try-failover" => {
                 needs(
-                    track.odown,
+                    track.odown || track.forced,
                     "failover-needs-odown",
                     "without the master in ODOWN",
                 )?;
+                next.forced = false;
                 next.attempt = true;
                 next.elected = false;
             }

@@ -26,12 +26,20 @@ pub enum Role {
 }
 
 /// Whether a command reads its [`Context`]: building one scans every wire and every
-/// instance, so the world builds it only for these (EXEC may run any of them).
+/// instance, so the world builds it only for these (EXEC may run any of them;
+/// `SLAVEOF NO ONE` keeps the offset replicated so far).
 pub fn needs_context(args: &[Bytes]) -> bool {
     args.first().is_some_and(|name| {
-        [&b"info"[..], b"client", b"publish", b"exec"]
-            .iter()
-            .any(|n| name.eq_ignore_ascii_case(n))
+        [
+            &b"info"[..],
+            b"client",
+            b"publish",
+            b"exec",
+            b"slaveof",
+            b"replicaof",
+        ]
+        .iter()
+        .any(|n| name.eq_ignore_ascii_case(n))
     })
 }
 
@@ -101,6 +109,8 @@ pub struct RedisNode {
     /// How long a full sync takes.
     pub sync_ms: u64,
     replid: String,
+    /// `CLIENT PAUSE ... WRITE` holds writes until then: a master's offset stands still.
+    pub paused_until: Time,
 }
 
 const AUTH_NO_PASSWORD: &str = "ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?";
@@ -129,15 +139,31 @@ impl RedisNode {
             link_down_since: None,
             sync_ms,
             replid,
+            paused_until: 0,
         }
     }
 
-    /// The replication offset now: a master's grows with time (writes keep coming).
+    /// The replication offset now: a master's grows with time (writes keep coming),
+    /// except while `CLIENT PAUSE ... WRITE` holds them.
     pub fn offset_at(&self, now: Time) -> u64 {
         match self.role {
-            Role::Master if self.alive => self.offset + now.saturating_sub(self.offset_time) / 10,
+            Role::Master if self.alive => {
+                let from = self.offset_time.max(self.paused_until);
+                self.offset + now.saturating_sub(from) / 10
+            }
             _ => self.offset,
         }
+    }
+
+    /// Writes are held now.
+    pub fn paused(&self, now: Time) -> bool {
+        now < self.paused_until
+    }
+
+    /// Freezes the offset reached so far as the base for later growth.
+    fn settle_offset(&mut self, now: Time) {
+        self.offset = self.offset_at(now);
+        self.offset_time = now;
     }
 
     /// A replica synced with its master records the master's offset.
@@ -160,6 +186,7 @@ impl RedisNode {
     pub fn crash(&mut self, now: Time) {
         self.offset = self.offset_at(now);
         self.offset_time = now;
+        self.paused_until = 0;
         self.alive = false;
         self.reachable_since = None;
     }
@@ -248,6 +275,26 @@ impl RedisNode {
             b"info" => reply(Frame::Bulk(Bytes::from(self.info(now, ctx)))),
             b"client" => match (arg(1).as_deref(), arg(2).as_deref(), arg(3).as_deref()) {
                 (Some(b"setname"), Some(_), None) => reply(Frame::ok()),
+                (Some(b"pause"), Some(ms), None | Some(b"write") | Some(b"all")) => {
+                    match std::str::from_utf8(ms)
+                        .ok()
+                        .and_then(|m| m.parse::<u64>().ok())
+                    {
+                        Some(ms) => {
+                            self.settle_offset(now);
+                            self.paused_until = self.paused_until.max(now + ms);
+                            reply(Frame::ok())
+                        }
+                        None => reply(Frame::error(
+                            "ERR timeout is not an integer or out of range",
+                        )),
+                    }
+                }
+                (Some(b"unpause"), None, None) => {
+                    self.settle_offset(now);
+                    self.paused_until = 0;
+                    reply(Frame::ok())
+                }
                 (Some(b"kill"), Some(b"type"), Some(t)) if t == b"normal" || t == b"pubsub" => {
                     let pubsub = t == b"pubsub";
                     vec![
@@ -278,7 +325,9 @@ impl RedisNode {
                     payload: args[2].clone(),
                 },
             ],
-            b"slaveof" | b"replicaof" if args.len() == 3 => self.slaveof(&args[1], &args[2], now),
+            b"slaveof" | b"replicaof" if args.len() == 3 => {
+                self.slaveof(&args[1], &args[2], now, ctx)
+            }
             b"config" if arg(1).as_deref() == Some(b"rewrite") => {
                 self.persisted_role = self.role.clone();
                 reply(Frame::ok())
@@ -294,12 +343,16 @@ impl RedisNode {
     }
 
     /// `SLAVEOF host port` / `SLAVEOF NO ONE`.
-    fn slaveof(&mut self, host: &Bytes, port: &Bytes, now: Time) -> Vec<Effect> {
+    fn slaveof(&mut self, host: &Bytes, port: &Bytes, now: Time, ctx: &Context) -> Vec<Effect> {
         let host_s = String::from_utf8_lossy(host).into_owned();
         let port_s = String::from_utf8_lossy(port).into_owned();
         if host_s.eq_ignore_ascii_case("no") && port_s.eq_ignore_ascii_case("one") {
             if self.role != Role::Master {
-                // Promotion keeps the data; the old history becomes replid2 in redis.
+                // Promotion keeps the data, as far as it was replicated; the old history
+                // becomes replid2 in redis.
+                if ctx.link_up {
+                    self.offset = ctx.master_offset;
+                }
                 self.offset_time = now;
                 self.role = Role::Master;
                 self.reachable_since = None;
@@ -357,7 +410,11 @@ impl RedisNode {
             ip,
             ctx.other_clients[0] + ctx.other_clients[1] + 1,
         );
-        let offset = self.offset_at(now);
+        // A linked replica has what its master has.
+        let offset = match &self.role {
+            Role::Replica { .. } if ctx.link_up => ctx.master_offset,
+            _ => self.offset_at(now),
+        };
         match &self.role {
             Role::Master => {
                 s.push_str(&format!(
@@ -566,5 +623,48 @@ mod tests {
         );
         let e = n.execute(&mut Session::default(), &args(&["EXEC"]), 1, &ctx);
         assert!(replies(&e)[0].is_error());
+    }
+
+    #[test]
+    fn client_pause_write_holds_a_masters_offset_until_unpause() {
+        let mut n = node(Role::Master);
+        let mut sess = Session::default();
+        let ctx = Context::default();
+        let at_pause = n.offset_at(2_000);
+        let r = n.execute(
+            &mut sess,
+            &args(&["CLIENT", "PAUSE", "2000", "WRITE"]),
+            2_000,
+            &ctx,
+        );
+        assert_eq!(r, vec![Effect::Reply(Frame::ok())]);
+        assert!(n.paused(3_000));
+        assert_eq!(n.offset_at(3_900), at_pause, "no write while paused");
+        n.execute(&mut sess, &args(&["CLIENT", "UNPAUSE"]), 3_000, &ctx);
+        assert!(!n.paused(3_000));
+        assert_eq!(n.offset_at(4_000), at_pause + 100, "writes resume");
+        // Without UNPAUSE the pause ends by itself.
+        n.execute(&mut sess, &args(&["CLIENT", "PAUSE", "500"]), 5_000, &ctx);
+        let held = n.offset_at(5_000);
+        assert_eq!(n.offset_at(5_500), held);
+        assert_eq!(n.offset_at(6_500), held + 100);
+    }
+
+    #[test]
+    fn a_promoted_replica_keeps_what_it_replicated() {
+        let mut n = node(Role::Replica {
+            host: "10.0.0.2".into(),
+            port: 6379,
+        });
+        let mut sess = Session::default();
+        let linked = Context {
+            link_up: true,
+            master_offset: 777,
+            ..Context::default()
+        };
+        let info = n.info(2_000, &linked);
+        assert!(info.contains("slave_repl_offset:777\r\n"), "{info}");
+        n.execute(&mut sess, &args(&["SLAVEOF", "NO", "ONE"]), 2_000, &linked);
+        assert_eq!(n.offset_at(2_000), 777);
     }
 }

@@ -161,6 +161,12 @@ pub struct World {
     pub sentinels: Vec<SentinelNode>,
     /// Active crash faults per redis instance.
     pub redis_down: Vec<u32>,
+    /// Per redis instance: its offset when it was last promoted (`SLAVEOF NO ONE`),
+    /// what a planned switchover's demoted master is checked against.
+    pub promoted_offset: Vec<Option<u64>>,
+    /// New masters of planned switchovers a Sentinel reported complete: the next
+    /// demotion toward one of them is checked for lost writes, paused or not.
+    pub switchover_targets: std::collections::BTreeSet<usize>,
     /// Open connections.
     pub wires: BTreeMap<WireId, Wire>,
     pub(crate) next_wire: u64,
@@ -266,6 +272,8 @@ impl World {
             inv: Invariants::new(cfg.sentinels, cfg.down_after_ms, layout),
             layout,
             redis_down: vec![0; redis_count],
+            promoted_offset: vec![None; redis_count],
+            switchover_targets: Default::default(),
             reach: Reach::default(),
             faults,
             cfg: cfg.clone(),
@@ -425,6 +433,23 @@ impl World {
         self.trace.bytes(node.file.as_bytes());
     }
 
+    /// The redis instance a "Planned switchover ... old master now replicates from
+    /// IP:PORT" line names.
+    fn switchover_target(&self, text: &str) -> Option<usize> {
+        let rest = text.split("old master now replicates from ").nth(1)?;
+        let addr = rest.split(',').next()?;
+        let (ip, port) = addr.rsplit_once(':')?;
+        match crate::network::host_at(
+            ip,
+            port.parse().ok()?,
+            self.redis.len(),
+            self.sentinels.len(),
+        ) {
+            Some(Host::Redis(t)) => Some(t),
+            _ => None,
+        }
+    }
+
     /// Writes every Sentinel's last flush to its file and checks that each file still
     /// parses, so the end of a run exercises the rewrite as a restart would.
     pub fn final_config_files(&mut self) -> Result<(), Violation> {
@@ -507,6 +532,14 @@ impl World {
                 Output::Event(e) => {
                     self.note(&format!("s{s}"), &format!("{} {}", e.kind, e.text));
                     self.on_event(s, &e.kind, &e.text);
+                }
+                // The planned switchover's outcome is only logged: kept in the event
+                // log so a replay shows which path a SENTINEL FAILOVER took.
+                Output::Log { text, .. } if text.starts_with("Planned switchover") => {
+                    if let Some(t) = self.switchover_target(&text) {
+                        self.switchover_targets.insert(t);
+                    }
+                    self.note(&format!("s{s}"), &text);
                 }
                 Output::Log { .. } => {}
                 Output::FlushConfig => {

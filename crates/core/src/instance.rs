@@ -3,23 +3,21 @@
 
 use crate::addr::Addr;
 use crate::link::LinkId;
+use rsentinel_failover::ReplicaFlags;
 use rsentinel_monitor::{InstanceKind, PeerDownState, ReportedState};
 
-/// Runtime flags (redis' `SRI_*` minus the role bits, which are [`Kind`], and minus
+/// Runtime flags (redis' `SRI_*` minus the role bits, which are [`Kind`], minus
 /// `SRI_MASTER_DOWN` / `SRI_MASTER_REBOOT`, which live in the monitor crate's
-/// [`PeerDownState`] and [`ReportedState`]).
+/// [`PeerDownState`] and [`ReportedState`], and minus the failover's flags: a master's
+/// `SRI_FAILOVER_IN_PROGRESS` / `SRI_FORCE_FAILOVER` are its
+/// [`rsentinel_failover::Failover`]'s, a replica's `SRI_PROMOTED` / `SRI_RECONF_*` are
+/// its [`Instance::failover_flags`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Flags(u32);
 
 impl Flags {
     pub const S_DOWN: Flags = Flags(1 << 3);
     pub const O_DOWN: Flags = Flags(1 << 4);
-    pub const FAILOVER_IN_PROGRESS: Flags = Flags(1 << 6);
-    pub const PROMOTED: Flags = Flags(1 << 7);
-    pub const RECONF_SENT: Flags = Flags(1 << 8);
-    pub const RECONF_INPROG: Flags = Flags(1 << 9);
-    pub const RECONF_DONE: Flags = Flags(1 << 10);
-    pub const FORCE_FAILOVER: Flags = Flags(1 << 11);
     pub const SCRIPT_KILL_SENT: Flags = Flags(1 << 12);
 
     pub fn empty() -> Flags {
@@ -85,6 +83,10 @@ pub struct Instance {
     pub name: String,
     pub addr: Addr,
     pub flags: Flags,
+    /// Replicas only: where their master's failover stands with them (`promoted`,
+    /// `reconf_sent`, `reconf_inprog`, `reconf_done`), changed only by the failover
+    /// crate's steps. Never holds the down bits, which are in [`Instance::flags`].
+    pub failover_flags: ReplicaFlags,
     pub link: LinkId,
     pub config_epoch: u64,
     pub last_pub_time: u64,
@@ -124,6 +126,7 @@ impl Instance {
             name,
             addr,
             flags: Flags::empty(),
+            failover_flags: ReplicaFlags::empty(),
             link,
             config_epoch: 0,
             last_pub_time: now_ms,

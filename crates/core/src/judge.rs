@@ -7,7 +7,6 @@
 
 use crate::event::LogLevel;
 use crate::instance::{Flags, Kind};
-use crate::master::FailoverState;
 use crate::net::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
 use rsentinel_monitor::{check_odown, is_master_down_args, Acting, OdownChange, SdownInput};
@@ -162,7 +161,7 @@ impl Sentinel {
                     a.announced(self.announce_hostnames),
                     a.port,
                     self.current_epoch,
-                    self.masters[m].failover_state != FailoverState::None,
+                    self.masters[m].failover.in_progress(),
                     &self.myid,
                 );
                 (args, format!("{}:{}", a.ip, a.port))

@@ -13,7 +13,7 @@ use crate::addr::Addr;
 use crate::event::{Event, LogLevel, Output};
 use crate::instance::{Flags, Instance, Kind, Role};
 use crate::link::{LinkId, LinkTable};
-use crate::master::{FailoverState, Master};
+use crate::master::Master;
 use crate::timing::Timing;
 use rsentinel_monitor::Tilt;
 
@@ -475,10 +475,7 @@ impl Sentinel {
         let master = &mut self.masters[m];
         master.inst.flags = Flags::empty();
         master.leader = None;
-        master.failover_state = FailoverState::None;
-        master.failover_state_change_time = 0;
-        master.failover_start_time = 0;
-        master.promoted_replica = None;
+        master.failover.reset();
         master.fast_start_at = 0;
         master.fast_retry_at = 0;
         master.switchover = None;

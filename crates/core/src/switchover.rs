@@ -92,10 +92,10 @@ impl Sentinel {
     /// a failover of an unreachable master (or with fast mode off) goes ahead at once.
     pub(crate) fn switchover_gate(&mut self, m: usize, now: u64) -> bool {
         let ms = &self.masters[m];
-        let Some(promoted) = ms.promoted_replica.clone() else {
+        let Some(promoted) = ms.failover.promoted().map(str::to_string) else {
             return true;
         };
-        let forced = ms.inst.flags.contains(Flags::FORCE_FAILOVER);
+        let forced = ms.failover.forced();
         match &ms.switchover {
             None => {
                 let reachable = !ms.inst.flags.intersects(Flags::S_DOWN | Flags::O_DOWN)
@@ -276,7 +276,7 @@ impl Sentinel {
         let Some(s) = &self.masters[m].switchover else {
             return;
         };
-        let state = self.masters[m].failover_state;
+        let state = self.masters[m].failover.state();
         if s.started + PAUSE_MS < now {
             // The pause is over anyway.
             self.masters[m].switchover = None;
@@ -300,7 +300,7 @@ impl Sentinel {
         let Some(s) = &self.masters[m].switchover else {
             return;
         };
-        if self.masters[m].failover_state < FailoverState::ReconfSlaves {
+        if self.masters[m].failover.state() < FailoverState::ReconfSlaves {
             return;
         }
         let started = s.started;

@@ -188,10 +188,10 @@ impl Sentinel {
             return;
         };
         let master_odown_or_failover = match r {
-            InstRef::Replica(m, _) => self.masters[m]
-                .inst
-                .flags
-                .intersects(Flags::O_DOWN | Flags::FAILOVER_IN_PROGRESS),
+            InstRef::Replica(m, _) => {
+                let ms = &self.masters[m];
+                ms.inst.flags.contains(Flags::O_DOWN) || ms.failover.in_progress()
+            }
             _ => false,
         };
         let input = PeriodicInput {

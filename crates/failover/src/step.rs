@@ -134,6 +134,13 @@ pub enum Step {
     /// master's `last_pub_time` goes back by publish-period + 1 if it is at least that,
     /// and every replica's and Sentinel's likewise, so the new epoch spreads at once.
     ForceHello,
+    /// Log this line (not an event: nothing is published).
+    Log {
+        /// Log level.
+        level: Level,
+        /// The whole line.
+        text: String,
+    },
     /// `SENTINEL SIMULATE-FAILURE crash-after-promotion` is set: log "Sentinel CRASH
     /// because of SENTINEL simulate-failure" and exit with status 99.
     SimulatedCrash,

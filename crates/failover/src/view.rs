@@ -104,6 +104,9 @@ pub struct MasterView<'a> {
     pub name: &'a str,
     /// Its configured address (the old master's, during the failover).
     pub addr: AddrView<'a>,
+    /// Its config epoch: the epoch of the configuration we hold for it (ours once the
+    /// promotion is seen, or a newer one adopted from another Sentinel).
+    pub config_epoch: u64,
     /// Whether it is subjectively down now.
     pub s_down: bool,
     /// Since when (meaningful only with `s_down`).

@@ -4,7 +4,7 @@
 
 pub use rsentinel_config::LogLevel;
 
-use crate::net::ConnId;
+use crate::conn::ConnId;
 use bytes::Bytes;
 
 /// A Sentinel event, as redis' `sentinelEvent`: published on channel `kind` with message
@@ -82,13 +82,13 @@ pub enum Output {
     /// descriptors; report `script_started` with its pid, then `script_done`. A failure to
     /// start is reported to `script_done` as exit status 2.
     RunScript {
-        id: crate::scripts::ScriptId,
+        id: crate::script_queue::ScriptId,
         path: String,
         args: Vec<String>,
     },
     /// Kill that script's process with SIGKILL (it timed out); `script_done` follows.
     KillScript {
-        id: crate::scripts::ScriptId,
+        id: crate::script_queue::ScriptId,
     },
     /// `SENTINEL SIMULATE-FAILURE`: exit the process at once with status 99, as redis
     /// does, leaving whatever was not saved unsaved.

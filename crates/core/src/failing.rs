@@ -8,7 +8,7 @@ use crate::instance::{Flags, Instance};
 use crate::link::LinkTable;
 use crate::master::Master;
 use crate::sentinel::{InstRef, Sentinel};
-use crate::switchover::info_field;
+use crate::util::info_field;
 use rand::Rng;
 use rsentinel_election::{start_failover, start_failover_if_needed, wait_start, Me};
 use rsentinel_failover::{

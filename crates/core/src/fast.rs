@@ -19,11 +19,11 @@
 //! recently and is not in TILT ([`Sentinel::may_act_now`]): a process that was frozen
 //! decides nothing before the timer has judged the gap.
 
+use crate::conn::{Callback, ConnKind};
 use crate::instance::{Flags, Kind};
 use crate::master::FailoverState;
-use crate::net::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
-use crate::switchover::info_field;
+use crate::util::info_field;
 use rand::Rng;
 use rsentinel_failover::ReplicaFlags;
 use rsentinel_monitor::SdownInput;

@@ -3,7 +3,7 @@
 //! epoch are. That is how Sentinels discover each other and how a new configuration
 //! spreads after a failover. The payload format and announce rules are the gossip crate's.
 
-use crate::net::{Callback, ConnKind};
+use crate::conn::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
 use rsentinel_gossip::hello::hello_port;
 use rsentinel_gossip::{Hello, HELLO_CHANNEL};

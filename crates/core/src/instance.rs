@@ -2,9 +2,10 @@
 //! `sentinelRedisInstance` minus the master-only part (see `master.rs`).
 
 use crate::addr::Addr;
+pub use crate::kind::Kind;
 use crate::link::LinkId;
 use rsentinel_failover::ReplicaFlags;
-use rsentinel_monitor::{InstanceKind, PeerDownState, ReportedState};
+use rsentinel_monitor::{PeerDownState, ReportedState};
 
 /// Runtime flags (redis' `SRI_*` minus the role bits, which are [`Kind`], minus
 /// `SRI_MASTER_DOWN` / `SRI_MASTER_REBOOT`, which live in the monitor crate's
@@ -41,34 +42,6 @@ impl std::ops::BitOr for Flags {
     type Output = Flags;
     fn bitor(self, o: Flags) -> Flags {
         Flags(self.0 | o.0)
-    }
-}
-
-/// What kind of instance this is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Master,
-    Replica,
-    Sentinel,
-}
-
-impl Kind {
-    /// The type word used in events and flags (`sentinelRedisInstanceTypeStr`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Master => "master",
-            Kind::Replica => "slave",
-            Kind::Sentinel => "sentinel",
-        }
-    }
-
-    /// The same kind as the monitor crate names it.
-    pub fn monitor_kind(self) -> InstanceKind {
-        match self {
-            Kind::Master => InstanceKind::Master,
-            Kind::Replica => InstanceKind::Replica,
-            Kind::Sentinel => InstanceKind::Sentinel,
-        }
     }
 }
 

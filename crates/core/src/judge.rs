@@ -5,9 +5,9 @@
 //! sentinelAskMasterStateToOtherSentinels); this file applies them to the table and
 //! emits redis' events.
 
+use crate::conn::{Callback, ConnKind};
 use crate::event::LogLevel;
 use crate::instance::{Flags, Kind};
-use crate::net::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
 use rsentinel_monitor::{check_odown, is_master_down_args, Acting, OdownChange, SdownInput};
 

@@ -9,6 +9,7 @@
 
 mod addr;
 mod commands;
+mod conn;
 mod discovery;
 mod elect;
 mod event;
@@ -17,6 +18,7 @@ mod fast;
 mod hello;
 mod instance;
 mod judge;
+mod kind;
 mod link;
 mod master;
 mod net;
@@ -25,25 +27,27 @@ mod reconf;
 mod refresh;
 mod replies;
 mod reply;
+mod script_queue;
 mod scripts;
 mod sentinel;
 mod switchover;
+mod switchover_run;
 mod timer;
 mod timing;
 mod util;
 
 pub use addr::{Addr, AddrError};
 pub use commands::{help_frame, CommandEnv, Reply, FLUSH_FAILED};
+pub use conn::{Callback, Conn, ConnId, ConnKind, InstKey, Pending};
 pub use event::{Event, LogLevel, Output, ReplyBound};
 pub use instance::{Flags, Instance, Kind, Role};
 pub use link::{Link, LinkId, LinkTable};
 pub use master::{FailoverState, Master};
-pub use net::{Callback, Conn, ConnId, ConnKind, InstKey, Pending};
 pub use persist::LoadError;
 pub use reply::{flags_string, instance_frame};
 /// redis' `stringmatchlen`, shared with the ACL and command-table crates.
 pub use rsentinel_commands::glob_match;
-pub use scripts::{ScriptId, ScriptOutcome, MAX_QUEUE, MAX_RETRY, MAX_RUNNING};
+pub use script_queue::{ScriptId, ScriptOutcome, MAX_QUEUE, MAX_RETRY, MAX_RUNNING};
 pub use sentinel::{
     InstRef, Sentinel, SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION,
 };

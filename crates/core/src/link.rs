@@ -2,7 +2,7 @@
 //! failure-detection state that lives on it, as redis' `instanceLink`. Links to the
 //! same Sentinel are shared between the masters it monitors, hence the table and refcount.
 
-use crate::net::{Conn, ConnKind};
+use crate::conn::{Conn, ConnKind};
 use rsentinel_monitor::LinkHealth;
 use std::collections::HashMap;
 
@@ -39,7 +39,7 @@ impl Link {
     }
 
     /// The ids of the connections that exist.
-    pub fn conn_ids(&self) -> Vec<crate::net::ConnId> {
+    pub fn conn_ids(&self) -> Vec<crate::conn::ConnId> {
         [self.cc.as_ref(), self.pc.as_ref()]
             .into_iter()
             .flatten()
@@ -157,7 +157,7 @@ impl LinkTable {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::net::ConnId;
+    use crate::conn::ConnId;
 
     #[test]
     fn shared_links_survive_until_last_release() {

@@ -35,7 +35,7 @@ pub struct Master {
     /// replica): the only copy, changed only through its methods.
     pub failover: Failover,
     /// Fast mode: ODOWN was seen and our attempt may start at this time (a random
-    /// moment in the next [`crate::fast::START_JITTER_MS`], so Sentinels that saw ODOWN
+    /// moment in the next fast mode's start jitter, so Sentinels that saw ODOWN
     /// together do not split the vote); 0 when not waiting.
     pub fast_start_at: u64,
     /// Fast mode: the next attempt may not start before this time (a lost or aborted

@@ -2,7 +2,7 @@
 //! queue and the seeded RNG; plus the operations on the table that commands share
 //! (create, remove, reset, events).
 
-use crate::net::{ConnId, ConnKind};
+use crate::conn::{ConnId, ConnKind};
 use std::collections::HashMap;
 use std::collections::VecDeque;
 
@@ -46,7 +46,7 @@ pub struct Sentinel {
     /// run never counts as a clock jump.
     pub(crate) tilt: Tilt,
     /// User scripts waiting, running or due for a retry.
-    pub(crate) scripts: crate::scripts::ScriptQueue,
+    pub(crate) scripts: crate::script_queue::ScriptQueue,
     /// Bytes as configured: announced as given, even when not UTF-8.
     pub(crate) announce_ip: Option<Vec<u8>>,
     pub(crate) announce_port: u16,
@@ -76,7 +76,7 @@ pub struct Sentinel {
     /// The server's requirepass, used toward Sentinels without `sentinel-pass`.
     pub(crate) requirepass: Option<Vec<u8>>,
     /// Host lookups for addresses learned at run time.
-    pub(crate) resolver: crate::reconf::Resolver,
+    pub(crate) resolver: crate::addr::Resolver,
     /// Our TCP port, announced in hellos when no announce-port is set.
     pub(crate) listen_port: u16,
     /// Local time zone offset from UTC, for log lines with a local date.

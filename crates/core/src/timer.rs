@@ -3,9 +3,9 @@
 //! which also keeps Sentinels started together from staying in lock-step, and makes the
 //! TILT rule (a gap between two runs) mean exactly what it means in redis.
 
+use crate::conn::{Callback, ConnKind};
 use crate::event::ReplyBound;
 use crate::instance::{Flags, Kind};
-use crate::net::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
 use rand::Rng;
 use rsentinel_monitor::schedule::{self, Pacing, PeriodicInput, Periods};

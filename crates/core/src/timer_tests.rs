@@ -2,8 +2,8 @@
 //! the core applies them (PING clock, pending counts, SDOWN, ODOWN from peer answers and
 //! their expiry, TILT), at exact tick times.
 
+use crate::conn::ConnId;
 use crate::event::Output;
-use crate::net::ConnId;
 use crate::reply::flags_string;
 use crate::sentinel::Sentinel;
 use rsentinel_config::{KnownSentinel, MasterConfig, SentinelSettings};

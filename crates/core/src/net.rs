@@ -8,7 +8,7 @@
 //! their purpose, like hiredis' callback queue. Commands may be queued before the
 //! connection is up (as hiredis does): the daemon buffers them.
 
-use crate::conn::{Callback, Conn, ConnId, ConnKind, InstKey, Pending};
+use crate::conn::{Callback, ConnId, ConnKind, InstKey, Pending};
 use crate::event::Output;
 use crate::instance::Kind;
 use crate::link::LinkId;
@@ -65,12 +65,7 @@ impl Sentinel {
         bound: crate::event::ReplyBound,
         now: u64,
     ) -> ConnId {
-        self.next_conn += 1;
-        let id = ConnId(self.next_conn);
-        self.conn_links.insert(id, link);
-        if let Some(l) = self.links.get_mut(link) {
-            l.attach(kind, Conn::new(id, kind), now);
-        }
+        let id = self.links.open_conn(link, kind, now);
         self.outputs.push_back(Output::Connect {
             conn: id,
             host: host.to_string(),
@@ -83,12 +78,8 @@ impl Sentinel {
     /// Closes one connection of a link (`instanceLinkCloseConnection`): the link becomes
     /// disconnected, and the command connection's pending count restarts from zero.
     pub(crate) fn close_conn(&mut self, link: LinkId, kind: ConnKind) {
-        let Some(l) = self.links.get_mut(link) else {
-            return;
-        };
-        if let Some(c) = l.detach(kind) {
-            self.conn_links.remove(&c.id);
-            self.outputs.push_back(Output::Close(c.id));
+        if let Some(id) = self.links.close_conn(link, kind) {
+            self.outputs.push_back(Output::Close(id));
         }
     }
 
@@ -157,32 +148,14 @@ impl Sentinel {
 
     /// The daemon reports a connection established, with our local address on it.
     pub fn conn_up(&mut self, conn: ConnId, local_ip: &str) {
-        let Some(&link) = self.conn_links.get(&conn) else {
-            return;
-        };
-        if let Some(l) = self.links.get_mut(link) {
-            for c in [l.cc.as_mut(), l.pc.as_mut()].into_iter().flatten() {
-                if c.id == conn {
-                    c.local_ip = Some(local_ip.to_string());
-                }
-            }
-        }
+        self.links.conn_up(conn, local_ip);
     }
 
     /// The daemon reports a connection lost or refused: hiredis' disconnect callback.
     pub fn conn_down(&mut self, conn: ConnId) {
-        let Some(link) = self.conn_links.remove(&conn) else {
+        let Some(link) = self.links.conn_lost(conn) else {
             return;
         };
-        let kind = match self.links.get(link) {
-            Some(l) if l.cc.as_ref().is_some_and(|c| c.id == conn) => ConnKind::Command,
-            Some(l) if l.pc.as_ref().is_some_and(|c| c.id == conn) => ConnKind::PubSub,
-            _ => return,
-        };
-        // The socket is already gone: forget it without asking the daemon to close it.
-        if let Some(l) = self.links.get_mut(link) {
-            l.lose(kind);
-        }
         if self.masters.iter().any(|m| m.inst.link == link) {
             self.on_master_conn_lost();
         }
@@ -191,50 +164,19 @@ impl Sentinel {
     /// Whether a regular reply is awaited on `conn` (the hello subscription does not
     /// count: its frames are pushes, not replies).
     pub(crate) fn expects_reply(&self, conn: ConnId) -> bool {
-        let Some(l) = self.conn_links.get(&conn).and_then(|l| self.links.get(*l)) else {
-            return false;
-        };
-        [l.cc.as_ref(), l.pc.as_ref()]
-            .into_iter()
-            .flatten()
-            .find(|c| c.id == conn)
-            .and_then(|c| c.pending.front())
-            .is_some_and(|p| p.callback != Callback::Hello)
+        self.links.expects_reply(conn)
     }
 
     /// Closes `conn` from our side (the daemon is told to drop the socket).
     pub(crate) fn drop_conn(&mut self, conn: ConnId) {
-        let Some(&link) = self.conn_links.get(&conn) else {
-            return;
-        };
-        let kind = match self.links.get(link) {
-            Some(l) if l.cc.as_ref().is_some_and(|c| c.id == conn) => ConnKind::Command,
-            _ => ConnKind::PubSub,
-        };
-        self.close_conn(link, kind);
+        if let Some((link, kind)) = self.links.conn_kind(conn) {
+            self.close_conn(link, kind);
+        }
     }
 
-    /// Pops the purpose of the next reply on `conn` (the hello subscription stays). The
-    /// reply counts against the link's pending commands, except a PING reply, which
-    /// [`rsentinel_monitor::LinkHealth::ping_reply`] counts.
+    /// Pops the purpose of the next reply on `conn` (see [`crate::LinkTable::take_pending`]).
     pub(crate) fn take_pending(&mut self, conn: ConnId) -> Option<(LinkId, Pending)> {
-        let link = *self.conn_links.get(&conn)?;
-        let l = self.links.get_mut(link)?;
-        let c = [l.cc.as_mut(), l.pc.as_mut()]
-            .into_iter()
-            .flatten()
-            .find(|c| c.id == conn)?;
-        // The standing hello entry is copied; any other is moved out.
-        let front = if c.pending.front()?.callback == Callback::Hello {
-            c.pending.front()?.clone()
-        } else {
-            let front = c.pending.pop_front()?;
-            if front.callback != Callback::Ping {
-                l.health.reply_received();
-            }
-            front
-        };
-        Some((link, front))
+        self.links.take_pending(conn)
     }
 
     /// Our local address on the instance's command connection, once known.

@@ -2,7 +2,7 @@
 //! queue and the seeded RNG; plus the operations on the table that commands share
 //! (create, remove, reset, events).
 
-use crate::conn::{ConnId, ConnKind};
+use crate::conn::ConnKind;
 use std::collections::HashMap;
 use std::collections::VecDeque;
 
@@ -41,6 +41,7 @@ pub struct Sentinel {
     /// Position of each master in `masters` by name: replies and commands find their
     /// master in constant time instead of a scan over every master.
     pub(crate) master_ix: HashMap<String, usize>,
+    /// The links to every instance, and which link each connection belongs to.
     pub(crate) links: LinkTable,
     /// TILT state; its `previous_time` is 0 until the timer first runs, so the first
     /// run never counts as a clock jump.
@@ -64,9 +65,6 @@ pub struct Sentinel {
     pub(crate) outputs: VecDeque<Output>,
     /// How many [`Output::FlushConfig`] wait in `outputs`.
     pub(crate) queued_flushes: usize,
-    /// Which link each live connection belongs to.
-    pub(crate) conn_links: HashMap<ConnId, LinkId>,
-    pub(crate) next_conn: u64,
     /// When the timer should run next.
     pub(crate) next_tick: u64,
     /// When the next full timer run is due; runs before it are quick runs (fast mode).
@@ -116,8 +114,6 @@ impl Sentinel {
             rng: StdRng::seed_from_u64(seed),
             outputs: VecDeque::new(),
             queued_flushes: 0,
-            conn_links: HashMap::new(),
-            next_conn: 0,
             next_tick: 0,
             next_full_tick: 0,
             early_wake: false,
@@ -345,12 +341,8 @@ impl Sentinel {
 
     /// Drop an instance's use of its link; a link left unused is closed.
     pub(crate) fn release_link(&mut self, id: LinkId) {
-        let conns = self.links.get(id).map(|l| l.conn_ids()).unwrap_or_default();
-        if self.links.release(id) {
-            for c in conns {
-                self.conn_links.remove(&c);
-                self.outputs.push_back(Output::Close(c));
-            }
+        for c in self.links.release(id).unwrap_or_default() {
+            self.outputs.push_back(Output::Close(c));
         }
     }
 

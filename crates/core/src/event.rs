@@ -1,6 +1,8 @@
-//! What the core asks the daemon to do after a call: publish/log events, log plain lines,
-//! persist the configuration, close links. Kept in one ordered queue so the daemon
-//! reproduces redis' log order exactly (e.g. `-monitor` before "configuration saved").
+//! What the core asks the daemon to do after a call ([`Output`]): publish and log
+//! events, log plain lines, save the configuration, open, write to and close
+//! connections, start and kill scripts, and exit on a simulated crash. Kept in one
+//! ordered queue so the daemon reproduces redis' log order exactly (e.g. `-monitor`
+//! before "configuration saved").
 
 pub use rsentinel_config::LogLevel;
 

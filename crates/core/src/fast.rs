@@ -22,8 +22,8 @@
 use crate::conn::{Callback, ConnKind};
 use crate::instance::{Flags, Kind};
 use crate::master::FailoverState;
+use crate::parse::info_field;
 use crate::sentinel::{InstRef, Sentinel};
-use crate::util::info_field;
 use rand::Rng;
 use rsentinel_failover::ReplicaFlags;
 use rsentinel_monitor::SdownInput;

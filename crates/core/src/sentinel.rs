@@ -14,7 +14,7 @@ use crate::event::{Event, LogLevel, Output};
 use crate::instance::{Flags, Instance, Kind, Role};
 use crate::link::{LinkId, LinkTable};
 use crate::master::Master;
-use crate::timing::Timing;
+use crate::periods::Timing;
 use rsentinel_monitor::Tilt;
 
 /// `SENTINEL SIMULATE-FAILURE` flags.

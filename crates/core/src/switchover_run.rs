@@ -6,9 +6,9 @@ use crate::conn::{Callback, ConnKind, SwitchoverReply};
 use crate::event::LogLevel;
 use crate::instance::Flags;
 use crate::master::FailoverState;
+use crate::parse::info_number;
 use crate::sentinel::{InstRef, Sentinel};
 use crate::switchover::{Switchover, CATCHUP_MS, PAUSE_MS, POLL_MS};
-use crate::util::info_number;
 use rsentinel_resp::Frame;
 
 impl Sentinel {

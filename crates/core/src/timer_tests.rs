@@ -4,7 +4,7 @@
 
 use crate::conn::ConnId;
 use crate::event::Output;
-use crate::reply::flags_string;
+use crate::instance_reply::flags_string;
 use crate::sentinel::Sentinel;
 use rsentinel_config::{KnownSentinel, MasterConfig, SentinelSettings};
 use rsentinel_resp::Frame;

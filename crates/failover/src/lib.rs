@@ -39,6 +39,7 @@
 
 #![warn(missing_docs)]
 
+pub mod flags;
 pub mod info;
 pub mod machine;
 pub mod select;
@@ -46,13 +47,14 @@ pub mod state;
 pub mod step;
 pub mod view;
 
+pub use flags::ReplicaFlags;
 pub use info::{InfoSeen, Role};
 pub use select::{
     compare_for_promotion, exclusion, max_master_down_time, select_replica, Exclusion,
 };
 pub use state::{Failover, State};
 pub use step::{slave_of_commands, Event, Level, ScriptArgs, SlaveOfTarget, Step, Subject};
-pub use view::{AddrView, MasterView, ReplicaFlags, ReplicaView, Settings};
+pub use view::{AddrView, MasterView, ReplicaView, Settings};
 
 #[cfg(test)]
 mod tests;

@@ -8,10 +8,11 @@
 //! state reached is acted on at the next run. Aborts are only possible up to
 //! `wait_promotion`.
 
+use crate::flags::ReplicaFlags;
 use crate::select::select_replica;
 use crate::state::{Failover, State};
 use crate::step::{event, flags, Level, SlaveOfTarget, Step, Subject};
-use crate::view::{age, exceeds, MasterView, ReplicaFlags, Settings};
+use crate::view::{age, exceeds, MasterView, Settings};
 
 impl Failover {
     /// One timer run for this master (outside TILT). Does nothing in `none` and

@@ -3,8 +3,8 @@
 //! master's `failover_*` fields, `promoted_slave` and the `FAILOVER_IN_PROGRESS` /
 //! `FORCE_FAILOVER` flags; the core stores one [`Failover`] per master.
 
+use crate::flags::ReplicaFlags;
 use crate::step::{flags, Step};
-use crate::view::ReplicaFlags;
 
 /// Failover states in redis' order (`SENTINEL_FAILOVER_STATE_*`); a failover only moves
 /// forward through them, or aborts back to `None` before the promotion is seen.

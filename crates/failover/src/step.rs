@@ -3,7 +3,7 @@
 //! script, the address switch. Applying the steps in order reproduces redis' log and
 //! event order exactly.
 
-use crate::view::ReplicaFlags;
+use crate::flags::ReplicaFlags;
 
 /// Log level of an event (redis' `LL_NOTICE` or `LL_WARNING`; warnings also run the
 /// notification script).

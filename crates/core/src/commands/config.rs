@@ -8,8 +8,8 @@ use rsentinel_config::{yes_no_str, LogLevel};
 use rsentinel_resp::Frame;
 
 use super::Reply;
+use crate::parse::{err_text, parse_i64, parse_yes_no, text};
 use crate::sentinel::Sentinel;
-use crate::util::{err_text, parse_i64, parse_yes_no, text};
 
 const USAGE: &str = "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.";
 

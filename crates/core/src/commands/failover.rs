@@ -6,10 +6,10 @@ use rsentinel_resp::Frame;
 use super::{no_such_master, CommandEnv};
 use crate::event::LogLevel;
 use crate::instance::Flags;
+use crate::parse::{parse_i64, text};
 use crate::sentinel::{
     Sentinel, SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION,
 };
-use crate::util::{parse_i64, text};
 
 const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
 

@@ -1,4 +1,4 @@
-//! The judging half of the timer: TILT, subjective and objective down states, and asking
+//! Failure detection, the judging half of the timer: TILT, subjective and objective down states, and asking
 //! the other Sentinels what they think of a master. The rules and thresholds are the
 //! monitor crate's (redis 7.0.15's sentinelCheckTiltCondition,
 //! sentinelCheckSubjectivelyDown, sentinelCheckObjectivelyDown,

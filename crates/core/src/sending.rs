@@ -1,5 +1,6 @@
-//! The connections behind instance links, as the core sees them: which connection belongs
-//! to which link, what each queued command's reply is for, and the sending side.
+//! Sending commands to instances, and the daemon's reports on connections: opening and
+//! closing the connections of a link as outputs, queueing a command with what its
+//! reply is for, and finding the instance a reply belongs to.
 //!
 //! The daemon owns the sockets; the core asks for them with [`Output::Connect`], writes
 //! with [`Output::Send`] and drops them with [`Output::Close`], and hears back through

@@ -7,8 +7,8 @@ use crate::event::{LogLevel, Output};
 use crate::instance::{Flags, Instance};
 use crate::link::LinkTable;
 use crate::master::Master;
+use crate::parse::info_field;
 use crate::sentinel::{InstRef, Sentinel};
-use crate::util::info_field;
 use rand::Rng;
 use rsentinel_election::{start_failover, start_failover_if_needed, wait_start, Me};
 use rsentinel_failover::{

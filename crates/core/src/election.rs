@@ -108,7 +108,7 @@ impl Sentinel {
                 let steps = self.masters[m].failover.elected(changed_at);
                 self.apply_failover_steps(m, steps, now);
             }
-            Step::Crash => self.outputs.push_back(Output::Crash),
+            Step::Crash => self.outputs.push(Output::Crash),
         }
     }
 }

@@ -8,6 +8,7 @@ pub use rsentinel_config::LogLevel;
 
 use crate::conn::ConnId;
 use bytes::Bytes;
+use std::collections::VecDeque;
 
 /// A Sentinel event, as redis' `sentinelEvent`: published on channel `kind` with message
 /// `text` (unless the level is `Debug`), and logged as `<kind> <text>` at `level`.
@@ -95,4 +96,39 @@ pub enum Output {
     /// `SENTINEL SIMULATE-FAILURE`: exit the process at once with status 99, as redis
     /// does, leaving whatever was not saved unsaved.
     Crash,
+}
+
+/// The outputs waiting for the daemon, in the order produced.
+#[derive(Debug, Default)]
+pub(crate) struct OutputQueue {
+    queue: VecDeque<Output>,
+    /// How many [`Output::FlushConfig`] wait in `queue`.
+    flushes: usize,
+}
+
+impl OutputQueue {
+    pub(crate) fn push(&mut self, out: Output) {
+        if matches!(out, Output::FlushConfig) {
+            self.flushes += 1;
+        }
+        self.queue.push_back(out);
+    }
+
+    /// The next output. A config save followed by another one still queued is
+    /// skipped: a save writes the state as it is when carried out, so the last one
+    /// writes everything the earlier ones would have, and a burst of changes (a
+    /// replica discovered on each of K masters) costs one rewrite of the file instead
+    /// of K.
+    pub(crate) fn pop(&mut self) -> Option<Output> {
+        loop {
+            let out = self.queue.pop_front()?;
+            if matches!(out, Output::FlushConfig) {
+                self.flushes = self.flushes.saturating_sub(1);
+                if self.flushes > 0 {
+                    continue;
+                }
+            }
+            return Some(out);
+        }
+    }
 }

@@ -445,7 +445,7 @@ impl Sentinel {
             Step::Log { level: l, text } => self.log(level(l), text),
             Step::SimulatedCrash => {
                 self.log(LogLevel::Warning, rsentinel_election::CRASH_LOG.to_string());
-                self.outputs.push_back(Output::Crash);
+                self.outputs.push(Output::Crash);
             }
             Step::SwitchMaster { to } => {
                 let addr = match to.as_deref().and_then(|n| self.replica_index(m, n)) {

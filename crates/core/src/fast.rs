@@ -102,7 +102,7 @@ impl Sentinel {
             }
         }
         if let Some(at) = self.quick_deadline(now) {
-            self.next_tick = self.next_tick.min(at.max(now + 1));
+            self.schedule.no_later_than(at.max(now + 1));
         }
     }
 
@@ -160,15 +160,14 @@ impl Sentinel {
     /// Fast mode: the timer should run at once (a quick run).
     pub(crate) fn wake_early(&mut self) {
         if self.fast_failover {
-            self.next_tick = self.next_tick.min(self.tilt.previous_time);
-            self.early_wake = true;
+            self.schedule.wake_early(self.tilt.previous_time);
         }
     }
 
     /// Whether the timer was asked to run earlier than planned since the last call (the
     /// daemon then re-reads [`Sentinel::next_tick`]).
     pub fn take_early_wake(&mut self) -> bool {
-        std::mem::take(&mut self.early_wake)
+        self.schedule.take_early_wake()
     }
 
     /// Runs master `m`'s failover as far as it can go now: in fast mode each state

@@ -8,6 +8,7 @@
 //! comes out of [`Sentinel::poll_output`] in order.
 
 mod addr;
+mod announce;
 mod commands;
 mod conn;
 mod discovery;
@@ -35,6 +36,7 @@ mod sentinel;
 mod switchover;
 mod switchover_run;
 mod timer;
+mod timer_schedule;
 
 pub use addr::{Addr, AddrError};
 pub use commands::{help_frame, CommandEnv, Reply, FLUSH_FAILED};

@@ -42,7 +42,7 @@ impl Sentinel {
             job.pid = 0;
             let (id, path, args) = (job.id, job.argv[0].clone(), job.argv[1..].to_vec());
             self.scripts.running += 1;
-            self.outputs.push_back(Output::RunScript { id, path, args });
+            self.outputs.push(Output::RunScript { id, path, args });
         }
         let max = self.timing.script_max_runtime;
         let timed_out: Vec<(ScriptId, String, u32)> = self
@@ -59,7 +59,7 @@ impl Sentinel {
                 None,
                 format!("{path} {pid}"),
             );
-            self.outputs.push_back(Output::KillScript { id });
+            self.outputs.push(Output::KillScript { id });
         }
     }
 

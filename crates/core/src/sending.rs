@@ -67,7 +67,7 @@ impl Sentinel {
         now: u64,
     ) -> ConnId {
         let id = self.links.open_conn(link, kind, now);
-        self.outputs.push_back(Output::Connect {
+        self.outputs.push(Output::Connect {
             conn: id,
             host: host.to_string(),
             port,
@@ -80,7 +80,7 @@ impl Sentinel {
     /// disconnected, and the command connection's pending count restarts from zero.
     pub(crate) fn close_conn(&mut self, link: LinkId, kind: ConnKind) {
         if let Some(id) = self.links.close_conn(link, kind) {
-            self.outputs.push_back(Output::Close(id));
+            self.outputs.push(Output::Close(id));
         }
     }
 
@@ -140,7 +140,7 @@ impl Sentinel {
         if counted {
             l.health.command_sent();
         }
-        self.outputs.push_back(Output::Send {
+        self.outputs.push(Output::Send {
             conn: id,
             args: words,
         });

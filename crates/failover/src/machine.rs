@@ -45,9 +45,9 @@ impl Failover {
     ///
     /// If the master's config epoch passed ours meanwhile (another Sentinel's newer
     /// configuration was adopted while ours was finishing), the failover ends without
-    /// switching ([`Failover::supersede`]): switching would publish a different master
-    /// under the same config epoch, and the two views would never converge. redis
-    /// switches anyway (found by the simulator, seed 7882).
+    /// switching (no failover, its replica flags cleared, a warning logged): switching
+    /// would publish a different master under the same config epoch, and the two views
+    /// would never converge. redis switches anyway (found by the simulator, seed 7882).
     pub fn switch_to_promoted(&mut self, master: &MasterView<'_>) -> Vec<Step> {
         if self.state != State::UpdateConfig {
             return Vec::new();

@@ -1,7 +1,30 @@
 //! Instance addresses: the hostname as given and its resolved IP, as redis'
-//! `sentinelAddr`, and the announce rules (hostname or IP).
+//! `sentinelAddr`, the announce rules (hostname or IP), and the host lookup the core is
+//! given.
 
 use std::net::IpAddr;
+
+/// A host lookup: host name to IP, `None` when it does not resolve.
+pub type ResolveFn = Box<dyn Fn(&str) -> Option<String>>;
+
+/// Looks hosts up for the core: injected so the core stays free of DNS and a simulation
+/// can answer with its own table.
+pub struct Resolver(pub ResolveFn);
+
+impl std::fmt::Debug for Resolver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Resolver")
+    }
+}
+
+impl Default for Resolver {
+    /// Accepts IP literals only, as redis does with `resolve-hostnames no`.
+    fn default() -> Resolver {
+        Resolver(Box::new(|h: &str| {
+            h.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string())
+        }))
+    }
+}
 
 /// An address as configured (`hostname`) plus the resolved `ip` (empty when a hostname
 /// could not be resolved but was accepted, as redis does with `resolve-hostnames yes`).

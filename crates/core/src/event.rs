@@ -1,11 +1,14 @@
-//! What the core asks the daemon to do after a call: publish/log events, log plain lines,
-//! persist the configuration, close links. Kept in one ordered queue so the daemon
-//! reproduces redis' log order exactly (e.g. `-monitor` before "configuration saved").
+//! What the core asks the daemon to do after a call ([`Output`]): publish and log
+//! events, log plain lines, save the configuration, open, write to and close
+//! connections, start and kill scripts, and exit on a simulated crash. Kept in one
+//! ordered queue so the daemon reproduces redis' log order exactly (e.g. `-monitor`
+//! before "configuration saved").
 
 pub use rsentinel_config::LogLevel;
 
-use crate::net::ConnId;
+use crate::conn::ConnId;
 use bytes::Bytes;
+use std::collections::VecDeque;
 
 /// A Sentinel event, as redis' `sentinelEvent`: published on channel `kind` with message
 /// `text` (unless the level is `Debug`), and logged as `<kind> <text>` at `level`.
@@ -82,15 +85,50 @@ pub enum Output {
     /// descriptors; report `script_started` with its pid, then `script_done`. A failure to
     /// start is reported to `script_done` as exit status 2.
     RunScript {
-        id: crate::scripts::ScriptId,
+        id: crate::script_queue::ScriptId,
         path: String,
         args: Vec<String>,
     },
     /// Kill that script's process with SIGKILL (it timed out); `script_done` follows.
     KillScript {
-        id: crate::scripts::ScriptId,
+        id: crate::script_queue::ScriptId,
     },
     /// `SENTINEL SIMULATE-FAILURE`: exit the process at once with status 99, as redis
     /// does, leaving whatever was not saved unsaved.
     Crash,
+}
+
+/// The outputs waiting for the daemon, in the order produced.
+#[derive(Debug, Default)]
+pub(crate) struct OutputQueue {
+    queue: VecDeque<Output>,
+    /// How many [`Output::FlushConfig`] wait in `queue`.
+    flushes: usize,
+}
+
+impl OutputQueue {
+    pub(crate) fn push(&mut self, out: Output) {
+        if matches!(out, Output::FlushConfig) {
+            self.flushes += 1;
+        }
+        self.queue.push_back(out);
+    }
+
+    /// The next output. A config save followed by another one still queued is
+    /// skipped: a save writes the state as it is when carried out, so the last one
+    /// writes everything the earlier ones would have, and a burst of changes (a
+    /// replica discovered on each of K masters) costs one rewrite of the file instead
+    /// of K.
+    pub(crate) fn pop(&mut self) -> Option<Output> {
+        loop {
+            let out = self.queue.pop_front()?;
+            if matches!(out, Output::FlushConfig) {
+                self.flushes = self.flushes.saturating_sub(1);
+                if self.flushes > 0 {
+                    continue;
+                }
+            }
+            return Some(out);
+        }
+    }
 }

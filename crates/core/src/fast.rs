@@ -19,12 +19,13 @@
 //! recently and is not in TILT ([`Sentinel::may_act_now`]): a process that was frozen
 //! decides nothing before the timer has judged the gap.
 
+use crate::conn::{Callback, ConnKind};
 use crate::instance::{Flags, Kind};
 use crate::master::FailoverState;
-use crate::net::{Callback, ConnKind};
+use crate::parse::info_field;
 use crate::sentinel::{InstRef, Sentinel};
-use crate::switchover::info_field;
 use rand::Rng;
+use rsentinel_failover::ReplicaFlags;
 use rsentinel_monitor::SdownInput;
 
 /// INFO poll period of the replicas a running failover waits for.
@@ -101,7 +102,7 @@ impl Sentinel {
             }
         }
         if let Some(at) = self.quick_deadline(now) {
-            self.next_tick = self.next_tick.min(at.max(now + 1));
+            self.schedule.no_later_than(at.max(now + 1));
         }
     }
 
@@ -132,11 +133,11 @@ impl Sentinel {
                 put(ms.fast_start_at);
             }
             let odown = inst.flags.contains(Flags::O_DOWN);
-            if odown && ms.failover_state == FailoverState::None && ms.fast_retry_at > now {
+            if odown && !ms.failover.in_progress() && ms.fast_retry_at > now {
                 put(ms.fast_retry_at);
             }
             if matches!(
-                ms.failover_state,
+                ms.failover.state(),
                 FailoverState::SelectSlave
                     | FailoverState::WaitPromotion
                     | FailoverState::ReconfSlaves
@@ -159,15 +160,14 @@ impl Sentinel {
     /// Fast mode: the timer should run at once (a quick run).
     pub(crate) fn wake_early(&mut self) {
         if self.fast_failover {
-            self.next_tick = self.next_tick.min(self.tilt.previous_time);
-            self.early_wake = true;
+            self.schedule.wake_early(self.tilt.previous_time);
         }
     }
 
     /// Whether the timer was asked to run earlier than planned since the last call (the
     /// daemon then re-reads [`Sentinel::next_tick`]).
     pub fn take_early_wake(&mut self) -> bool {
-        std::mem::take(&mut self.early_wake)
+        self.schedule.take_early_wake()
     }
 
     /// Runs master `m`'s failover as far as it can go now: in fast mode each state
@@ -175,11 +175,11 @@ impl Sentinel {
     /// update-config switches the master at once.
     pub(crate) fn progress_failover(&mut self, m: usize, now: u64) {
         for _ in 0..8 {
-            let Some(before) = self.masters.get(m).map(|ms| ms.failover_state) else {
+            let Some(before) = self.masters.get(m).map(|ms| ms.failover.state()) else {
                 return;
             };
             self.failover_step(m, now);
-            let Some(after) = self.masters.get(m).map(|ms| ms.failover_state) else {
+            let Some(after) = self.masters.get(m).map(|ms| ms.failover.state()) else {
                 return;
             };
             if after == FailoverState::UpdateConfig {
@@ -230,7 +230,7 @@ impl Sentinel {
         if self.start_failover_if_needed(m, now) {
             self.ask_master_state_to_other_sentinels(m, now, true);
         }
-        if self.masters.get(m).map(|ms| ms.failover_state) == Some(FailoverState::WaitStart) {
+        if self.masters.get(m).map(|ms| ms.failover.state()) == Some(FailoverState::WaitStart) {
             self.progress_failover(m, now);
         }
     }
@@ -241,7 +241,7 @@ impl Sentinel {
             return;
         }
         if matches!(
-            self.masters.get(m).map(|ms| ms.failover_state),
+            self.masters.get(m).map(|ms| ms.failover.state()),
             Some(
                 FailoverState::SelectSlave
                     | FailoverState::ReconfSlaves
@@ -269,8 +269,8 @@ impl Sentinel {
     /// or our election is pending, redis' otherwise.
     pub(crate) fn ask_period_for(&self, m: usize) -> u64 {
         let ms = &self.masters[m];
-        let pending =
-            !ms.inst.flags.contains(Flags::O_DOWN) || ms.failover_state == FailoverState::WaitStart;
+        let pending = !ms.inst.flags.contains(Flags::O_DOWN)
+            || ms.failover.state() == FailoverState::WaitStart;
         if self.fast_failover && pending {
             ASK_MS.min(self.timing.ask_period)
         } else {
@@ -305,12 +305,12 @@ impl Sentinel {
     /// one, ask them for INFO every [`POLL_MS`].
     fn poll_failover_replicas(&mut self, m: usize, now: u64) {
         let ms = &self.masters[m];
-        let wanted: Vec<usize> = match ms.failover_state {
+        let wanted: Vec<usize> = match ms.failover.state() {
             FailoverState::WaitPromotion => ms
                 .replicas
                 .iter()
                 .enumerate()
-                .filter(|(_, r)| r.flags.contains(Flags::PROMOTED))
+                .filter(|(_, r)| r.failover_flags.contains(ReplicaFlags::PROMOTED))
                 .map(|(i, _)| i)
                 .collect(),
             FailoverState::ReconfSlaves => ms
@@ -318,8 +318,8 @@ impl Sentinel {
                 .iter()
                 .enumerate()
                 .filter(|(_, r)| {
-                    r.flags
-                        .intersects(Flags::RECONF_SENT | Flags::RECONF_INPROG)
+                    r.failover_flags
+                        .intersects(ReplicaFlags::RECONF_SENT | ReplicaFlags::RECONF_INPROG)
                 })
                 .map(|(i, _)| i)
                 .collect(),

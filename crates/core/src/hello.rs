@@ -3,15 +3,14 @@
 //! epoch are. That is how Sentinels discover each other and how a new configuration
 //! spreads after a failover. The payload format and announce rules are the gossip crate's.
 
-use crate::net::{Callback, ConnKind};
+use crate::conn::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
-use rsentinel_gossip::hello::hello_port;
 use rsentinel_gossip::{Hello, HELLO_CHANNEL};
 
 impl Sentinel {
     /// Tells the core the TCP port it listens on (announced in hellos).
     pub fn set_listen_port(&mut self, port: u16) {
-        self.listen_port = port;
+        self.announce.listen_port = port;
     }
 
     /// Publishes our hello to instance `r` (PUBLISH reaches the hello channel on masters
@@ -25,11 +24,8 @@ impl Sentinel {
             return false;
         }
         let local = self.local_ip_of(r);
-        // announce-ip goes out as configured, byte for byte (redis' `%s`).
-        let ip: Vec<u8> = match (&self.announce_ip, local) {
-            (Some(a), _) => a.clone(),
-            (None, Some(l)) => l.into_bytes(),
-            (None, None) => return false,
+        let Some(ip) = self.announce.hello_ip(local) else {
+            return false;
         };
         let m = match r {
             InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
@@ -43,7 +39,7 @@ impl Sentinel {
         let addr = master.current_addr();
         let hello = Hello {
             ip: String::new(),
-            port: i32::from(hello_port(self.announce_port, None, self.listen_port)),
+            port: i32::from(self.announce.hello_port()),
             runid: self.myid.clone(),
             current_epoch: self.current_epoch,
             master_name: master.inst.name.clone(),

@@ -2,24 +2,23 @@
 //! `sentinelRedisInstance` minus the master-only part (see `master.rs`).
 
 use crate::addr::Addr;
+pub use crate::kind::Kind;
 use crate::link::LinkId;
-use rsentinel_monitor::{InstanceKind, PeerDownState, ReportedState};
+use rsentinel_failover::ReplicaFlags;
+use rsentinel_monitor::{PeerDownState, ReportedState};
 
-/// Runtime flags (redis' `SRI_*` minus the role bits, which are [`Kind`], and minus
+/// Runtime flags (redis' `SRI_*` minus the role bits, which are [`Kind`], minus
 /// `SRI_MASTER_DOWN` / `SRI_MASTER_REBOOT`, which live in the monitor crate's
-/// [`PeerDownState`] and [`ReportedState`]).
+/// [`PeerDownState`] and [`ReportedState`], and minus the failover's flags: a master's
+/// `SRI_FAILOVER_IN_PROGRESS` / `SRI_FORCE_FAILOVER` are its
+/// [`rsentinel_failover::Failover`]'s, a replica's `SRI_PROMOTED` / `SRI_RECONF_*` are
+/// its [`Instance::failover_flags`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct Flags(u32);
 
 impl Flags {
     pub const S_DOWN: Flags = Flags(1 << 3);
     pub const O_DOWN: Flags = Flags(1 << 4);
-    pub const FAILOVER_IN_PROGRESS: Flags = Flags(1 << 6);
-    pub const PROMOTED: Flags = Flags(1 << 7);
-    pub const RECONF_SENT: Flags = Flags(1 << 8);
-    pub const RECONF_INPROG: Flags = Flags(1 << 9);
-    pub const RECONF_DONE: Flags = Flags(1 << 10);
-    pub const FORCE_FAILOVER: Flags = Flags(1 << 11);
     pub const SCRIPT_KILL_SENT: Flags = Flags(1 << 12);
 
     pub fn empty() -> Flags {
@@ -46,34 +45,6 @@ impl std::ops::BitOr for Flags {
     }
 }
 
-/// What kind of instance this is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Master,
-    Replica,
-    Sentinel,
-}
-
-impl Kind {
-    /// The type word used in events and flags (`sentinelRedisInstanceTypeStr`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Master => "master",
-            Kind::Replica => "slave",
-            Kind::Sentinel => "sentinel",
-        }
-    }
-
-    /// The same kind as the monitor crate names it.
-    pub fn monitor_kind(self) -> InstanceKind {
-        match self {
-            Kind::Master => InstanceKind::Master,
-            Kind::Replica => InstanceKind::Replica,
-            Kind::Sentinel => InstanceKind::Sentinel,
-        }
-    }
-}
-
 /// The role an instance reports in INFO (redis 7.0: `role:master` / `role:slave`).
 pub use rsentinel_monitor::Role;
 
@@ -85,6 +56,10 @@ pub struct Instance {
     pub name: String,
     pub addr: Addr,
     pub flags: Flags,
+    /// Replicas only: where their master's failover stands with them (`promoted`,
+    /// `reconf_sent`, `reconf_inprog`, `reconf_done`), changed only by the failover
+    /// crate's steps. Never holds the down bits, which are in [`Instance::flags`].
+    pub failover_flags: ReplicaFlags,
     pub link: LinkId,
     pub config_epoch: u64,
     pub last_pub_time: u64,
@@ -124,6 +99,7 @@ impl Instance {
             name,
             addr,
             flags: Flags::empty(),
+            failover_flags: ReplicaFlags::empty(),
             link,
             config_epoch: 0,
             last_pub_time: now_ms,

@@ -8,46 +8,51 @@
 //! comes out of [`Sentinel::poll_output`] in order.
 
 mod addr;
+mod announce;
 mod commands;
+mod conn;
 mod discovery;
-mod elect;
+mod election;
 mod event;
-mod failing;
+mod failover_run;
+mod failure_detection;
 mod fast;
 mod hello;
-mod idhash;
 mod instance;
-mod judge;
+mod instance_reply;
+mod kind;
 mod link;
 mod master;
-mod net;
+mod parse;
+mod periods;
 mod persist;
 mod reconf;
 mod refresh;
-mod replies;
-mod reply;
+mod reply_handlers;
+mod script_queue;
 mod scripts;
+mod sending;
 mod sentinel;
 mod switchover;
+mod switchover_run;
 mod timer;
-mod timing;
-mod util;
+mod timer_schedule;
 
 pub use addr::{Addr, AddrError};
 pub use commands::{help_frame, CommandEnv, Reply, FLUSH_FAILED};
+pub use conn::{Callback, Conn, ConnId, ConnKind, InstKey, Pending};
 pub use event::{Event, LogLevel, Output, ReplyBound};
 pub use instance::{Flags, Instance, Kind, Role};
+pub use instance_reply::{flags_string, instance_frame};
 pub use link::{Link, LinkId, LinkTable};
 pub use master::{FailoverState, Master};
-pub use net::{Callback, Conn, ConnId, ConnKind, InstKey, Pending};
+pub use periods::Timing;
 pub use persist::LoadError;
-pub use reply::{flags_string, instance_frame};
 /// redis' `stringmatchlen`, shared with the ACL and command-table crates.
 pub use rsentinel_commands::glob_match;
-pub use scripts::{ScriptId, ScriptOutcome, MAX_QUEUE, MAX_RETRY, MAX_RUNNING};
+pub use script_queue::{ScriptId, ScriptOutcome, MAX_QUEUE, MAX_RETRY, MAX_RUNNING};
 pub use sentinel::{
     InstRef, Sentinel, SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION,
 };
 pub use switchover::{Switchover, SwitchoverReply, CATCHUP_MS, PAUSE_MS};
 pub use timer::HELLO_CHANNEL;
-pub use timing::Timing;

@@ -1,9 +1,10 @@
 //! A monitored master: its own instance state, its configuration (quorum, timeouts,
 //! scripts, auth, renamed commands), its replicas and the other Sentinels watching it,
-//! and the failover bookkeeping later issues drive.
+//! our vote for it, and its failover (owned by the failover crate's [`Failover`]).
 
 use crate::addr::Addr;
-use crate::instance::{Flags, Instance};
+use crate::instance::Instance;
+use rsentinel_failover::Failover;
 
 /// Failover state machine states (`SENTINEL_FAILOVER_STATE_*`), as the failover crate
 /// defines them.
@@ -30,15 +31,11 @@ pub struct Master {
     /// Run id we voted for as failover leader, and in which epoch.
     pub leader: Option<String>,
     pub leader_epoch: u64,
-    pub failover_epoch: u64,
-    pub failover_state: FailoverState,
-    pub failover_state_change_time: u64,
-    pub failover_start_time: u64,
-    pub failover_delay_logged: u64,
-    /// Name of the replica selected for promotion.
-    pub promoted_replica: Option<String>,
+    /// The failover of this master (state, epoch, start time, forced flag, promoted
+    /// replica): the only copy, changed only through its methods.
+    pub failover: Failover,
     /// Fast mode: ODOWN was seen and our attempt may start at this time (a random
-    /// moment in the next [`crate::fast::START_JITTER_MS`], so Sentinels that saw ODOWN
+    /// moment in the next fast mode's start jitter, so Sentinels that saw ODOWN
     /// together do not split the vote); 0 when not waiting.
     pub fast_start_at: u64,
     /// Fast mode: the next attempt may not start before this time (a lost or aborted
@@ -69,12 +66,7 @@ impl Master {
             sentinels: Vec::new(),
             leader: None,
             leader_epoch: 0,
-            failover_epoch: 0,
-            failover_state: FailoverState::None,
-            failover_state_change_time: 0,
-            failover_start_time: 0,
-            failover_delay_logged: 0,
-            promoted_replica: None,
+            failover: Failover::default(),
             fast_start_at: 0,
             fast_retry_at: 0,
             histories: Vec::new(),
@@ -93,18 +85,14 @@ impl Master {
     /// The address clients should use: the promoted replica's once the failover reached
     /// reconf-slaves (`sentinelGetCurrentMasterAddress`).
     pub fn current_addr(&self) -> &Addr {
-        if self.inst.flags.contains(Flags::FAILOVER_IN_PROGRESS)
-            && self.failover_state >= FailoverState::ReconfSlaves
+        match self
+            .failover
+            .current_master_replica()
+            .and_then(|n| self.replica(n))
         {
-            if let Some(p) = self
-                .promoted_replica
-                .as_deref()
-                .and_then(|n| self.replica(n))
-            {
-                return &p.addr;
-            }
+            Some(p) => &p.addr,
+            None => &self.inst.addr,
         }
-        &self.inst.addr
     }
 
     /// Replace or add a command renaming, as `SENTINEL SET rename-command`: any older

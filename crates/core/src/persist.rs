@@ -47,10 +47,10 @@ impl Sentinel {
         s.resolve_hostnames = cfg.resolve_hostnames;
         s.fast_failover = cfg.fast_failover;
         s.announce_hostnames = cfg.announce_hostnames;
-        s.announce_ip = cfg.announce_ip.filter(|ip| !ip.is_empty());
-        s.announce_port = cfg.announce_port;
-        s.sentinel_user = cfg.sentinel_user.filter(|u| !u.is_empty());
-        s.sentinel_pass = cfg.sentinel_pass.filter(|p| !p.is_empty());
+        s.announce.ip = cfg.announce_ip.filter(|ip| !ip.is_empty());
+        s.announce.port = cfg.announce_port;
+        s.peer_auth.user = cfg.sentinel_user.filter(|u| !u.is_empty());
+        s.peer_auth.pass = cfg.sentinel_pass.filter(|p| !p.is_empty());
         match cfg.myid {
             Some(id) if id.len() == 40 => s.myid = id,
             Some(_) => {
@@ -224,10 +224,10 @@ impl Sentinel {
             resolve_hostnames: self.resolve_hostnames,
             announce_hostnames: self.announce_hostnames,
             fast_failover: self.fast_failover,
-            announce_ip: self.announce_ip.clone(),
-            announce_port: self.announce_port,
-            sentinel_user: self.sentinel_user.clone(),
-            sentinel_pass: self.sentinel_pass.clone(),
+            announce_ip: self.announce.ip.clone(),
+            announce_port: self.announce.port,
+            sentinel_user: self.peer_auth.user.clone(),
+            sentinel_pass: self.peer_auth.pass.clone(),
             masters,
         }
     }

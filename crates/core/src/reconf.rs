@@ -3,31 +3,10 @@
 //! keeping its replicas (`sentinelResetMasterAndChangeAddress`).
 
 use crate::addr::Addr;
+use crate::addr::{ResolveFn, Resolver};
+use crate::conn::{Callback, ConnKind};
 use crate::event::LogLevel;
-use crate::net::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
-
-/// A host lookup: host name to IP, `None` when it does not resolve.
-pub type ResolveFn = Box<dyn Fn(&str) -> Option<String>>;
-
-/// Looks hosts up for the core: injected so the core stays free of DNS and a simulation
-/// can answer with its own table.
-pub struct Resolver(pub ResolveFn);
-
-impl std::fmt::Debug for Resolver {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Resolver")
-    }
-}
-
-impl Default for Resolver {
-    /// Accepts IP literals only, as redis does with `resolve-hostnames no`.
-    fn default() -> Resolver {
-        Resolver(Box::new(|h: &str| {
-            h.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string())
-        }))
-    }
-}
 
 impl Sentinel {
     /// Installs the host resolver used for addresses learned at run time.

@@ -75,7 +75,9 @@ impl Sentinel {
         let master_addr = master.inst.addr.clone();
         let replica = &master.replicas[i];
         let rep = &replica.reported;
-        let promoted = replica.flags.contains(Flags::PROMOTED);
+        let promoted = replica
+            .failover_flags
+            .contains(rsentinel_failover::ReplicaFlags::PROMOTED);
         let (sd, od) = (replica.s_down_since_time, replica.o_down_since_time);
         let r = InstRef::Replica(m, i);
         if convert_to_slave_due(rep, promoted, sane, sd, od, self.timing.publish_period, now) {

@@ -2,8 +2,8 @@
 //! timer against scripted instances: a master with two replicas, one of which follows
 //! the other instead of the master.
 
+use crate::conn::ConnId;
 use crate::event::Output;
-use crate::net::ConnId;
 use crate::sentinel::Sentinel;
 use rsentinel_config::{MasterConfig, SentinelSettings};
 use rsentinel_resp::Frame;

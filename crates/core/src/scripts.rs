@@ -1,99 +1,13 @@
-//! The user script queue of redis 7.0.15 (notification and client-reconfig scripts) as
-//! pure state: jobs wait in a bounded FIFO, at most 16 run at once, a script exiting 1 or
-//! killed by a signal is retried with an exponential backoff, and one running too long is
-//! killed. The daemon starts and kills processes on request and reports back; the queue
-//! decides everything else, so the rules run the same in virtual time.
-
-use std::collections::VecDeque;
+//! Running the user scripts (notification and client-reconfig scripts) from the
+//! [`crate::script_queue::ScriptQueue`]: scheduling, starting due jobs, killing those running too long, and
+//! the daemon's reports of started and ended processes. The queue decides everything
+//! else, so the rules run the same in virtual time.
 
 use rsentinel_resp::Frame;
 
 use crate::event::{LogLevel, Output};
+use crate::script_queue::{retry_delay, ScriptId, ScriptOutcome, MAX_RETRY, MAX_RUNNING};
 use crate::sentinel::Sentinel;
-
-/// `SENTINEL_SCRIPT_MAX_QUEUE`: beyond this the oldest waiting job is dropped.
-pub const MAX_QUEUE: usize = 256;
-/// `SENTINEL_SCRIPT_MAX_RUNNING`.
-pub const MAX_RUNNING: u32 = 16;
-/// `SENTINEL_SCRIPT_MAX_RETRY`: attempts in all, the first included.
-pub const MAX_RETRY: u32 = 10;
-
-/// Identifies one job for the daemon's whole life (a retry keeps its id).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ScriptId(pub u64);
-
-/// How a script process ended, as `waitpid` tells it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ScriptOutcome {
-    /// Exited with this status: 0 done, 1 retry, anything else an error.
-    Exited(i32),
-    /// Killed by this signal: retried.
-    Signaled(i32),
-}
-
-#[derive(Clone, Debug)]
-struct Job {
-    id: ScriptId,
-    /// The path, then the arguments.
-    argv: Vec<String>,
-    running: bool,
-    /// Attempts so far.
-    retry_num: u32,
-    /// When the running attempt started, or when a retry may start; 0 never ran.
-    start_time: u64,
-    /// The process id while running (0 until the daemon reports it).
-    pid: u32,
-}
-
-/// The queue; lives in the [`Sentinel`].
-#[derive(Clone, Debug, Default)]
-pub(crate) struct ScriptQueue {
-    jobs: VecDeque<Job>,
-    running: u32,
-    next_id: u64,
-}
-
-/// `sentinelScriptRetryDelay`: the base delay doubled for every attempt after the first.
-fn retry_delay(base: u64, retry_num: u32) -> u64 {
-    let doublings = retry_num.saturating_sub(1).min(63);
-    base.saturating_mul(1u64 << doublings)
-}
-
-impl ScriptQueue {
-    pub(crate) fn running(&self) -> u32 {
-        self.running
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.jobs.len()
-    }
-
-    /// `sentinelScheduleScriptExecution`: append a job; past the bound the oldest job
-    /// not running is dropped.
-    fn schedule(&mut self, path: &str, args: Vec<String>) {
-        let mut argv = Vec::with_capacity(args.len() + 1);
-        argv.push(path.to_string());
-        argv.extend(args);
-        self.next_id += 1;
-        self.jobs.push_back(Job {
-            id: ScriptId(self.next_id),
-            argv,
-            running: false,
-            retry_num: 0,
-            start_time: 0,
-            pid: 0,
-        });
-        if self.jobs.len() > MAX_QUEUE {
-            if let Some(i) = self.jobs.iter().position(|j| !j.running) {
-                self.jobs.remove(i);
-            }
-        }
-    }
-
-    fn find(&mut self, id: ScriptId) -> Option<usize> {
-        self.jobs.iter().position(|j| j.id == id && j.running)
-    }
-}
 
 impl Sentinel {
     /// Queue a script run: `path args...`.
@@ -128,7 +42,7 @@ impl Sentinel {
             job.pid = 0;
             let (id, path, args) = (job.id, job.argv[0].clone(), job.argv[1..].to_vec());
             self.scripts.running += 1;
-            self.outputs.push_back(Output::RunScript { id, path, args });
+            self.outputs.push(Output::RunScript { id, path, args });
         }
         let max = self.timing.script_max_runtime;
         let timed_out: Vec<(ScriptId, String, u32)> = self
@@ -145,7 +59,7 @@ impl Sentinel {
                 None,
                 format!("{path} {pid}"),
             );
-            self.outputs.push_back(Output::KillScript { id });
+            self.outputs.push(Output::KillScript { id });
         }
     }
 

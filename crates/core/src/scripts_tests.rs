@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::event::Event;
+use crate::script_queue::MAX_QUEUE;
 use rsentinel_config::{MasterConfig, SentinelSettings};
 
 fn no_dns(_: &str) -> Option<String> {

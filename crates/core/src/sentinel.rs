@@ -2,20 +2,20 @@
 //! queue and the seeded RNG; plus the operations on the table that commands share
 //! (create, remove, reset, events).
 
-use crate::idhash::IdMap;
-use crate::net::{ConnId, ConnKind};
+use crate::conn::ConnKind;
 use std::collections::HashMap;
-use std::collections::VecDeque;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::addr::Addr;
-use crate::event::{Event, LogLevel, Output};
+use crate::announce::{Announce, PeerAuth};
+use crate::event::{Event, LogLevel, Output, OutputQueue};
 use crate::instance::{Flags, Instance, Kind, Role};
 use crate::link::{LinkId, LinkTable};
-use crate::master::{FailoverState, Master};
-use crate::timing::Timing;
+use crate::master::Master;
+use crate::periods::Timing;
+use crate::timer_schedule::TimerSchedule;
 use rsentinel_monitor::Tilt;
 
 /// `SENTINEL SIMULATE-FAILURE` flags.
@@ -42,15 +42,15 @@ pub struct Sentinel {
     /// Position of each master in `masters` by name: replies and commands find their
     /// master in constant time instead of a scan over every master.
     pub(crate) master_ix: HashMap<String, usize>,
+    /// The links to every instance, and which link each connection belongs to.
     pub(crate) links: LinkTable,
     /// TILT state; its `previous_time` is 0 until the timer first runs, so the first
     /// run never counts as a clock jump.
     pub(crate) tilt: Tilt,
     /// User scripts waiting, running or due for a retry.
-    pub(crate) scripts: crate::scripts::ScriptQueue,
-    /// Bytes as configured: announced as given, even when not UTF-8.
-    pub(crate) announce_ip: Option<Vec<u8>>,
-    pub(crate) announce_port: u16,
+    pub(crate) scripts: crate::script_queue::ScriptQueue,
+    /// The address our hellos announce.
+    pub(crate) announce: Announce,
     pub(crate) simfailure_flags: u32,
     pub(crate) deny_scripts_reconfig: bool,
     pub(crate) resolve_hostnames: bool,
@@ -58,28 +58,16 @@ pub struct Sentinel {
     /// `sentinel fast-failover`: progress on replies as they arrive, quick retries
     /// after a split vote, zero-loss planned switchovers. Off: redis' pacing exactly.
     pub(crate) fast_failover: bool,
-    pub(crate) sentinel_user: Option<Vec<u8>>,
-    pub(crate) sentinel_pass: Option<Vec<u8>>,
+    /// Credentials toward other Sentinels.
+    pub(crate) peer_auth: PeerAuth,
     pub(crate) timing: Timing,
     pub(crate) rng: StdRng,
-    pub(crate) outputs: VecDeque<Output>,
-    /// How many [`Output::FlushConfig`] wait in `outputs`.
-    pub(crate) queued_flushes: usize,
-    /// Which link each live connection belongs to.
-    pub(crate) conn_links: IdMap<ConnId, LinkId>,
-    pub(crate) next_conn: u64,
-    /// When the timer should run next.
-    pub(crate) next_tick: u64,
-    /// When the next full timer run is due; runs before it are quick runs (fast mode).
-    pub(crate) next_full_tick: u64,
-    /// The timer was asked to run sooner ([`Sentinel::take_early_wake`]).
-    pub(crate) early_wake: bool,
-    /// The server's requirepass, used toward Sentinels without `sentinel-pass`.
-    pub(crate) requirepass: Option<Vec<u8>>,
+    /// What the daemon is to do, in order.
+    pub(crate) outputs: OutputQueue,
+    /// When the timer runs next.
+    pub(crate) schedule: TimerSchedule,
     /// Host lookups for addresses learned at run time.
-    pub(crate) resolver: crate::reconf::Resolver,
-    /// Our TCP port, announced in hellos when no announce-port is set.
-    pub(crate) listen_port: u16,
+    pub(crate) resolver: crate::addr::Resolver,
     /// Local time zone offset from UTC, for log lines with a local date.
     pub(crate) utc_offset_secs: i64,
     /// The run id was generated at load and must be persisted by `start`.
@@ -104,27 +92,18 @@ impl Sentinel {
                 start_time: 0,
             },
             scripts: Default::default(),
-            announce_ip: None,
-            announce_port: 0,
+            announce: Announce::default(),
             simfailure_flags: 0,
             deny_scripts_reconfig: true,
             resolve_hostnames: false,
             announce_hostnames: false,
             fast_failover: true,
-            sentinel_user: None,
-            sentinel_pass: None,
+            peer_auth: PeerAuth::default(),
             timing: Timing::default(),
             rng: StdRng::seed_from_u64(seed),
-            outputs: VecDeque::new(),
-            queued_flushes: 0,
-            conn_links: IdMap::default(),
-            next_conn: 0,
-            next_tick: 0,
-            next_full_tick: 0,
-            early_wake: false,
-            requirepass: None,
+            outputs: OutputQueue::default(),
+            schedule: TimerSchedule::default(),
             resolver: Default::default(),
-            listen_port: 26379,
             utc_offset_secs: 0,
             myid_generated: false,
             loglevel: crate::event::LogLevel::Notice,
@@ -194,11 +173,11 @@ impl Sentinel {
     }
 
     pub fn announce_ip(&self) -> Option<&[u8]> {
-        self.announce_ip.as_deref()
+        self.announce.ip.as_deref()
     }
 
     pub fn announce_port(&self) -> u16 {
-        self.announce_port
+        self.announce.port
     }
 
     pub fn announce_hostnames(&self) -> bool {
@@ -211,7 +190,10 @@ impl Sentinel {
 
     /// Credentials for connecting to other Sentinels (`sentinel-user`/`sentinel-pass`).
     pub fn sentinel_auth(&self) -> (Option<&[u8]>, Option<&[u8]>) {
-        (self.sentinel_user.as_deref(), self.sentinel_pass.as_deref())
+        (
+            self.peer_auth.user.as_deref(),
+            self.peer_auth.pass.as_deref(),
+        )
     }
 
     /// Emit the start-up outputs (`sentinelIsRunning`): persist a freshly generated run
@@ -238,23 +220,10 @@ impl Sentinel {
         self.event(LogLevel::Warning, "+monitor", Some(m), text);
     }
 
-    /// Next output, in the order produced.
-    ///
-    /// A config save followed by another one still queued is skipped: a save writes the
-    /// state as it is when carried out, so the last one writes everything the earlier
-    /// ones would have, and a burst of changes (a replica discovered on each of K
-    /// masters) costs one rewrite of the file instead of K.
+    /// Next output, in the order produced (a config save with another one queued
+    /// after it is skipped, see `OutputQueue::pop`).
     pub fn poll_output(&mut self) -> Option<Output> {
-        loop {
-            let out = self.outputs.pop_front()?;
-            if matches!(out, Output::FlushConfig) {
-                self.queued_flushes = self.queued_flushes.saturating_sub(1);
-                if self.queued_flushes > 0 {
-                    continue;
-                }
-            }
-            return Some(out);
-        }
+        self.outputs.pop()
     }
 
     pub(crate) fn instance(&self, r: InstRef) -> Option<&Instance> {
@@ -321,7 +290,7 @@ impl Sentinel {
         if let Some(path) = &notification_script {
             self.schedule_script(path, vec![kind.to_string(), text.clone()]);
         }
-        self.outputs.push_back(Output::Event(Event {
+        self.outputs.push(Output::Event(Event {
             level,
             kind: kind.to_string(),
             text,
@@ -330,12 +299,11 @@ impl Sentinel {
     }
 
     pub(crate) fn log(&mut self, level: LogLevel, text: String) {
-        self.outputs.push_back(Output::Log { level, text });
+        self.outputs.push(Output::Log { level, text });
     }
 
     pub(crate) fn flush_config(&mut self) {
-        self.queued_flushes += 1;
-        self.outputs.push_back(Output::FlushConfig);
+        self.outputs.push(Output::FlushConfig);
     }
 
     /// Close a link's connections (it stays in the table, disconnected, and reconnects).
@@ -346,12 +314,8 @@ impl Sentinel {
 
     /// Drop an instance's use of its link; a link left unused is closed.
     pub(crate) fn release_link(&mut self, id: LinkId) {
-        let conns = self.links.get(id).map(|l| l.conn_ids()).unwrap_or_default();
-        if self.links.release(id) {
-            for c in conns {
-                self.conn_links.remove(&c);
-                self.outputs.push_back(Output::Close(c));
-            }
+        for c in self.links.release(id).unwrap_or_default() {
+            self.outputs.push(Output::Close(c));
         }
     }
 
@@ -476,10 +440,7 @@ impl Sentinel {
         let master = &mut self.masters[m];
         master.inst.flags = Flags::empty();
         master.leader = None;
-        master.failover_state = FailoverState::None;
-        master.failover_state_change_time = 0;
-        master.failover_start_time = 0;
-        master.promoted_replica = None;
+        master.failover.reset();
         master.fast_start_at = 0;
         master.fast_retry_at = 0;
         master.switchover = None;

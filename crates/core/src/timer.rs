@@ -3,9 +3,9 @@
 //! which also keeps Sentinels started together from staying in lock-step, and makes the
 //! TILT rule (a gap between two runs) mean exactly what it means in redis.
 
+use crate::conn::{Callback, ConnKind};
 use crate::event::ReplyBound;
 use crate::instance::{Flags, Kind};
-use crate::net::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
 use rand::Rng;
 use rsentinel_monitor::schedule::{self, Pacing, PeriodicInput, Periods};
@@ -16,22 +16,19 @@ pub use rsentinel_gossip::HELLO_CHANNEL;
 impl Sentinel {
     /// When the daemon should call [`Sentinel::tick`] next.
     pub fn next_tick(&self) -> u64 {
-        self.next_tick
+        self.schedule.next()
     }
 
     /// Tells the core the server's `requirepass`, used toward other Sentinels when no
     /// `sentinel-pass` is set (redis' compatibility rule).
     pub fn set_requirepass(&mut self, pass: Option<Vec<u8>>) {
-        self.requirepass = pass;
+        self.peer_auth.requirepass = pass;
     }
 
     /// One run of the timer at `now_ms`.
     pub fn tick(&mut self, now_ms: u64) {
-        // Fast mode wakes up between full runs for deadlines (crate::fast); a clock that
-        // went back makes the full run due at once rather than far in the future.
-        let full_due = self.next_full_tick.saturating_sub(now_ms);
-        if self.fast_failover && full_due > 0 && full_due <= 1000 {
-            self.next_tick = self.next_full_tick;
+        // Fast mode wakes up between full runs for deadlines (crate::fast).
+        if self.fast_failover && self.schedule.quick_run_due(now_ms) {
             self.quick_tick(now_ms);
             return;
         }
@@ -54,8 +51,7 @@ impl Sentinel {
         self.switch_to_promoted_if_done(now_ms);
         self.run_scripts(now_ms);
         let hz = 10 + self.rng.gen_range(0..10u64);
-        self.next_tick = now_ms + 1000 / hz;
-        self.next_full_tick = self.next_tick;
+        self.schedule.full_run_done(now_ms, hz);
         self.after_tick_fast(now_ms);
     }
 
@@ -137,10 +133,7 @@ impl Sentinel {
                 let master = &self.masters[m];
                 (master.auth_user.clone(), master.auth_pass.clone())
             }
-            InstRef::Sentinel(..) => match &self.sentinel_pass {
-                Some(p) => (self.sentinel_user.clone(), Some(p.clone())),
-                None => (None, self.requirepass.clone()),
-            },
+            InstRef::Sentinel(..) => self.peer_auth.toward_sentinels(),
         };
         match (user, pass) {
             (None, Some(pass)) => {
@@ -188,10 +181,10 @@ impl Sentinel {
             return;
         };
         let master_odown_or_failover = match r {
-            InstRef::Replica(m, _) => self.masters[m]
-                .inst
-                .flags
-                .intersects(Flags::O_DOWN | Flags::FAILOVER_IN_PROGRESS),
+            InstRef::Replica(m, _) => {
+                let ms = &self.masters[m];
+                ms.inst.flags.contains(Flags::O_DOWN) || ms.failover.in_progress()
+            }
             _ => false,
         };
         let input = PeriodicInput {

@@ -2,9 +2,9 @@
 //! the core applies them (PING clock, pending counts, SDOWN, ODOWN from peer answers and
 //! their expiry, TILT), at exact tick times.
 
+use crate::conn::ConnId;
 use crate::event::Output;
-use crate::net::ConnId;
-use crate::reply::flags_string;
+use crate::instance_reply::flags_string;
 use crate::sentinel::Sentinel;
 use rsentinel_config::{KnownSentinel, MasterConfig, SentinelSettings};
 use rsentinel_resp::Frame;
@@ -194,7 +194,7 @@ fn silence_brings_sdown_then_peers_bring_odown_until_their_answers_age() {
     assert_eq!(odown_at, sdown_at + 100);
     assert_eq!(text, "master mymaster 127.0.0.1 6379 #quorum 2/2");
     let peer = &w.s.masters()[0].sentinels[0];
-    assert_eq!(flags_string(peer, false), "sentinel,master_down");
+    assert_eq!(flags_string(peer, None, false), "sentinel,master_down");
     // The stalled command connection was reset (down-after/2 without any reply) and
     // reopened; the PING clock kept running across the reconnection.
     assert_ne!(w.master_cc(), first_cc);

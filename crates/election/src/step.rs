@@ -85,7 +85,7 @@ pub enum Step {
     SetFailoverDelayLogged(u64),
     /// `sentinelStartFailover`: failover state `wait_start`, flag
     /// `failover_in_progress`, `failover_epoch`, `failover_start_time` and
-    /// `failover_state_change_time` as given.
+    /// `failover_state_change_time` as given (the failover crate's `Failover::start`).
     StartFailover {
         /// The new epoch, also the new current epoch (a `SetCurrentEpoch` precedes).
         epoch: u64,
@@ -94,14 +94,16 @@ pub enum Step {
         /// `failover_state_change_time` (now).
         changed_at: u64,
     },
-    /// `sentinelAbortFailover`: back to no failover, flags `failover_in_progress` and
-    /// `force_failover` cleared, state change time now, promoted replica forgotten.
+    /// `sentinelAbortFailover`: back to no failover (the failover crate's
+    /// `Failover::abort`: flags `failover_in_progress` and `force_failover` cleared,
+    /// state change time now, promoted replica forgotten).
     AbortFailover,
     /// We were elected in this epoch, later than the one the attempt started in: it
     /// becomes the failover epoch (and so the new master's config epoch).
     SetFailoverEpoch(u64),
-    /// We won (or the failover is forced): failover state `select_slave`,
-    /// `failover_state_change_time` as given.
+    /// We won (or the failover is forced): the failover crate's `Failover::elected`
+    /// moves to `select_slave` at `changed_at` and emits
+    /// `+failover-state-select-slave`.
     SelectSlave {
         /// `failover_state_change_time` (now).
         changed_at: u64,

@@ -24,8 +24,8 @@ pub const CRASH_EXIT_CODE: i32 = 99;
 /// Not elected: the attempt is aborted once more than `min(election timeout, failover
 /// timeout)` has passed since `failover_start_time`, taken after the tally, since
 /// voting for another Sentinel in the tally moves it. Elected (or forced):
-/// `+elected-leader`, then either the simulated crash or `select_slave` with
-/// `+failover-state-select-slave`.
+/// `+elected-leader`, then either the simulated crash or [`Step::SelectSlave`] (the
+/// failover crate's `Failover::elected`, which emits `+failover-state-select-slave`).
 pub fn wait_start(me: &Me<'_>, master: &MasterView<'_>) -> Vec<Step> {
     let tally = get_leader(me, master);
     let mut steps = tally.steps;
@@ -62,7 +62,6 @@ pub fn wait_start(me: &Me<'_>, master: &MasterView<'_>) -> Vec<Step> {
     steps.push(Step::SelectSlave {
         changed_at: me.now_ms,
     });
-    steps.push(Event::master("+failover-state-select-slave"));
     steps
 }
 
@@ -152,7 +151,6 @@ mod tests {
                 Step::SelectSlave {
                     changed_at: START + 100
                 },
-                at_master("+failover-state-select-slave"),
             ]
         );
     }
@@ -235,7 +233,7 @@ mod tests {
         };
         let steps = wait_start(&me(START + 50_000), &m);
         assert_eq!(steps[0], at_master("+elected-leader"));
-        assert_eq!(steps.len(), 3);
+        assert_eq!(steps.len(), 2);
     }
 
     #[test]

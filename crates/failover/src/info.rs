@@ -8,9 +8,10 @@
 //! and after its own `+convert-to-slave` / `+fix-slave-config` checks, and not in TILT.
 //! `+convert-to-slave` never applies to the promoted replica, so the two cannot both act.
 
+use crate::flags::ReplicaFlags;
 use crate::state::{Failover, State};
 use crate::step::{event, flags, Level, ScriptArgs, Step, Subject};
-use crate::view::{MasterView, ReplicaFlags, Settings};
+use crate::view::{MasterView, Settings};
 
 /// The role line of an INFO reply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

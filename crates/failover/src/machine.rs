@@ -8,10 +8,11 @@
 //! state reached is acted on at the next run. Aborts are only possible up to
 //! `wait_promotion`.
 
+use crate::flags::ReplicaFlags;
 use crate::select::select_replica;
 use crate::state::{Failover, State};
 use crate::step::{event, flags, Level, SlaveOfTarget, Step, Subject};
-use crate::view::{age, exceeds, MasterView, ReplicaFlags, Settings};
+use crate::view::{age, exceeds, MasterView, Settings};
 
 impl Failover {
     /// One timer run for this master (outside TILT). Does nothing in `none` and
@@ -41,9 +42,18 @@ impl Failover {
     /// replica. Its reset ([`Failover::reset`]) ends the failover. redis switches at
     /// most one master per timer run (the last one found in `update_config`); the
     /// others wait for the next run. Nothing in any other state.
-    pub fn switch_to_promoted(&self, master: &MasterView<'_>) -> Vec<Step> {
+    ///
+    /// If the master's config epoch passed ours meanwhile (another Sentinel's newer
+    /// configuration was adopted while ours was finishing), the failover ends without
+    /// switching (no failover, its replica flags cleared, a warning logged): switching
+    /// would publish a different master under the same config epoch, and the two views
+    /// would never converge. redis switches anyway (found by the simulator, seed 7882).
+    pub fn switch_to_promoted(&mut self, master: &MasterView<'_>) -> Vec<Step> {
         if self.state != State::UpdateConfig {
             return Vec::new();
+        }
+        if master.config_epoch > self.epoch {
+            return self.supersede(master);
         }
         let promoted = self.promoted.as_deref().and_then(|n| master.replica(n));
         let to = promoted.map_or(master.addr, |p| p.addr);
@@ -61,6 +71,34 @@ impl Failover {
                 to: promoted.map(|p| p.name.to_string()),
             },
         ]
+    }
+
+    /// Ends a failover whose outcome a newer configuration superseded, keeping the
+    /// adopted configuration: no failover, no forced flag, no promoted replica, every
+    /// replica's failover flags cleared, and a warning saying so. The start time is
+    /// kept, so the next attempt waits as after any other.
+    fn supersede(&mut self, master: &MasterView<'_>) -> Vec<Step> {
+        let mut out = Vec::new();
+        self.state = State::None;
+        self.forced = false;
+        self.promoted = None;
+        let progress = ReplicaFlags::PROMOTED
+            | ReplicaFlags::RECONF_SENT
+            | ReplicaFlags::RECONF_INPROG
+            | ReplicaFlags::RECONF_DONE;
+        for r in master.replicas {
+            if r.flags.intersects(progress) {
+                out.push(flags(r.name, ReplicaFlags::empty(), progress));
+            }
+        }
+        out.push(Step::Log {
+            level: Level::Warning,
+            text: format!(
+                "Failover of '{}' in epoch {} superseded by configuration epoch {}: not switching",
+                master.name, self.epoch, master.config_epoch
+            ),
+        });
+        out
     }
 
     /// More than the failover timeout in the current state.

@@ -10,7 +10,8 @@
 
 use std::cmp::Ordering;
 
-use crate::view::{age, exceeds, MasterView, ReplicaFlags, ReplicaView, Settings};
+use crate::flags::ReplicaFlags;
+use crate::view::{age, exceeds, MasterView, ReplicaView, Settings};
 
 /// Why a replica cannot be promoted, in the order redis checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -3,8 +3,8 @@
 //! master's `failover_*` fields, `promoted_slave` and the `FAILOVER_IN_PROGRESS` /
 //! `FORCE_FAILOVER` flags; the core stores one [`Failover`] per master.
 
+use crate::flags::ReplicaFlags;
 use crate::step::{flags, Step};
-use crate::view::ReplicaFlags;
 
 /// Failover states in redis' order (`SENTINEL_FAILOVER_STATE_*`); a failover only moves
 /// forward through them, or aborts back to `None` before the promotion is seen.
@@ -42,27 +42,66 @@ impl State {
     }
 }
 
-/// One master's failover bookkeeping. Fields are public so the core and the election
-/// (which starts a failover and decides when it is won) can set and show them.
+/// One master's failover: the only copy of it. The fields are read through accessors
+/// and changed only by the methods below (and the timer and INFO handlers of
+/// [`crate::machine`] and [`crate::info`]), each one of redis' transitions.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Failover {
     /// Current state; `None` means no failover in progress.
-    pub state: State,
+    pub(crate) state: State,
     /// When `state` last changed (`failover_state_change_time`); timeouts count from it.
-    pub state_change_time: u64,
-    /// `failover_start_time` (start plus the random desync), kept here for the election
-    /// and the retry delay.
-    pub start_time: u64,
-    /// The epoch this failover was started in (`failover_epoch`); becomes the master's
-    /// config epoch once the promotion is seen.
-    pub epoch: u64,
+    pub(crate) state_change_time: u64,
+    /// `failover_start_time` (start plus the random desync): the election timeout and
+    /// the delay before the next attempt count from it.
+    pub(crate) start_time: u64,
+    /// The epoch this failover was started (or won) in (`failover_epoch`); becomes the
+    /// master's config epoch once the promotion is seen.
+    pub(crate) epoch: u64,
     /// Started by `SENTINEL FAILOVER` (`SRI_FORCE_FAILOVER`): no election needed.
-    pub forced: bool,
+    pub(crate) forced: bool,
     /// The replica chosen for promotion (`promoted_slave`), by name.
-    pub promoted: Option<String>,
+    pub(crate) promoted: Option<String>,
+    /// The start time whose "next failover delay" line was logged
+    /// (`failover_delay_logged`), so it is logged once per attempt.
+    pub(crate) delay_logged: u64,
 }
 
 impl Failover {
+    /// Current state (`failover-state` in `SENTINEL MASTER`).
+    pub fn state(&self) -> State {
+        self.state
+    }
+
+    /// When the state last changed.
+    pub fn state_change_time(&self) -> u64 {
+        self.state_change_time
+    }
+
+    /// When the current (or last) attempt started, desync included.
+    pub fn start_time(&self) -> u64 {
+        self.start_time
+    }
+
+    /// The failover epoch.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// Whether `SENTINEL FAILOVER` forced this failover (`force_failover` flag).
+    pub fn forced(&self) -> bool {
+        self.forced
+    }
+
+    /// The replica chosen for promotion, by name.
+    pub fn promoted(&self) -> Option<&str> {
+        self.promoted.as_deref()
+    }
+
+    /// The start time whose retry delay was last logged.
+    pub fn delay_logged(&self) -> u64 {
+        self.delay_logged
+    }
+
     /// Whether a failover is in progress (`SRI_FAILOVER_IN_PROGRESS`): exactly when the
     /// state is not `None`, since start sets both and abort and reset clear both.
     pub fn in_progress(&self) -> bool {
@@ -78,6 +117,40 @@ impl Failover {
         } else {
             None
         }
+    }
+
+    /// `sentinelStartFailover`'s part: a new attempt in `epoch`, waiting for the
+    /// election (`wait_start`) from `start_time` (now plus the desync); the state
+    /// changed at `now_ms`.
+    pub fn start(&mut self, epoch: u64, start_time: u64, now_ms: u64) {
+        self.epoch = epoch;
+        self.start_time = start_time;
+        self.set_state(State::WaitStart, now_ms);
+    }
+
+    /// `SENTINEL FAILOVER` started this attempt: it needs no election.
+    pub fn force(&mut self) {
+        self.forced = true;
+    }
+
+    /// The start time becomes `start_time`: a vote for another Sentinel holds our next
+    /// attempt back by as much as a start of our own would (and restarts the election
+    /// timeout of an attempt waiting for its election).
+    pub fn restart_clock(&mut self, start_time: u64) {
+        self.start_time = start_time;
+    }
+
+    /// The "next failover delay" line was logged for the attempt that started at
+    /// `start_time`.
+    pub fn note_delay_logged(&mut self, start_time: u64) {
+        self.delay_logged = start_time;
+    }
+
+    /// We were elected in `epoch`, later than the one the attempt started in (another
+    /// master's election moved the current epoch on): the failover goes on under it,
+    /// the epoch in which we are the only leader.
+    pub fn elected_in_epoch(&mut self, epoch: u64) {
+        self.epoch = epoch;
     }
 
     /// The election was won (or the failover is forced): move to `select_slave`, which
@@ -112,21 +185,13 @@ impl Failover {
 
     /// `sentinelResetMaster`'s part: no failover, retry allowed at once (start time 0).
     /// The replicas are discarded by the reset, so their flags need no step. The
-    /// failover epoch is kept, as redis keeps it.
+    /// failover epoch and the logged delay are kept, as redis keeps them.
     pub fn reset(&mut self) {
         self.state = State::None;
         self.state_change_time = 0;
         self.start_time = 0;
         self.forced = false;
         self.promoted = None;
-    }
-
-    /// The promoted replica was removed from the table (redis clears `promoted_slave`
-    /// when it frees that replica).
-    pub fn forget_replica(&mut self, name: &str) {
-        if self.promoted.as_deref() == Some(name) {
-            self.promoted = None;
-        }
     }
 
     pub(crate) fn set_state(&mut self, state: State, now_ms: u64) {

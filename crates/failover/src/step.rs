@@ -3,7 +3,7 @@
 //! script, the address switch. Applying the steps in order reproduces redis' log and
 //! event order exactly.
 
-use crate::view::ReplicaFlags;
+use crate::flags::ReplicaFlags;
 
 /// Log level of an event (redis' `LL_NOTICE` or `LL_WARNING`; warnings also run the
 /// notification script).
@@ -134,6 +134,13 @@ pub enum Step {
     /// master's `last_pub_time` goes back by publish-period + 1 if it is at least that,
     /// and every replica's and Sentinel's likewise, so the new epoch spreads at once.
     ForceHello,
+    /// Log this line (not an event: nothing is published).
+    Log {
+        /// Log level.
+        level: Level,
+        /// The whole line.
+        text: String,
+    },
     /// `SENTINEL SIMULATE-FAILURE crash-after-promotion` is set: log "Sentinel CRASH
     /// because of SENTINEL simulate-failure" and exit with status 99.
     SimulatedCrash,

@@ -1,59 +1,9 @@
-//! The read-only picture of a master and its replicas the failover decisions need. The
-//! core builds it from its tables for each call; nothing here is stored between calls,
-//! so the core stays the one owner of instance state.
+//! The read-only picture of a master and its replicas the failover decisions need, and
+//! the Sentinel-wide settings they read. The core builds it from its tables for each
+//! call; nothing here is stored between calls, so the core stays the one owner of
+//! instance state.
 
-/// Replica flags the failover reads and changes (redis' `SRI_*` bits of the same names).
-/// The core keeps them on its replicas (they show in `SENTINEL REPLICAS` as
-/// `s_down`, `promoted`, `reconf_sent`, ...) and applies [`crate::Step::Flags`].
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct ReplicaFlags(u8);
-
-impl ReplicaFlags {
-    /// Subjectively down: never selected, never waited for.
-    pub const S_DOWN: ReplicaFlags = ReplicaFlags(1);
-    /// Objectively down (redis never sets it on replicas, but checks it).
-    pub const O_DOWN: ReplicaFlags = ReplicaFlags(1 << 1);
-    /// The replica chosen for promotion.
-    pub const PROMOTED: ReplicaFlags = ReplicaFlags(1 << 2);
-    /// `SLAVEOF <promoted>` sent, not yet seen following it.
-    pub const RECONF_SENT: ReplicaFlags = ReplicaFlags(1 << 3);
-    /// Seen following the promoted replica, link not yet up.
-    pub const RECONF_INPROG: ReplicaFlags = ReplicaFlags(1 << 4);
-    /// Reconfigured (or given up on after the reconfiguration timeout).
-    pub const RECONF_DONE: ReplicaFlags = ReplicaFlags(1 << 5);
-
-    /// No flag.
-    pub const fn empty() -> ReplicaFlags {
-        ReplicaFlags(0)
-    }
-    /// Whether every flag of `f` is set.
-    pub const fn contains(self, f: ReplicaFlags) -> bool {
-        self.0 & f.0 == f.0
-    }
-    /// Whether any flag of `f` is set.
-    pub const fn intersects(self, f: ReplicaFlags) -> bool {
-        self.0 & f.0 != 0
-    }
-    /// Set the flags of `f`.
-    pub fn insert(&mut self, f: ReplicaFlags) {
-        self.0 |= f.0;
-    }
-    /// Clear the flags of `f`.
-    pub fn remove(&mut self, f: ReplicaFlags) {
-        self.0 &= !f.0;
-    }
-    /// Whether no flag is set.
-    pub const fn is_empty(self) -> bool {
-        self.0 == 0
-    }
-}
-
-impl std::ops::BitOr for ReplicaFlags {
-    type Output = ReplicaFlags;
-    fn bitor(self, o: ReplicaFlags) -> ReplicaFlags {
-        ReplicaFlags(self.0 | o.0)
-    }
-}
+use crate::flags::ReplicaFlags;
 
 /// An address as events, scripts and `SLAVEOF` show it: the announced host (the IP, or
 /// the hostname with `announce-hostnames yes`, redis' `announceSentinelAddr`) and port.
@@ -104,6 +54,9 @@ pub struct MasterView<'a> {
     pub name: &'a str,
     /// Its configured address (the old master's, during the failover).
     pub addr: AddrView<'a>,
+    /// Its config epoch: the epoch of the configuration we hold for it (ours once the
+    /// promotion is seen, or a newer one adopted from another Sentinel).
+    pub config_epoch: u64,
     /// Whether it is subjectively down now.
     pub s_down: bool,
     /// Since when (meaningful only with `s_down`).

@@ -696,7 +696,7 @@ impl CoreView for Sentinel {
     }
 
     fn failover_epoch(&self, master: &str) -> Option<u64> {
-        self.master(master).map(|m| m.failover_epoch)
+        self.master(master).map(|m| m.failover.epoch())
     }
 }
 

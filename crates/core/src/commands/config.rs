@@ -8,8 +8,8 @@ use rsentinel_config::{yes_no_str, LogLevel};
 use rsentinel_resp::Frame;
 
 use super::Reply;
+use crate::parse::{err_text, parse_i64, parse_yes_no, text};
 use crate::sentinel::Sentinel;
-use crate::util::{err_text, parse_i64, parse_yes_no, text};
 
 const USAGE: &str = "ERR Only SENTINEL CONFIG GET <option> / SET <option> <value> are supported.";
 
@@ -84,10 +84,10 @@ impl Sentinel {
         match name {
             "resolve-hostnames" => yes_no_str(self.resolve_hostnames).as_bytes().to_vec(),
             "announce-hostnames" => yes_no_str(self.announce_hostnames).as_bytes().to_vec(),
-            "announce-ip" => self.announce_ip.clone().unwrap_or_default(),
-            "announce-port" => self.announce_port.to_string().into_bytes(),
-            "sentinel-user" => self.sentinel_user.clone().unwrap_or_default(),
-            "sentinel-pass" => self.sentinel_pass.clone().unwrap_or_default(),
+            "announce-ip" => self.announce.ip.clone().unwrap_or_default(),
+            "announce-port" => self.announce.port.to_string().into_bytes(),
+            "sentinel-user" => self.peer_auth.user.clone().unwrap_or_default(),
+            "sentinel-pass" => self.peer_auth.pass.clone().unwrap_or_default(),
             _ => loglevel_name(self.loglevel).as_bytes().to_vec(),
         }
     }
@@ -177,14 +177,14 @@ impl Sentinel {
             match change {
                 Change::ResolveHostnames(v) => self.resolve_hostnames = v,
                 Change::AnnounceHostnames(v) => self.announce_hostnames = v,
-                Change::AnnounceIp(v) => self.announce_ip = Some(v),
-                Change::AnnouncePort(v) => self.announce_port = v,
+                Change::AnnounceIp(v) => self.announce.ip = Some(v),
+                Change::AnnouncePort(v) => self.announce.port = v,
                 Change::SentinelUser(v) => {
-                    self.sentinel_user = v;
+                    self.peer_auth.user = v;
                     drop_sentinel_links = true;
                 }
                 Change::SentinelPass(v) => {
-                    self.sentinel_pass = v;
+                    self.peer_auth.pass = v;
                     drop_sentinel_links = true;
                 }
                 Change::Loglevel(v) => self.loglevel = v,

@@ -6,10 +6,10 @@ use rsentinel_resp::Frame;
 use super::{no_such_master, CommandEnv};
 use crate::event::LogLevel;
 use crate::instance::Flags;
+use crate::parse::{parse_i64, text};
 use crate::sentinel::{
     Sentinel, SIMFAILURE_CRASH_AFTER_ELECTION, SIMFAILURE_CRASH_AFTER_PROMOTION,
 };
-use crate::util::{parse_i64, text};
 
 const NOT_INTEGER: &str = "ERR value is not an integer or out of range";
 
@@ -50,11 +50,7 @@ impl Sentinel {
         let Some(m) = self.master_index_bytes(name) else {
             return no_such_master();
         };
-        if self.masters[m]
-            .inst
-            .flags
-            .contains(Flags::FAILOVER_IN_PROGRESS)
-        {
+        if self.masters[m].failover.in_progress() {
             return Frame::error("INPROG Failover already in progress");
         }
         if !self.has_promotable_replica(m, now_ms) {
@@ -180,12 +176,9 @@ mod tests {
         let mut s = with_replicas();
         assert_eq!(run(&mut s, &["failover", "mymaster"]), Frame::ok());
         let m = &s.masters[0];
-        assert!(m
-            .inst
-            .flags
-            .contains(Flags::FAILOVER_IN_PROGRESS | Flags::FORCE_FAILOVER));
-        assert_eq!(m.failover_epoch, 1);
-        assert!((T0 + 10..T0 + 1010).contains(&m.failover_start_time));
+        assert!(m.failover.in_progress() && m.failover.forced());
+        assert_eq!(m.failover.epoch(), 1);
+        assert!((T0 + 10..T0 + 1010).contains(&m.failover.start_time()));
         let out: Vec<_> = std::iter::from_fn(|| s.poll_output()).collect();
         assert!(
             matches!(&out[0], crate::Output::Log { text, .. } if text == "Executing user requested FAILOVER of 'mymaster'")
@@ -224,11 +217,12 @@ mod tests {
     fn voting_for_another_sentinel_delays_our_failover() {
         let mut s = with_replicas();
         s.vote_leader(0, 3, "abc", T0);
-        assert!((T0..T0 + 1000).contains(&s.masters[0].failover_start_time));
+        assert!((T0..T0 + 1000).contains(&s.masters[0].failover.start_time()));
         let mut s = with_replicas();
         s.vote_leader(0, 3, &"F".repeat(40), T0);
         assert_eq!(
-            s.masters[0].failover_start_time, 0,
+            s.masters[0].failover.start_time(),
+            0,
             "own id, case-insensitive"
         );
     }

@@ -11,8 +11,8 @@ mod set;
 use bytes::Bytes;
 use rsentinel_resp::Frame;
 
+use crate::parse::{err_text, text};
 use crate::sentinel::Sentinel;
-use crate::util::{err_text, text};
 
 /// What the daemon provides to a command besides the arguments.
 pub struct CommandEnv<'a> {

@@ -6,8 +6,8 @@ use rsentinel_resp::Frame;
 use super::{no_such_master, CommandEnv, Reply};
 use crate::addr::{resolve_host, AddrError};
 use crate::event::LogLevel;
+use crate::parse::{parse_i64, text};
 use crate::sentinel::{InstRef, Sentinel};
-use crate::util::{parse_i64, text};
 
 impl Sentinel {
     /// `MONITOR <name> <ip> <port> <quorum>`.

@@ -6,8 +6,8 @@ use rsentinel_resp::Frame;
 
 use super::no_such_master;
 use crate::instance::{Flags, Instance};
+use crate::instance_reply::instance_frame;
 use crate::master::Master;
-use crate::reply::instance_frame;
 use crate::sentinel::Sentinel;
 
 /// A port in decimal, without the formatting machinery (this is on the hot path of

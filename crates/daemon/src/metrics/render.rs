@@ -305,7 +305,7 @@ fn per_master(o: &mut Out, d: &Daemon, masters: &[Master], tilt: bool, now_ms: u
         (
             "rsentinel_master_failover_in_progress",
             "1 while this Sentinel runs a failover of the master.",
-            |m, _| flag(m.inst.flags.contains(Flags::FAILOVER_IN_PROGRESS)),
+            |m, _| flag(m.failover.in_progress()),
         ),
         (
             "rsentinel_master_down_seconds",

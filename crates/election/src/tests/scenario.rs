@@ -25,6 +25,8 @@ fn lines(steps: &[Step]) -> Vec<String> {
             Step::NextFailoverDelay { not_before_secs } => {
                 Some(next_failover_delay_text(*not_before_secs, 0))
             }
+            // The failover crate's `elected` emits this event when the core applies it.
+            Step::SelectSlave { .. } => Some(format!("+failover-state-select-slave {PREFIX}")),
             _ => None,
         })
         .collect()

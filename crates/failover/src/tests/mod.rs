@@ -79,6 +79,7 @@ impl R {
 #[derive(Clone, Debug)]
 pub struct M {
     pub port: u16,
+    pub config_epoch: u64,
     pub s_down: bool,
     pub s_down_since: u64,
     pub down_after: u64,
@@ -94,6 +95,7 @@ pub struct M {
 pub fn master(replicas: Vec<R>) -> M {
     M {
         port: 6379,
+        config_epoch: 0,
         s_down: false,
         s_down_since: 0,
         down_after: 30_000,
@@ -115,6 +117,7 @@ impl M {
                 host: "127.0.0.1",
                 port: self.port,
             },
+            config_epoch: self.config_epoch,
             s_down: self.s_down,
             s_down_since_time: self.s_down_since,
             down_after_ms: self.down_after,
@@ -210,6 +213,7 @@ pub fn render(steps: &[Step]) -> Vec<String> {
             Step::ClientReconfigScript(a) => format!("script {}", a.to_args().join(" ")),
             Step::ForceHello => "force-hello".to_string(),
             Step::SimulatedCrash => "crash".to_string(),
+            Step::Log { level, text } => format!("log {level:?} {text}"),
             Step::SwitchMaster { to } => {
                 format!("switch {}", to.as_deref().map_or("-".into(), short))
             }
@@ -244,5 +248,6 @@ pub fn fo(state: State, since: u64, promoted: Option<u16>) -> Failover {
         epoch: 7,
         forced: false,
         promoted: promoted.map(|p| format!("127.0.0.1:{p}")),
+        delay_logged: 0,
     }
 }

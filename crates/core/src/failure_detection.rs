@@ -1,14 +1,13 @@
-//! The judging half of the timer: TILT, subjective and objective down states, and asking
+//! Failure detection, the judging half of the timer: TILT, subjective and objective down states, and asking
 //! the other Sentinels what they think of a master. The rules and thresholds are the
 //! monitor crate's (redis 7.0.15's sentinelCheckTiltCondition,
 //! sentinelCheckSubjectivelyDown, sentinelCheckObjectivelyDown,
 //! sentinelAskMasterStateToOtherSentinels); this file applies them to the table and
 //! emits redis' events.
 
+use crate::conn::{Callback, ConnKind};
 use crate::event::LogLevel;
 use crate::instance::{Flags, Kind};
-use crate::master::FailoverState;
-use crate::net::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
 use rsentinel_monitor::{check_odown, is_master_down_args, Acting, OdownChange, SdownInput};
 
@@ -162,7 +161,7 @@ impl Sentinel {
                     a.announced(self.announce_hostnames),
                     a.port,
                     self.current_epoch,
-                    self.masters[m].failover_state != FailoverState::None,
+                    self.masters[m].failover.in_progress(),
                     &self.myid,
                 );
                 (args, format!("{}:{}", a.ip, a.port))

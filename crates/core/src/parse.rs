@@ -1,4 +1,4 @@
-//! Small parsing helpers with redis' exact acceptance rules.
+//! Small parsing helpers with redis' exact acceptance rules, and fields of INFO texts.
 
 /// redis' `string2ll` (optional `-`, no leading zeros, no spaces or `+`, fits in i64) and
 /// `yesnotoi`, from the crates that own them, under the names the command code uses.
@@ -17,6 +17,20 @@ pub fn err_text(s: String) -> String {
     } else {
         s
     }
+}
+
+/// The value of `field:<value>` in an INFO text.
+pub(crate) fn info_field<'t>(text: &'t str, field: &str) -> Option<&'t str> {
+    text.lines().find_map(|l| {
+        l.strip_prefix(field)
+            .and_then(|v| v.strip_prefix(':'))
+            .map(str::trim)
+    })
+}
+
+/// `field:<number>` from an INFO text.
+pub(crate) fn info_number(text: &str, field: &str) -> Option<u64> {
+    info_field(text, field).and_then(|v| v.parse().ok())
 }
 
 #[cfg(test)]
@@ -51,5 +65,18 @@ mod tests {
         assert_eq!(parse_yes_no(b"YES"), Some(true));
         assert_eq!(parse_yes_no(b"no"), Some(false));
         assert_eq!(parse_yes_no(b"1"), None);
+    }
+
+    #[test]
+    fn info_numbers() {
+        let t =
+            "# Replication\r\nrole:slave\r\nslave_repl_offset:1234\r\nmaster_repl_offset:99\r\n";
+        assert_eq!(info_number(t, "slave_repl_offset"), Some(1234));
+        assert_eq!(info_number(t, "master_repl_offset"), Some(99));
+        assert_eq!(info_number(t, "master_repl"), None);
+        assert_eq!(
+            info_number("master_repl_offset:x\r\n", "master_repl_offset"),
+            None
+        );
     }
 }

@@ -4,7 +4,6 @@
 
 use crate::event::{LogLevel, Output};
 use crate::instance::Flags;
-use crate::master::FailoverState;
 use crate::sentinel::{InstRef, Sentinel};
 use rsentinel_election::{
     next_failover_delay_text, vote_leader, MasterView, Me, PeerVote, Step, Subject,
@@ -33,11 +32,11 @@ impl Sentinel {
                 .collect(),
             quorum: master.quorum,
             odown: master.inst.flags.contains(Flags::O_DOWN),
-            failover_in_progress: master.inst.flags.contains(Flags::FAILOVER_IN_PROGRESS),
-            forced: master.inst.flags.contains(Flags::FORCE_FAILOVER),
-            failover_epoch: master.failover_epoch,
-            failover_start_time: master.failover_start_time,
-            failover_delay_logged: master.failover_delay_logged,
+            failover_in_progress: master.failover.in_progress(),
+            forced: master.failover.forced(),
+            failover_epoch: master.failover.epoch(),
+            failover_start_time: master.failover.start_time(),
+            failover_delay_logged: master.failover.delay_logged(),
             failover_timeout: master.failover_timeout_ms,
             retry_at: self.fast_failover.then_some(master.fast_retry_at),
         }
@@ -62,13 +61,14 @@ impl Sentinel {
             vote_leader(&me, &self.election_view(m), req_epoch, runid).steps
         };
         for step in steps {
-            self.apply_election_step(m, step);
+            self.apply_election_step(m, step, now_ms);
         }
         self.after_vote(m, req_epoch, runid, now_ms);
     }
 
-    /// Carries out one election step for master `m`.
-    pub(crate) fn apply_election_step(&mut self, m: usize, step: Step) {
+    /// Carries out one election step for master `m`; the failover's state changes go
+    /// through its [`rsentinel_failover::Failover`].
+    pub(crate) fn apply_election_step(&mut self, m: usize, step: Step, now: u64) {
         match step {
             Step::SetCurrentEpoch(e) => self.current_epoch = e,
             Step::SetVote { leader, epoch } => {
@@ -90,34 +90,25 @@ impl Sentinel {
                 let text = next_failover_delay_text(not_before_secs, self.utc_offset_secs);
                 self.log(LogLevel::Warning, text);
             }
-            Step::SetFailoverStartTime(t) => self.masters[m].failover_start_time = t,
-            Step::SetFailoverDelayLogged(t) => self.masters[m].failover_delay_logged = t,
+            Step::SetFailoverStartTime(t) => self.masters[m].failover.restart_clock(t),
+            Step::SetFailoverDelayLogged(t) => self.masters[m].failover.note_delay_logged(t),
             Step::StartFailover {
                 epoch,
                 start_time,
                 changed_at,
-            } => {
-                let master = &mut self.masters[m];
-                master.failover_state = FailoverState::WaitStart;
-                master.inst.flags.insert(Flags::FAILOVER_IN_PROGRESS);
-                master.failover_epoch = epoch;
-                master.failover_start_time = start_time;
-                master.failover_state_change_time = changed_at;
-            }
+            } => self.masters[m]
+                .failover
+                .start(epoch, start_time, changed_at),
             Step::AbortFailover => {
-                let master = &mut self.masters[m];
-                master.failover_state = FailoverState::None;
-                master.inst.flags.remove(Flags::FAILOVER_IN_PROGRESS);
-                master.inst.flags.remove(Flags::FORCE_FAILOVER);
-                master.promoted_replica = None;
+                let steps = self.masters[m].failover.abort(now);
+                self.apply_failover_steps(m, steps, now);
             }
-            Step::SetFailoverEpoch(e) => self.masters[m].failover_epoch = e,
+            Step::SetFailoverEpoch(e) => self.masters[m].failover.elected_in_epoch(e),
             Step::SelectSlave { changed_at } => {
-                let master = &mut self.masters[m];
-                master.failover_state = FailoverState::SelectSlave;
-                master.failover_state_change_time = changed_at;
+                let steps = self.masters[m].failover.elected(changed_at);
+                self.apply_failover_steps(m, steps, now);
             }
-            Step::Crash => self.outputs.push_back(Output::Crash),
+            Step::Crash => self.outputs.push(Output::Crash),
         }
     }
 }

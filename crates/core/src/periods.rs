@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use rsentinel_resp::Frame;
 
-use crate::util::{err_text, parse_i64, text};
+use crate::parse::{err_text, parse_i64, text};
 
 /// All values in milliseconds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

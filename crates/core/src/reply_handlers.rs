@@ -3,9 +3,9 @@
 //! and votes, INFO answers refresh what we know of the topology, and hello messages
 //! teach us about other Sentinels.
 
+use crate::conn::{Callback, ConnId, ConnKind};
 use crate::instance::Flags;
 use crate::link::LinkId;
-use crate::net::{Callback, ConnId, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
 use rsentinel_monitor::{IsMasterDownReply, PingReply};
 use rsentinel_resp::Frame;

@@ -6,20 +6,23 @@ use rsentinel_resp::Frame;
 use crate::instance::{Flags, Instance, Kind, Role};
 use crate::link::Link;
 use crate::master::Master;
+use rsentinel_failover::{Failover, ReplicaFlags};
 
-/// Flag words in redis' order, after `master_down` (kept in [`Instance::peer`]).
-const FLAG_WORDS: &[(Flags, &str)] = &[
-    (Flags::FAILOVER_IN_PROGRESS, "failover_in_progress"),
-    (Flags::PROMOTED, "promoted"),
-    (Flags::RECONF_SENT, "reconf_sent"),
-    (Flags::RECONF_INPROG, "reconf_inprog"),
-    (Flags::RECONF_DONE, "reconf_done"),
-    (Flags::FORCE_FAILOVER, "force_failover"),
-    (Flags::SCRIPT_KILL_SENT, "script_kill_sent"),
+/// A replica's failover flag words, in redis' order.
+const REPLICA_FLAG_WORDS: &[(ReplicaFlags, &str)] = &[
+    (ReplicaFlags::PROMOTED, "promoted"),
+    (ReplicaFlags::RECONF_SENT, "reconf_sent"),
+    (ReplicaFlags::RECONF_INPROG, "reconf_inprog"),
+    (ReplicaFlags::RECONF_DONE, "reconf_done"),
 ];
 
-/// The `flags` field: `s_down,o_down,<kind>,disconnected,...`.
-pub fn flags_string(inst: &Instance, link_disconnected: bool) -> String {
+/// The `flags` field: `s_down,o_down,<kind>,disconnected,...`. `failover` is the
+/// master's own failover when `inst` is a master.
+pub fn flags_string(
+    inst: &Instance,
+    failover: Option<&Failover>,
+    link_disconnected: bool,
+) -> String {
     let mut words: Vec<&str> = Vec::new();
     if inst.flags.contains(Flags::S_DOWN) {
         words.push("s_down");
@@ -34,10 +37,21 @@ pub fn flags_string(inst: &Instance, link_disconnected: bool) -> String {
     if inst.peer.master_down {
         words.push("master_down");
     }
-    for (f, w) in FLAG_WORDS {
-        if inst.flags.contains(*f) {
+    // After `master_down`, redis' order: failover_in_progress, promoted, reconf_*,
+    // force_failover, script_kill_sent.
+    if failover.is_some_and(Failover::in_progress) {
+        words.push("failover_in_progress");
+    }
+    for (f, w) in REPLICA_FLAG_WORDS {
+        if inst.failover_flags.contains(*f) {
             words.push(w);
         }
+    }
+    if failover.is_some_and(Failover::forced) {
+        words.push("force_failover");
+    }
+    if inst.flags.contains(Flags::SCRIPT_KILL_SENT) {
+        words.push("script_kill_sent");
     }
     words.join(",")
 }
@@ -79,14 +93,18 @@ pub fn instance_frame(
     f.s("ip", inst.addr.announced(announce_hostnames));
     f.n("port", i64::from(inst.addr.port));
     f.s("runid", inst.reported.runid.as_deref().unwrap_or(""));
-    f.s("flags", &flags_string(inst, link.health.disconnected));
+    let failover = master.map(|m| &m.failover);
+    f.s(
+        "flags",
+        &flags_string(inst, failover, link.health.disconnected),
+    );
     f.n(
         "link-pending-commands",
         i64::from(link.health.pending_commands),
     );
     f.n("link-refcount", i64::from(link.refcount));
-    if let Some(m) = master.filter(|_| inst.flags.contains(Flags::FAILOVER_IN_PROGRESS)) {
-        f.s("failover-state", m.failover_state.as_str());
+    if let Some(fo) = failover.filter(|fo| fo.in_progress()) {
+        f.s("failover-state", fo.state().as_str());
     }
     let health = &link.health;
     let ping_sent = if health.act_ping_time != 0 {

@@ -4,11 +4,11 @@
 //! SLAVEOF transactions, config epoch, saves, the final address switch).
 
 use crate::event::{LogLevel, Output};
-use crate::instance::Flags;
-use crate::master::FailoverState;
-
+use crate::instance::{Flags, Instance};
+use crate::link::LinkTable;
+use crate::master::Master;
+use crate::parse::info_field;
 use crate::sentinel::{InstRef, Sentinel};
-use crate::switchover::info_field;
 use rand::Rng;
 use rsentinel_election::{start_failover, start_failover_if_needed, wait_start, Me};
 use rsentinel_failover::{
@@ -16,23 +16,87 @@ use rsentinel_failover::{
     Settings, SlaveOfTarget, State, Step, Subject,
 };
 
-const FLAG_PAIRS: [(Flags, ReplicaFlags); 6] = [
-    (Flags::S_DOWN, ReplicaFlags::S_DOWN),
-    (Flags::O_DOWN, ReplicaFlags::O_DOWN),
-    (Flags::PROMOTED, ReplicaFlags::PROMOTED),
-    (Flags::RECONF_SENT, ReplicaFlags::RECONF_SENT),
-    (Flags::RECONF_INPROG, ReplicaFlags::RECONF_INPROG),
-    (Flags::RECONF_DONE, ReplicaFlags::RECONF_DONE),
-];
+/// What the failover's view of a master is built from: every part of a [`Master`] but
+/// its [`Failover`], so that the failover can change while its view is read.
+struct ViewParts<'a> {
+    inst: &'a Instance,
+    replicas: &'a [Instance],
+    histories: &'a [String],
+    parallel_syncs: u32,
+    failover_timeout_ms: u64,
+}
 
-fn replica_flags(f: Flags) -> ReplicaFlags {
-    let mut out = ReplicaFlags::empty();
-    for (core, fo) in FLAG_PAIRS {
-        if f.contains(core) {
-            out.insert(fo);
+impl<'a> ViewParts<'a> {
+    fn of(ms: &'a Master) -> ViewParts<'a> {
+        ViewParts {
+            inst: &ms.inst,
+            replicas: &ms.replicas,
+            histories: &ms.histories,
+            parallel_syncs: ms.parallel_syncs,
+            failover_timeout_ms: ms.failover_timeout_ms,
         }
     }
-    out
+
+    /// Calls `f` with the failover crate's view of the master and its replicas.
+    fn with<R>(&self, links: &LinkTable, ah: bool, f: impl FnOnce(&MasterView<'_>) -> R) -> R {
+        let replicas: Vec<ReplicaView<'_>> = self
+            .replicas
+            .iter()
+            .map(|r| {
+                let link = links.get(r.link);
+                ReplicaView {
+                    name: &r.name,
+                    addr: AddrView {
+                        host: r.addr.announced(ah),
+                        port: r.addr.port,
+                    },
+                    flags: view_flags(r),
+                    disconnected: link.is_none_or(|l| l.health.disconnected),
+                    last_avail_time: link.map_or(0, |l| l.health.last_avail_time),
+                    info_refresh: r.reported.info_refresh,
+                    master_link_down_time: r.reported.master_link_down_time,
+                    priority: i64::from(r.reported.slave_priority),
+                    repl_offset: r.reported.slave_repl_offset,
+                    runid: r.reported.runid.as_deref(),
+                    reconf_sent_time: r.slave_reconf_sent_time,
+                    replid: r
+                        .info
+                        .as_deref()
+                        .and_then(|t| info_field(t, "master_replid")),
+                }
+            })
+            .collect();
+        let history: Vec<&str> = self.histories.iter().map(String::as_str).collect();
+        let inst = self.inst;
+        let view = MasterView {
+            name: &inst.name,
+            addr: AddrView {
+                host: inst.addr.announced(ah),
+                port: inst.addr.port,
+            },
+            config_epoch: inst.config_epoch,
+            s_down: inst.flags.contains(Flags::S_DOWN),
+            s_down_since_time: inst.s_down_since_time,
+            down_after_ms: inst.down_after_ms,
+            parallel_syncs: self.parallel_syncs,
+            failover_timeout_ms: self.failover_timeout_ms,
+            replicas: &replicas,
+            history: &history,
+        };
+        f(&view)
+    }
+}
+
+/// A replica's flags as the failover reads them: its failover flags and its down bits.
+fn view_flags(r: &Instance) -> ReplicaFlags {
+    let mut f = r.failover_flags;
+    if r.flags.contains(Flags::S_DOWN) {
+        f.insert(ReplicaFlags::S_DOWN);
+    }
+    if r.flags.contains(Flags::O_DOWN) {
+        f.insert(ReplicaFlags::O_DOWN);
+    }
+    f
 }
 
 fn level(l: Level) -> LogLevel {
@@ -43,38 +107,6 @@ fn level(l: Level) -> LogLevel {
 }
 
 impl Sentinel {
-    /// Master `m`'s failover as the failover crate models it.
-    fn failover_of(&self, m: usize) -> Failover {
-        let ms = &self.masters[m];
-        Failover {
-            state: ms.failover_state,
-            state_change_time: ms.failover_state_change_time,
-            start_time: ms.failover_start_time,
-            epoch: ms.failover_epoch,
-            forced: ms.inst.flags.contains(Flags::FORCE_FAILOVER),
-            promoted: ms.promoted_replica.clone(),
-        }
-    }
-
-    fn store_failover(&mut self, m: usize, f: Failover) {
-        let ms = &mut self.masters[m];
-        ms.failover_state = f.state;
-        ms.failover_state_change_time = f.state_change_time;
-        ms.failover_start_time = f.start_time;
-        ms.failover_epoch = f.epoch;
-        ms.promoted_replica = f.promoted;
-        if f.state == State::None {
-            ms.inst.flags.remove(Flags::FAILOVER_IN_PROGRESS);
-        } else {
-            ms.inst.flags.insert(Flags::FAILOVER_IN_PROGRESS);
-        }
-        if f.forced {
-            ms.inst.flags.insert(Flags::FORCE_FAILOVER);
-        } else {
-            ms.inst.flags.remove(Flags::FORCE_FAILOVER);
-        }
-    }
-
     fn failover_settings(&self) -> Settings {
         Settings {
             ping_period: self.timing.ping_period,
@@ -106,51 +138,32 @@ impl Sentinel {
 
     /// Calls `f` with the failover crate's view of master `m` and its replicas.
     fn with_failover_view<R>(&self, m: usize, f: impl FnOnce(&MasterView<'_>) -> R) -> R {
-        let ms = &self.masters[m];
-        let ah = self.announce_hostnames;
-        let replicas: Vec<ReplicaView<'_>> = ms
-            .replicas
-            .iter()
-            .map(|r| {
-                let link = self.links.get(r.link);
-                ReplicaView {
-                    name: &r.name,
-                    addr: AddrView {
-                        host: r.addr.announced(ah),
-                        port: r.addr.port,
-                    },
-                    flags: replica_flags(r.flags),
-                    disconnected: link.is_none_or(|l| l.health.disconnected),
-                    last_avail_time: link.map_or(0, |l| l.health.last_avail_time),
-                    info_refresh: r.reported.info_refresh,
-                    master_link_down_time: r.reported.master_link_down_time,
-                    priority: i64::from(r.reported.slave_priority),
-                    repl_offset: r.reported.slave_repl_offset,
-                    runid: r.reported.runid.as_deref(),
-                    reconf_sent_time: r.slave_reconf_sent_time,
-                    replid: r
-                        .info
-                        .as_deref()
-                        .and_then(|t| info_field(t, "master_replid")),
-                }
-            })
-            .collect();
-        let history: Vec<&str> = ms.histories.iter().map(String::as_str).collect();
-        let view = MasterView {
-            name: &ms.inst.name,
-            addr: AddrView {
-                host: ms.inst.addr.announced(ah),
-                port: ms.inst.addr.port,
-            },
-            s_down: ms.inst.flags.contains(Flags::S_DOWN),
-            s_down_since_time: ms.inst.s_down_since_time,
-            down_after_ms: ms.inst.down_after_ms,
-            parallel_syncs: ms.parallel_syncs,
-            failover_timeout_ms: ms.failover_timeout_ms,
-            replicas: &replicas,
-            history: &history,
+        ViewParts::of(&self.masters[m]).with(&self.links, self.announce_hostnames, f)
+    }
+
+    /// Calls `f` with master `m`'s failover and the view of the master it decides on.
+    fn drive_failover<R>(
+        &mut self,
+        m: usize,
+        f: impl FnOnce(&mut Failover, &MasterView<'_>) -> R,
+    ) -> R {
+        let Master {
+            inst,
+            replicas,
+            histories,
+            parallel_syncs,
+            failover_timeout_ms,
+            failover,
+            ..
+        } = &mut self.masters[m];
+        let parts = ViewParts {
+            inst,
+            replicas,
+            histories,
+            parallel_syncs: *parallel_syncs,
+            failover_timeout_ms: *failover_timeout_ms,
         };
-        f(&view)
+        parts.with(&self.links, self.announce_hostnames, |v| f(failover, v))
     }
 
     /// The replica of master `m` that would be promoted now, if any.
@@ -197,9 +210,9 @@ impl Sentinel {
         let desync = self.start_desync();
         let steps = start_failover(&self.me(now, desync));
         for s in steps {
-            self.apply_election_step(m, s);
+            self.apply_election_step(m, s, now);
         }
-        self.masters[m].inst.flags.insert(Flags::FORCE_FAILOVER);
+        self.masters[m].failover.force();
         // The new epoch is saved before anything is done in it: restarted from an older
         // file, this Sentinel could lead or vote in the same epoch again (found by the
         // simulator: a crash right after SENTINEL FAILOVER took the epoch back).
@@ -214,7 +227,7 @@ impl Sentinel {
             let ms = &mut self.masters[m];
             if !ms.inst.flags.contains(Flags::O_DOWN) {
                 ms.fast_start_at = 0;
-            } else if ms.failover_state == FailoverState::None && ms.fast_start_at == 0 {
+            } else if !ms.failover.in_progress() && ms.fast_start_at == 0 {
                 let jitter = self.rng.gen_range(0..crate::fast::START_JITTER_MS);
                 self.masters[m].fast_start_at = now + jitter;
                 // Fresh INFO from every replica for the selection, which comes within
@@ -233,7 +246,7 @@ impl Sentinel {
             start_failover_if_needed(&me, &self.election_view(m))
         };
         for s in start.steps {
-            self.apply_election_step(m, s);
+            self.apply_election_step(m, s, now);
         }
         start.started
     }
@@ -261,9 +274,9 @@ impl Sentinel {
     /// One step of master `m`'s failover. In fast mode an attempt that ends here without
     /// a promotion may be retried after about a second.
     pub(crate) fn failover_step(&mut self, m: usize, now: u64) {
-        let before = self.masters[m].failover_state;
+        let before = self.masters[m].failover.state();
         self.failover_step_once(m, now);
-        let after = self.masters.get(m).map(|ms| ms.failover_state);
+        let after = self.masters.get(m).map(|ms| ms.failover.state());
         let attempt = matches!(
             before,
             State::WaitStart | State::SelectSlave | State::SendSlaveofNoone | State::WaitPromotion
@@ -274,20 +287,18 @@ impl Sentinel {
     }
 
     fn failover_step_once(&mut self, m: usize, now: u64) {
-        let mut f = self.failover_of(m);
-        if f.state == State::SelectSlave && self.awaiting_replica_info(m, now) {
+        let state = self.masters[m].failover.state();
+        if state == State::SelectSlave && self.awaiting_replica_info(m, now) {
             return;
         }
-        if f.state == State::SelectSlave
-            && self.fast_failover
-            && !self.has_promotable_replica(m, now)
+        if state == State::SelectSlave && self.fast_failover && !self.has_promotable_replica(m, now)
         {
             self.log_exclusions(m, now);
         }
-        if f.state == State::SendSlaveofNoone && !self.switchover_gate(m, now) {
+        if state == State::SendSlaveofNoone && !self.switchover_gate(m, now) {
             return;
         }
-        match f.state {
+        match state {
             State::None => {}
             State::WaitStart => {
                 let desync = self.desync();
@@ -296,13 +307,12 @@ impl Sentinel {
                     wait_start(&me, &self.election_view(m))
                 };
                 for s in steps {
-                    self.apply_election_step(m, s);
+                    self.apply_election_step(m, s, now);
                 }
             }
             _ => {
                 let settings = self.failover_settings();
-                let steps = self.with_failover_view(m, |v| f.tick(v, &settings, now));
-                self.store_failover(m, f);
+                let steps = self.drive_failover(m, |f, v| f.tick(v, &settings, now));
                 self.apply_failover_steps(m, steps, now);
             }
         }
@@ -314,76 +324,40 @@ impl Sentinel {
         let Some(m) = self
             .masters
             .iter()
-            .rposition(|ms| ms.failover_state == FailoverState::UpdateConfig)
+            .rposition(|ms| ms.failover.state() == State::UpdateConfig)
         else {
             return;
         };
         self.switch_master_if_done(m, now);
     }
 
-    /// Master `m`'s failover reached update-config: switch to the promoted replica.
+    /// Master `m`'s failover reached update-config: switch to the promoted replica,
+    /// unless a newer configuration superseded it.
     pub(crate) fn switch_master_if_done(&mut self, m: usize, now: u64) {
-        if self.masters[m].failover_state != FailoverState::UpdateConfig {
+        if self.masters[m].failover.state() != State::UpdateConfig {
             return;
         }
-        let f = self.failover_of(m);
-        if self.masters[m].inst.config_epoch > f.epoch {
-            // A newer configuration (from another Sentinel's failover) was adopted while
-            // ours was finishing: switching now would publish a different master under
-            // the same config epoch, and the two views would never converge. Redis
-            // switches anyway (found by the simulator, seed 7882).
-            self.abandon_superseded_failover(m);
-            return;
-        }
-        let steps = self.with_failover_view(m, |v| f.switch_to_promoted(v));
+        let steps = self.drive_failover(m, |f, v| f.switch_to_promoted(v));
         self.apply_failover_steps(m, steps, now);
-    }
-
-    /// Ends a failover whose outcome was superseded, keeping the adopted configuration.
-    fn abandon_superseded_failover(&mut self, m: usize) {
-        let ms = &mut self.masters[m];
-        let text = format!(
-            "Failover of '{}' in epoch {} superseded by configuration epoch {}: not switching",
-            ms.inst.name, ms.failover_epoch, ms.inst.config_epoch
-        );
-        ms.failover_state = FailoverState::None;
-        ms.inst.flags.remove(Flags::FAILOVER_IN_PROGRESS);
-        ms.inst.flags.remove(Flags::FORCE_FAILOVER);
-        ms.promoted_replica = None;
-        for r in &mut ms.replicas {
-            for f in [
-                Flags::PROMOTED,
-                Flags::RECONF_SENT,
-                Flags::RECONF_INPROG,
-                Flags::RECONF_DONE,
-            ] {
-                r.flags.remove(f);
-            }
-        }
-        self.log(LogLevel::Warning, text);
     }
 
     /// What a replica's INFO means for a failover in progress: the promotion seen, or
     /// a reconfigured replica following the promoted one.
     pub(crate) fn failover_on_replica_info(&mut self, m: usize, i: usize, now: u64) {
-        let mut f = self.failover_of(m);
-        if !f.in_progress() {
+        let ms = &self.masters[m];
+        if !ms.failover.in_progress() {
             return;
         }
-        let replica = &self.masters[m].replicas[i];
+        let replica = &ms.replicas[i];
         let name = replica.name.clone();
         let rep = &replica.reported;
-        let promoted_addr = f
-            .promoted
-            .as_deref()
-            .and_then(|p| self.masters[m].replica(p))
-            .map(|p| p.addr.clone());
-        let follows_promoted = promoted_addr.as_ref().is_some_and(|p| {
-            rep.slave_master_port == i32::from(p.port)
+        let promoted = ms.failover.promoted().and_then(|p| ms.replica(p));
+        let follows_promoted = promoted.is_some_and(|p| {
+            rep.slave_master_port == i32::from(p.addr.port)
                 && rep
                     .slave_master_host
                     .as_deref()
-                    .is_some_and(|h| self.addr_is_host(p, h))
+                    .is_some_and(|h| self.addr_is_host(&p.addr, h))
         });
         let seen = InfoSeen {
             role: rep.role_reported.map(|r| match r {
@@ -395,8 +369,7 @@ impl Sentinel {
         };
         let settings = self.failover_settings();
         let steps =
-            self.with_failover_view(m, |v| f.on_replica_info(v, &name, &seen, &settings, now));
-        self.store_failover(m, f);
+            self.drive_failover(m, |f, v| f.on_replica_info(v, &name, &seen, &settings, now));
         self.apply_failover_steps(m, steps, now);
         if m < self.masters.len() {
             self.finish_switchover(m, now);
@@ -407,7 +380,8 @@ impl Sentinel {
         self.masters[m].replicas.iter().position(|r| r.name == name)
     }
 
-    fn apply_failover_steps(&mut self, m: usize, steps: Vec<Step>, now: u64) {
+    /// Carries out the failover's steps for master `m`, in order.
+    pub(crate) fn apply_failover_steps(&mut self, m: usize, steps: Vec<Step>, now: u64) {
         for step in steps {
             if m >= self.masters.len() {
                 return;
@@ -436,15 +410,9 @@ impl Sentinel {
                 clear,
             } => {
                 if let Some(i) = self.replica_index(m, &replica) {
-                    let flags = &mut self.masters[m].replicas[i].flags;
-                    for (core, fo) in FLAG_PAIRS {
-                        if clear.contains(fo) {
-                            flags.remove(core);
-                        }
-                        if set.contains(fo) {
-                            flags.insert(core);
-                        }
-                    }
+                    let flags = &mut self.masters[m].replicas[i].failover_flags;
+                    flags.insert(set);
+                    flags.remove(clear);
                 }
             }
             Step::ReconfSentTime { replica, at } => {
@@ -478,9 +446,10 @@ impl Sentinel {
                     self.publish_config_now(m);
                 }
             }
+            Step::Log { level: l, text } => self.log(level(l), text),
             Step::SimulatedCrash => {
                 self.log(LogLevel::Warning, rsentinel_election::CRASH_LOG.to_string());
-                self.outputs.push_back(Output::Crash);
+                self.outputs.push(Output::Crash);
             }
             Step::SwitchMaster { to } => {
                 let addr = match to.as_deref().and_then(|n| self.replica_index(m, n)) {

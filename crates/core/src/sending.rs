@@ -1,5 +1,6 @@
-//! The connections behind instance links, as the core sees them: which connection belongs
-//! to which link, what each queued command's reply is for, and the sending side.
+//! Sending commands to instances, and the daemon's reports on connections: opening and
+//! closing the connections of a link as outputs, queueing a command with what its
+//! reply is for, and finding the instance a reply belongs to.
 //!
 //! The daemon owns the sockets; the core asks for them with [`Output::Connect`], writes
 //! with [`Output::Send`] and drops them with [`Output::Close`], and hears back through
@@ -8,83 +9,12 @@
 //! their purpose, like hiredis' callback queue. Commands may be queued before the
 //! connection is up (as hiredis does): the daemon buffers them.
 
+use crate::conn::{Callback, ConnId, ConnKind, InstKey, Pending};
 use crate::event::Output;
 use crate::instance::Kind;
 use crate::link::LinkId;
 use crate::sentinel::{InstRef, Sentinel};
 use bytes::Bytes;
-use std::collections::VecDeque;
-
-/// One TCP connection of a link; a reconnection gets a new id, so late events from a
-/// connection already given up are recognised and ignored.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct ConnId(pub u64);
-
-/// The two connections of a link: commands, and the `__sentinel__:hello` subscription.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConnKind {
-    Command,
-    PubSub,
-}
-
-/// What a reply is for (redis' reply callbacks).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Callback {
-    /// AUTH, CLIENT SETNAME, SCRIPT KILL, ...: only the pending count changes.
-    Discard,
-    Ping,
-    Info,
-    /// PUBLISH of our hello.
-    Publish,
-    /// `SENTINEL is-master-down-by-addr` asked to another Sentinel, about the master at
-    /// this `ip:port`: an answer arriving after the master moved is about another
-    /// instance and is ignored (redis counts it; found by the simulator, seed 2593).
-    MasterDown(String),
-    /// The hello subscription: every later frame on the connection goes here, so this
-    /// entry is never popped.
-    Hello,
-    /// A planned switchover's CLIENT PAUSE or offset INFO (fast mode).
-    Switchover(crate::switchover::SwitchoverReply),
-}
-
-/// Identifies the instance a command was sent for, by name rather than by position, so a
-/// reply arriving after the table changed (SENTINEL REMOVE, RESET) finds its instance or
-/// nothing.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct InstKey {
-    pub master: String,
-    pub kind: Kind,
-    pub name: String,
-}
-
-/// A command waiting for its reply.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Pending {
-    pub callback: Callback,
-    pub inst: InstKey,
-}
-
-/// One live (or connecting) connection.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Conn {
-    pub id: ConnId,
-    pub kind: ConnKind,
-    pub pending: VecDeque<Pending>,
-    /// Our own address on this connection once it is up: what hellos announce when no
-    /// `announce-ip` is set.
-    pub local_ip: Option<String>,
-}
-
-impl Conn {
-    pub fn new(id: ConnId, kind: ConnKind) -> Conn {
-        Conn {
-            id,
-            kind,
-            pending: VecDeque::new(),
-            local_ip: None,
-        }
-    }
-}
 
 impl Sentinel {
     /// The stable key of an instance.
@@ -136,13 +66,8 @@ impl Sentinel {
         bound: crate::event::ReplyBound,
         now: u64,
     ) -> ConnId {
-        self.next_conn += 1;
-        let id = ConnId(self.next_conn);
-        self.conn_links.insert(id, link);
-        if let Some(l) = self.links.get_mut(link) {
-            l.attach(kind, Conn::new(id, kind), now);
-        }
-        self.outputs.push_back(Output::Connect {
+        let id = self.links.open_conn(link, kind, now);
+        self.outputs.push(Output::Connect {
             conn: id,
             host: host.to_string(),
             port,
@@ -154,12 +79,8 @@ impl Sentinel {
     /// Closes one connection of a link (`instanceLinkCloseConnection`): the link becomes
     /// disconnected, and the command connection's pending count restarts from zero.
     pub(crate) fn close_conn(&mut self, link: LinkId, kind: ConnKind) {
-        let Some(l) = self.links.get_mut(link) else {
-            return;
-        };
-        if let Some(c) = l.detach(kind) {
-            self.conn_links.remove(&c.id);
-            self.outputs.push_back(Output::Close(c.id));
+        if let Some(id) = self.links.close_conn(link, kind) {
+            self.outputs.push(Output::Close(id));
         }
     }
 
@@ -219,7 +140,7 @@ impl Sentinel {
         if counted {
             l.health.command_sent();
         }
-        self.outputs.push_back(Output::Send {
+        self.outputs.push(Output::Send {
             conn: id,
             args: words,
         });
@@ -228,32 +149,14 @@ impl Sentinel {
 
     /// The daemon reports a connection established, with our local address on it.
     pub fn conn_up(&mut self, conn: ConnId, local_ip: &str) {
-        let Some(&link) = self.conn_links.get(&conn) else {
-            return;
-        };
-        if let Some(l) = self.links.get_mut(link) {
-            for c in [l.cc.as_mut(), l.pc.as_mut()].into_iter().flatten() {
-                if c.id == conn {
-                    c.local_ip = Some(local_ip.to_string());
-                }
-            }
-        }
+        self.links.conn_up(conn, local_ip);
     }
 
     /// The daemon reports a connection lost or refused: hiredis' disconnect callback.
     pub fn conn_down(&mut self, conn: ConnId) {
-        let Some(link) = self.conn_links.remove(&conn) else {
+        let Some(link) = self.links.conn_lost(conn) else {
             return;
         };
-        let kind = match self.links.get(link) {
-            Some(l) if l.cc.as_ref().is_some_and(|c| c.id == conn) => ConnKind::Command,
-            Some(l) if l.pc.as_ref().is_some_and(|c| c.id == conn) => ConnKind::PubSub,
-            _ => return,
-        };
-        // The socket is already gone: forget it without asking the daemon to close it.
-        if let Some(l) = self.links.get_mut(link) {
-            l.lose(kind);
-        }
         if self.masters.iter().any(|m| m.inst.link == link) {
             self.on_master_conn_lost();
         }
@@ -262,50 +165,19 @@ impl Sentinel {
     /// Whether a regular reply is awaited on `conn` (the hello subscription does not
     /// count: its frames are pushes, not replies).
     pub(crate) fn expects_reply(&self, conn: ConnId) -> bool {
-        let Some(l) = self.conn_links.get(&conn).and_then(|l| self.links.get(*l)) else {
-            return false;
-        };
-        [l.cc.as_ref(), l.pc.as_ref()]
-            .into_iter()
-            .flatten()
-            .find(|c| c.id == conn)
-            .and_then(|c| c.pending.front())
-            .is_some_and(|p| p.callback != Callback::Hello)
+        self.links.expects_reply(conn)
     }
 
     /// Closes `conn` from our side (the daemon is told to drop the socket).
     pub(crate) fn drop_conn(&mut self, conn: ConnId) {
-        let Some(&link) = self.conn_links.get(&conn) else {
-            return;
-        };
-        let kind = match self.links.get(link) {
-            Some(l) if l.cc.as_ref().is_some_and(|c| c.id == conn) => ConnKind::Command,
-            _ => ConnKind::PubSub,
-        };
-        self.close_conn(link, kind);
+        if let Some((link, kind)) = self.links.conn_kind(conn) {
+            self.close_conn(link, kind);
+        }
     }
 
-    /// Pops the purpose of the next reply on `conn` (the hello subscription stays). The
-    /// reply counts against the link's pending commands, except a PING reply, which
-    /// [`rsentinel_monitor::LinkHealth::ping_reply`] counts.
+    /// Pops the purpose of the next reply on `conn` (see [`crate::LinkTable::take_pending`]).
     pub(crate) fn take_pending(&mut self, conn: ConnId) -> Option<(LinkId, Pending)> {
-        let link = *self.conn_links.get(&conn)?;
-        let l = self.links.get_mut(link)?;
-        let c = [l.cc.as_mut(), l.pc.as_mut()]
-            .into_iter()
-            .flatten()
-            .find(|c| c.id == conn)?;
-        // The standing hello entry is copied; any other is moved out.
-        let front = if c.pending.front()?.callback == Callback::Hello {
-            c.pending.front()?.clone()
-        } else {
-            let front = c.pending.pop_front()?;
-            if front.callback != Callback::Ping {
-                l.health.reply_received();
-            }
-            front
-        };
-        Some((link, front))
+        self.links.take_pending(conn)
     }
 
     /// Our local address on the instance's command connection, once known.

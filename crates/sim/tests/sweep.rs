@@ -261,3 +261,20 @@ fn planned_switchovers_lose_no_write() {
         );
     }
 }
+
+/// Seed 524 with operators' `SENTINEL FAILOVER`s among every other fault: a Sentinel
+/// crashed right after the command and came back from a file with the older epoch
+/// (`epoch-monotonic`), until the forced failover saved its epoch before acting.
+#[test]
+fn forced_failover_epoch_survives_a_crash() {
+    let cfg = SimConfig {
+        faults: FaultMix {
+            manual_failover: true,
+            ..FaultMix::all(4)
+        },
+        ..SimConfig::new(3)
+    };
+    if let Err(f) = run(524, &cfg) {
+        panic!("{f}");
+    }
+}

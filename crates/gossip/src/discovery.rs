@@ -10,7 +10,7 @@
 //! order is redis' order, so logs, events and config flushes come out exactly as the
 //! real redis-sentinel writes them.
 
-use crate::hello::{mentions_runid, Hello};
+use crate::hello::{mentions_runid, Hello, HelloRef};
 
 /// Log levels of what the decision emits (events are notice or warning in redis; only
 /// warnings run the notification script).
@@ -291,13 +291,13 @@ fn addr_equals_host(view: &View<'_>, addr: AddrRef<'_>, hostname: &str) -> bool 
 fn find_by_addr_and_runid<'v>(
     view: &View<'_>,
     sentinels: &'v [PeerView<'v>],
-    hello: &Hello,
+    hello: &HelloRef<'_>,
     out: &mut Vec<Step>,
 ) -> Option<&'v PeerView<'v>> {
     let wanted = create_addr(view, &hello.ip, hello.port, true, out)?;
     sentinels
         .iter()
-        .find(|s| s.runid == Some(hello.runid.as_str()) && s.addr.same_as(wanted.as_addr_ref()))
+        .find(|s| s.runid == Some(&*hello.runid) && s.addr.same_as(wanted.as_addr_ref()))
 }
 
 /// Where a hello payload came from; decides whether our own echo is filtered.
@@ -317,8 +317,8 @@ pub fn receive_hello(payload: &[u8], source: Source, myid: &str, view: &View<'_>
     if source == Source::PubSub && mentions_runid(payload, myid) {
         return Vec::new();
     }
-    match Hello::parse(payload) {
-        Ok(hello) => process_hello(&hello, view),
+    match HelloRef::parse(payload) {
+        Ok(hello) => process(&hello, view),
         Err(_) => Vec::new(),
     }
 }
@@ -327,6 +327,11 @@ pub fn receive_hello(payload: &[u8], source: Source, myid: &str, view: &View<'_>
 /// on pub/sub links ([`crate::hello::mentions_runid`]) and unparsable payloads; hellos for
 /// masters we do not monitor produce nothing.
 pub fn process_hello(hello: &Hello, view: &View<'_>) -> Vec<Step> {
+    process(&hello.as_ref(), view)
+}
+
+/// [`process_hello`] on a borrowed hello.
+fn process(hello: &HelloRef<'_>, view: &View<'_>) -> Vec<Step> {
     let mut out = Vec::new();
     // The run id is written to the config file (`known-sentinel`) and anyone who can
     // PUBLISH on a master can send a hello: only a real run id is taken.
@@ -382,9 +387,14 @@ pub fn process_hello(hello: &Hello, view: &View<'_>) -> Vec<Step> {
 /// The unknown-Sentinel branch: drop a stale entry for the same run id (address switch)
 /// or for the same address (invalid address), then add the Sentinel. Returns its name
 /// when it was added.
-fn discover(hello: &Hello, view: &View<'_>, m: usize, out: &mut Vec<Step>) -> Option<String> {
+fn discover(
+    hello: &HelloRef<'_>,
+    view: &View<'_>,
+    m: usize,
+    out: &mut Vec<Step>,
+) -> Option<String> {
     let master = view.masters.view(m)?;
-    let runid = hello.runid.as_str();
+    let runid = &*hello.runid;
     let stale: Vec<&PeerView<'_>> = master
         .sentinels
         .iter()
@@ -516,7 +526,13 @@ fn update_address_everywhere(
 
 /// A newer configuration names another master address: announce it, switch (if the
 /// new address is valid), run the client reconfig script.
-fn switch_master(hello: &Hello, view: &View<'_>, m: usize, si: &str, out: &mut Vec<Step>) {
+fn switch_master(
+    hello: &HelloRef<'_>,
+    view: &View<'_>,
+    m: usize,
+    si: &str,
+    out: &mut Vec<Step>,
+) {
     let Some(master) = view.masters.view(m) else {
         return;
     };

@@ -77,24 +77,32 @@ fn c_str(field: &[u8]) -> &[u8] {
     }
 }
 
-/// A text field; bytes that are not UTF-8 become U+FFFD because the core keys its tables
-/// by `String` (such names match nothing redis-compatible anyway).
-fn text(field: &[u8]) -> String {
-    match String::from_utf8_lossy(c_str(field)) {
-        Cow::Borrowed(s) => s.to_string(),
-        Cow::Owned(s) => s,
-    }
+/// A hello borrowed from its payload: what [`Hello::parse`] reads, without copying the
+/// text fields when they are valid UTF-8 (every hello every Sentinel receives goes
+/// through here, most of them repeats of one another).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HelloRef<'a> {
+    /// See [`Hello::ip`].
+    pub ip: Cow<'a, str>,
+    /// See [`Hello::port`].
+    pub port: i32,
+    /// See [`Hello::runid`].
+    pub runid: Cow<'a, str>,
+    /// See [`Hello::current_epoch`].
+    pub current_epoch: u64,
+    /// See [`Hello::master_name`].
+    pub master_name: Cow<'a, str>,
+    /// See [`Hello::master_ip`].
+    pub master_ip: Cow<'a, str>,
+    /// See [`Hello::master_port`].
+    pub master_port: i32,
+    /// See [`Hello::master_config_epoch`].
+    pub master_config_epoch: u64,
 }
 
-/// True for a run id as redis makes them: exactly 40 hexadecimal digits.
-pub fn is_run_id(id: &str) -> bool {
-    id.len() == 40 && id.bytes().all(|b| b.is_ascii_hexdigit())
-}
-
-impl Hello {
-    /// Read a payload the way `sentinelProcessHelloMessage` does. Only the field count can
-    /// fail; numbers are read with `atoi`/`strtoull` semantics. Never panics.
-    pub fn parse(payload: &[u8]) -> Result<Hello, ParseError> {
+impl<'a> HelloRef<'a> {
+    /// [`Hello::parse`], borrowing.
+    pub fn parse(payload: &'a [u8]) -> Result<HelloRef<'a>, ParseError> {
         if payload.is_empty() {
             return Err(ParseError::FieldCount(0));
         }
@@ -110,7 +118,10 @@ impl Hello {
             return Err(ParseError::FieldCount(count));
         }
         let [ip, port, runid, epoch, name, master_ip, master_port, config_epoch] = fields;
-        Ok(Hello {
+        // Bytes that are not UTF-8 become U+FFFD because the core keys its tables by
+        // `String` (such names match nothing redis-compatible anyway).
+        let text = |f: &'a [u8]| String::from_utf8_lossy(c_str(f));
+        Ok(HelloRef {
             ip: text(ip),
             port: atoi(port),
             runid: text(runid),
@@ -119,6 +130,45 @@ impl Hello {
             master_ip: text(master_ip),
             master_port: atoi(master_port),
             master_config_epoch: strtoull(config_epoch),
+        })
+    }
+}
+
+impl Hello {
+    /// The same hello, borrowed.
+    pub fn as_ref(&self) -> HelloRef<'_> {
+        HelloRef {
+            ip: Cow::Borrowed(&self.ip),
+            port: self.port,
+            runid: Cow::Borrowed(&self.runid),
+            current_epoch: self.current_epoch,
+            master_name: Cow::Borrowed(&self.master_name),
+            master_ip: Cow::Borrowed(&self.master_ip),
+            master_port: self.master_port,
+            master_config_epoch: self.master_config_epoch,
+        }
+    }
+}
+
+/// True for a run id as redis makes them: exactly 40 hexadecimal digits.
+pub fn is_run_id(id: &str) -> bool {
+    id.len() == 40 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+impl Hello {
+    /// Read a payload the way `sentinelProcessHelloMessage` does. Only the field count can
+    /// fail; numbers are read with `atoi`/`strtoull` semantics. Never panics.
+    pub fn parse(payload: &[u8]) -> Result<Hello, ParseError> {
+        let h = HelloRef::parse(payload)?;
+        Ok(Hello {
+            ip: h.ip.into_owned(),
+            port: h.port,
+            runid: h.runid.into_owned(),
+            current_epoch: h.current_epoch,
+            master_name: h.master_name.into_owned(),
+            master_ip: h.master_ip.into_owned(),
+            master_port: h.master_port,
+            master_config_epoch: h.master_config_epoch,
         })
     }
 

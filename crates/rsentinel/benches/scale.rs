@@ -137,7 +137,7 @@ fn scale_rows(o: &Opts, bins: &[(&'static str, String)]) {
             if !wanted {
                 continue;
             }
-            let (mut cpu, mut rss, mut disc) = Default::default();
+            let (mut cpu, mut rss, mut peak, mut disc) = Default::default();
             for r in 0..o.rounds {
                 for (which, path) in order(bins, r) {
                     std::env::set_var("SENTINEL_BIN", &path);
@@ -145,6 +145,7 @@ fn scale_rows(o: &Opts, bins: &[(&'static str, String)]) {
                     if let Some(f) = fleet::measure(&fleet, n, o.window) {
                         push(&mut cpu, which, f.cpu_pct);
                         push(&mut rss, which, f.rss_mb);
+                        push(&mut peak, which, f.peak_rss_mb);
                         push(&mut disc, which, f.discovery_s);
                     }
                 }
@@ -156,6 +157,7 @@ fn scale_rows(o: &Opts, bins: &[(&'static str, String)]) {
             };
             report(&format!("{label}: CPU"), "%", &cpu);
             report(&format!("{label}: RSS"), "MB", &rss);
+            report(&format!("{label}: peak RSS"), "MB", &peak);
             report(&format!("{label}: discovery"), "s", &disc);
         }
     }

@@ -145,6 +145,10 @@ pub struct ScaleFigures {
     pub cpu_pct: f64,
     /// Mean RSS per Sentinel at the end of the window, in MB.
     pub rss_mb: f64,
+    /// Mean peak RSS (VmHWM) per Sentinel over its whole life, in MB: the resident
+    /// memory right after discovery understated what a Sentinel holds a few INFO
+    /// rounds later.
+    pub peak_rss_mb: f64,
     /// From the start until the last Sentinel sees every replica (and every other
     /// Sentinel), in seconds.
     pub discovery_s: f64,
@@ -184,9 +188,11 @@ pub fn measure(fleet: &Fleet, n: usize, window: Duration) -> Option<ScaleFigures
         .map(|(s, b)| cpu_ns(s.pid()).saturating_sub(*b) as f64)
         .sum();
     let rss: u64 = sentinels.iter().map(|s| rss_kib(s.pid())).sum();
+    let peak: u64 = sentinels.iter().map(|s| peak_rss_kib(s.pid())).sum();
     Some(ScaleFigures {
         cpu_pct: 100.0 * used / wall / n as f64,
         rss_mb: rss as f64 / 1024.0 / n as f64,
+        peak_rss_mb: peak as f64 / 1024.0 / n as f64,
         discovery_s,
     })
 }

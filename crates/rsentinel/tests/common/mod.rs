@@ -751,11 +751,21 @@ pub fn cluster() -> Cluster {
 
 /// Resident memory of a process in KiB (0 once it is gone).
 pub fn rss_kib(pid: u32) -> u64 {
+    status_kib(pid, "VmRSS:")
+}
+
+/// The process' peak resident memory so far (VmHWM), in KiB: what a burst (discovery,
+/// a round of INFO replies) cost, even if it was given back since.
+pub fn peak_rss_kib(pid: u32) -> u64 {
+    status_kib(pid, "VmHWM:")
+}
+
+fn status_kib(pid: u32, field: &str) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
         .and_then(|s| {
             s.lines()
-                .find_map(|l| l.strip_prefix("VmRSS:"))
+                .find_map(|l| l.strip_prefix(field))
                 .and_then(|v| v.split_whitespace().next())
                 .and_then(|v| v.parse().ok())
         })

@@ -176,26 +176,45 @@ async fn serve(
     }
     let reason = match tls {
         None => pump(id, &mut stream, &mut commands, &events, decoder).await,
+        // Boxed: a link task's future is as large as its largest branch, and the TLS
+        // one holds a whole rustls connection; inline, every plain link paid for it
+        // (3.9 KB a link, thousands of links at a few hundred masters).
         Some(connector) => {
-            // The name is not used: SNI is off and the peer's name is not checked (redis
-            // checks the chain only); rustls needs one all the same.
-            let name = match peer_ip {
-                Ok(ip) => rustls_pki_types::ServerName::IpAddress(ip.into()),
-                Err(_) => {
-                    rustls_pki_types::ServerName::IpAddress(IpAddr::from([127, 0, 0, 1]).into())
-                }
-            };
-            match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, connector.connect(name, stream)).await
-            {
-                Ok(Ok(mut tls_stream)) => {
-                    pump(id, &mut tls_stream, &mut commands, &events, decoder).await
-                }
-                Ok(Err(e)) => format!("TLS handshake failed: {e}"),
-                Err(_) => "TLS handshake timed out".into(),
-            }
+            let peer_ip = peer_ip.ok();
+            Box::pin(pump_tls(
+                id,
+                stream,
+                peer_ip,
+                connector,
+                &mut commands,
+                &events,
+                decoder,
+            ))
+            .await
         }
     };
     let _ = events.send(LinkEvent::Closed(id, reason));
+}
+
+/// The TLS handshake, then [`pump`] over the TLS stream; returns why it ended.
+async fn pump_tls(
+    id: LinkId,
+    stream: TcpStream,
+    peer_ip: Option<IpAddr>,
+    connector: TlsConnector,
+    commands: &mut mpsc::UnboundedReceiver<LinkCommand>,
+    events: &mpsc::UnboundedSender<LinkEvent>,
+    decoder: ReplyDecoder,
+) -> String {
+    // The name is not used: SNI is off and the peer's name is not checked (redis checks
+    // the chain only); rustls needs one all the same.
+    let ip = peer_ip.unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let name = rustls_pki_types::ServerName::IpAddress(ip.into());
+    match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, connector.connect(name, stream)).await {
+        Ok(Ok(mut tls_stream)) => pump(id, &mut tls_stream, commands, events, decoder).await,
+        Ok(Err(e)) => format!("TLS handshake failed: {e}"),
+        Err(_) => "TLS handshake timed out".into(),
+    }
 }
 
 /// Moves commands out and replies in until the connection ends; returns why.
@@ -257,5 +276,20 @@ async fn pump<S: AsyncRead + AsyncWrite + Unpin>(
                 },
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// A plain link's task stays small: thousands of them run at a few hundred masters.
+    #[test]
+    fn a_link_task_is_small() {
+        let (_tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let (events, _erx) = tokio::sync::mpsc::unbounded_channel();
+        let decoder = rsentinel_resp::ReplyDecoder::with_limits(1, 1);
+        let connect = async { Err::<tokio::net::TcpStream, _>(std::io::Error::other("x")) };
+        let task = super::run(1, connect, None, rx, events, decoder);
+        let size = std::mem::size_of_val(&task);
+        assert!(size < 2048, "a link task's future is {size} bytes");
     }
 }

@@ -526,13 +526,7 @@ fn update_address_everywhere(
 
 /// A newer configuration names another master address: announce it, switch (if the
 /// new address is valid), run the client reconfig script.
-fn switch_master(
-    hello: &HelloRef<'_>,
-    view: &View<'_>,
-    m: usize,
-    si: &str,
-    out: &mut Vec<Step>,
-) {
+fn switch_master(hello: &HelloRef<'_>, view: &View<'_>, m: usize, si: &str, out: &mut Vec<Step>) {
     let Some(master) = view.masters.view(m) else {
         return;
     };

@@ -379,6 +379,7 @@ impl Fs {
 }
 
 impl Checks for Fs {
+    #[allow(unsafe_code)] // access(2); see the SAFETY comment
     fn executable(&self, path: &str) -> bool {
         let Ok(c) = CString::new(self.resolve(path).into_os_string().into_vec()) else {
             return false;
@@ -434,6 +435,7 @@ impl World for Fs {
 }
 
 /// The paths matching a shell pattern, sorted, as `glob(3)` returns them.
+#[allow(unsafe_code)] // glob(3); see the SAFETY comment
 fn glob(pattern: &Path) -> Vec<PathBuf> {
     let Ok(c) = CString::new(pattern.as_os_str().as_bytes()) else {
         return Vec::new();

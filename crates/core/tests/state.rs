@@ -1,6 +1,7 @@
 //! Table tests of the read-only and state subcommands (lookups, CKQUORUM, RESET, DEBUG,
 //! SIMULATE-FAILURE, IS-MASTER-DOWN-BY-ADDR, FAILOVER, INFO-CACHE) and of loading and
 //! persisting the state, with texts checked against redis-sentinel 7.0.15.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

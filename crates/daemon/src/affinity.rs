@@ -35,6 +35,7 @@ pub fn parse(list: &str) -> Option<Vec<usize>> {
 }
 
 /// Applies `server_cpulist`; problems are logged and are not fatal (redis ignores them).
+#[allow(unsafe_code)] // see the SAFETY comment
 pub fn apply(list: &str, log: &Logger) {
     let Some(cpus) = parse(list) else {
         log.warning(&format!(

@@ -22,6 +22,7 @@ pub trait NofileLimit {
 pub struct OsLimit;
 
 impl NofileLimit for OsLimit {
+    #[allow(unsafe_code)] // see the SAFETY comment
     fn current(&self) -> std::io::Result<u64> {
         let mut l = libc::rlimit {
             rlim_cur: 0,
@@ -34,6 +35,7 @@ impl NofileLimit for OsLimit {
         Ok(l.rlim_cur)
     }
 
+    #[allow(unsafe_code)] // see the SAFETY comment
     fn set(&mut self, n: u64) -> std::io::Result<()> {
         let l = libc::rlimit {
             rlim_cur: n,

@@ -181,9 +181,11 @@ fn section(title: &str, fields: &[(&str, String)]) -> String {
 }
 
 /// `Linux 6.1.0 x86_64`, from uname as redis prints it.
+#[allow(unsafe_code)] // see the SAFETY comment
 fn os_string() -> String {
     // SAFETY: uname fills the struct we own; a zeroed utsname is valid input.
     let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; `u` outlives the call.
     if unsafe { libc::uname(&mut u) } != 0 {
         return std::env::consts::OS.to_string();
     }
@@ -203,9 +205,11 @@ fn os_string() -> String {
     )
 }
 
+#[allow(unsafe_code)] // see the SAFETY comment
 fn rusage(who: libc::c_int) -> (f64, f64) {
     // SAFETY: getrusage fills the struct we own.
     let mut r: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; `r` outlives the call.
     if unsafe { libc::getrusage(who, &mut r) } != 0 {
         return (0.0, 0.0);
     }

@@ -31,6 +31,7 @@ Examples:
 /// Runs the whole program; returns the process exit code.
 pub fn main_entry(args: Vec<String>) -> i32 {
     // A hang-up from the terminal must not stop a Sentinel (redis ignores SIGHUP too).
+    #[allow(unsafe_code)] // see the SAFETY comment
     // SAFETY: setting a signal's disposition to SIG_IGN before any thread exists.
     unsafe {
         libc::signal(libc::SIGHUP, libc::SIG_IGN);
@@ -284,6 +285,7 @@ fn check_writable(path: &Path) -> std::io::Result<()> {
 
 /// Detaches from the terminal like redis' daemonize(): fork, new session, standard
 /// streams to /dev/null (the log then goes nowhere unless `logfile` is set, as in redis).
+#[allow(unsafe_code)] // see the SAFETY comment
 fn daemonize(_log_to_stdout: bool) -> std::io::Result<()> {
     // SAFETY: called before any thread or runtime exists; the parent exits at once.
     unsafe {

@@ -234,6 +234,7 @@ const RELEASE_MEMORY_ABOVE: usize = 1024 * 1024;
 /// Returns free heap pages to the OS. glibc keeps what a client's backlog freed mapped
 /// (redis' jemalloc purges it over time), so one subscriber that stopped reading would
 /// otherwise leave the process tens of MB larger for good.
+#[allow(unsafe_code)] // see the SAFETY comment
 fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only walks glibc's own heap; no pointer of ours is involved.

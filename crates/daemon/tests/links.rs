@@ -1,5 +1,6 @@
 //! The instance link layer against a real redis-server: replies in order, pub/sub
 //! messages, and disconnection reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use bytes::Bytes;
 use rsentinel_core::ReplyBound;

@@ -13,6 +13,8 @@
 //! - [`ReplyDecoder`] (module `reply`): a `Decoder` of replies from redis servers and
 //!   sentinels back to [`Frame`]s, bounded in size and nesting, built on `redis-protocol`.
 
+#![warn(missing_docs)]
+
 mod double;
 mod encode;
 mod error;

@@ -26,13 +26,19 @@ pub enum ReplyError {
     Malformed(String),
     /// A reply larger than the decoder's limit, or declaring a larger length.
     #[error("reply larger than {limit} bytes")]
-    TooLarge { limit: usize },
+    TooLarge {
+        /// The decoder's limit in bytes.
+        limit: usize,
+    },
     /// Aggregates nested deeper than the decoder accepts.
     #[error("reply nested deeper than {0} levels")]
     TooDeep(usize),
     /// Aggregates declaring more elements in all than the decoder accepts.
     #[error("reply with more than {limit} elements")]
-    TooManyElements { limit: u64 },
+    TooManyElements {
+        /// The decoder's limit on elements.
+        limit: u64,
+    },
     /// Reading failed, or the peer closed in the middle of a reply.
     #[error(transparent)]
     Io(#[from] std::io::Error),

@@ -1,5 +1,6 @@
 //! The client-side reply decoder: round trips through the encoder, redis' real reply
 //! shapes, and hostile input.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;

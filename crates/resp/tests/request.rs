@@ -1,5 +1,6 @@
 //! Request parser behaviour, checked against what redis-sentinel 7.0.15 does with the
 //! same bytes.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;

@@ -344,7 +344,7 @@ fn new_generates_an_id_and_start_announces() {
         .bytes()
         .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     assert_eq!(a.myid(), b.myid(), "same seed, same id");
-    a.start(T0);
+    a.start();
     let out = drain(&mut a);
     assert_eq!(out[0], Output::FlushConfig);
     assert_eq!(
@@ -360,7 +360,7 @@ fn new_generates_an_id_and_start_announces() {
     assert_eq!(a.settings().myid.as_deref(), Some(a.myid()));
     // With an id configured nothing needs persisting.
     let mut c = sentinel();
-    c.start(T0);
+    c.start();
     assert!(!drain(&mut c).contains(&Output::FlushConfig));
     cfg.myid = Some("short".into());
     assert!(rsentinel_core::Sentinel::new(cfg, T0, 1, &no_dns).is_err());

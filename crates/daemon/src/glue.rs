@@ -9,21 +9,8 @@ use rsentinel_acl::AclReply;
 use rsentinel_config::LogLevel;
 use rsentinel_core::{CommandEnv, Output, ScriptOutcome};
 use rsentinel_resp::Frame;
-use std::net::ToSocketAddrs;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Instant;
-
-/// Resolves a host name to its first address, as redis' anetResolve does (blocking).
-pub(crate) fn resolve(host: &str) -> Option<String> {
-    if host.parse::<std::net::IpAddr>().is_ok() {
-        return Some(host.to_string());
-    }
-    (host, 0)
-        .to_socket_addrs()
-        .ok()?
-        .next()
-        .map(|a| a.ip().to_string())
-}
 
 /// A script path is usable when it is a regular file with an execute bit.
 fn script_ok(path: &str) -> bool {
@@ -34,6 +21,9 @@ fn script_ok(path: &str) -> bool {
 
 impl Daemon {
     pub(crate) fn sentinel_command(&mut self, args: &[Bytes]) -> Frame {
+        // The session looked the command's host names up already (see `hosts`).
+        let hosts = self.hosts.clone();
+        let resolve = |host: &str| hosts.resolve(host);
         let env = CommandEnv {
             now_ms: Daemon::now_ms(),
             resolve: &resolve,
@@ -121,6 +111,8 @@ impl Daemon {
     /// Runs after every command and timer.
     pub fn after_command(&mut self) {
         self.drain_outputs();
+        // SENTINEL CONFIG SET may have switched it.
+        self.hosts.set_enabled(self.sentinel.resolve_hostnames());
         if self.sentinel.take_early_wake() {
             self.timer_wake.notify_one();
         }
@@ -156,7 +148,8 @@ impl Daemon {
                 } => {
                     let tls = self.tls.as_ref().and_then(|t| t.link_connector());
                     let events = self.link_events.clone();
-                    match crate::links::open(conn.0, host, port, bound, events, tls) {
+                    let hosts = self.hosts.clone();
+                    match crate::links::open(conn.0, host, port, bound, events, tls, hosts) {
                         Ok(handle) => {
                             self.links.insert(conn, handle);
                         }

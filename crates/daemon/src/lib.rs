@@ -12,6 +12,7 @@ mod dispatch;
 mod driver;
 mod fdlimit;
 mod glue;
+pub mod hosts;
 mod info;
 pub mod links;
 pub mod logger;

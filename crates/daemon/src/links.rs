@@ -5,6 +5,7 @@
 //! to send (AUTH, CLIENT SETNAME, PING, INFO, SUBSCRIBE, ...) and what replies mean is
 //! decided by the pure core, so the same logic runs unchanged in the simulator.
 
+use crate::hosts::Hosts;
 use bytes::{Bytes, BytesMut};
 use rsentinel_core::ReplyBound;
 use rsentinel_resp::{encode_command, Frame, ReplyDecoder};
@@ -15,7 +16,6 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_rustls::TlsConnector;
-use tokio_util::codec::Decoder;
 
 /// Identifies one link across its reconnections (the core's link id).
 pub type LinkId = u64;
@@ -82,6 +82,8 @@ pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// does: a refusal the kernel already knows (a closed port on this machine) is returned
 /// as `Err` at once, so the caller can mark the link down before anyone can observe it
 /// as connected, exactly as redis-sentinel behaves. Host names are resolved by the task.
+/// Under `resolve-hostnames` the host names a reply carries are looked up into `hosts`
+/// before the reply is reported (see [`crate::hosts`]).
 pub fn open(
     id: LinkId,
     host: String,
@@ -89,6 +91,7 @@ pub fn open(
     bound: ReplyBound,
     events: mpsc::UnboundedSender<LinkEvent>,
     tls: Option<TlsConnector>,
+    hosts: Hosts,
 ) -> Result<LinkHandle, String> {
     let (tx, rx) = mpsc::unbounded_channel();
     let addr = format!("{host}:{port}");
@@ -96,11 +99,12 @@ pub fn open(
     match host.parse::<IpAddr>() {
         Ok(ip) => {
             let stream = start_connect(SocketAddr::new(ip, port)).map_err(|e| e.to_string())?;
-            tokio::task::spawn_local(run(id, finish_connect(stream), tls, rx, events, decoder));
+            let connect = finish_connect(stream);
+            tokio::task::spawn_local(run(id, connect, tls, rx, events, decoder, hosts));
         }
         Err(_) => {
             let connect = async move { TcpStream::connect((host.as_str(), port)).await };
-            tokio::task::spawn_local(run(id, connect, tls, rx, events, decoder));
+            tokio::task::spawn_local(run(id, connect, tls, rx, events, decoder, hosts));
         }
     }
     Ok(LinkHandle { tx, addr })
@@ -140,6 +144,7 @@ async fn run(
     commands: mpsc::UnboundedReceiver<LinkCommand>,
     events: mpsc::UnboundedSender<LinkEvent>,
     decoder: ReplyDecoder,
+    hosts: Hosts,
 ) {
     let stream = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
         Ok(Ok(s)) => s,
@@ -152,19 +157,32 @@ async fn run(
             return;
         }
     };
-    serve(id, stream, tls, commands, events, decoder).await;
+    let link = Pump {
+        id,
+        events,
+        decoder,
+        hosts,
+    };
+    serve(link, stream, tls, commands).await;
+}
+
+/// What the pump of one connection needs besides the stream and the commands.
+struct Pump {
+    id: LinkId,
+    events: mpsc::UnboundedSender<LinkEvent>,
+    decoder: ReplyDecoder,
+    hosts: Hosts,
 }
 
 /// Reports the connection up and pumps it until it ends. Under TLS the link counts as
 /// connected once TCP is, as with hiredis: commands wait for the handshake.
 async fn serve(
-    id: LinkId,
+    link: Pump,
     mut stream: TcpStream,
     tls: Option<TlsConnector>,
     mut commands: mpsc::UnboundedReceiver<LinkCommand>,
-    events: mpsc::UnboundedSender<LinkEvent>,
-    decoder: ReplyDecoder,
 ) {
+    let (id, events) = (link.id, link.events.clone());
     let _ = stream.set_nodelay(true);
     let local_ip = stream
         .local_addr()
@@ -175,7 +193,7 @@ async fn serve(
         return;
     }
     let reason = match tls {
-        None => pump(id, &mut stream, &mut commands, &events, decoder).await,
+        None => link.pump(&mut stream, &mut commands).await,
         Some(connector) => {
             // The name is not used: SNI is off and the peer's name is not checked (redis
             // checks the chain only); rustls needs one all the same.
@@ -187,9 +205,7 @@ async fn serve(
             };
             match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, connector.connect(name, stream)).await
             {
-                Ok(Ok(mut tls_stream)) => {
-                    pump(id, &mut tls_stream, &mut commands, &events, decoder).await
-                }
+                Ok(Ok(mut tls_stream)) => link.pump(&mut tls_stream, &mut commands).await,
                 Ok(Err(e)) => format!("TLS handshake failed: {e}"),
                 Err(_) => "TLS handshake timed out".into(),
             }
@@ -198,64 +214,79 @@ async fn serve(
     let _ = events.send(LinkEvent::Closed(id, reason));
 }
 
-/// Moves commands out and replies in until the connection ends; returns why.
-async fn pump<S: AsyncRead + AsyncWrite + Unpin>(
-    id: LinkId,
-    stream: &mut S,
-    commands: &mut mpsc::UnboundedReceiver<LinkCommand>,
-    events: &mpsc::UnboundedSender<LinkEvent>,
-    mut decoder: ReplyDecoder,
-) -> String {
-    let mut inbuf = BytesMut::new();
-    let mut big = false;
-    let mut out = BytesMut::new();
-    loop {
-        // Room for the next read, grown as a long reply (INFO) needs; a buffer a long
-        // reply left large is given back once empty. Thousands of links mostly carry
-        // PONGs and hellos: a fixed 16 KB buffer each, walked through by successive
-        // reads, was most of the process' memory.
-        if inbuf.is_empty() && big {
-            inbuf = BytesMut::new();
-        }
-        inbuf.reserve(READ_SIZE);
-        big = inbuf.capacity() > IDLE_BUFFER;
-        tokio::select! {
-            cmd = commands.recv() => match cmd {
-                None | Some(LinkCommand::Close) => return "closed".into(),
-                Some(LinkCommand::Send(args)) => {
-                    encode_command(&args, &mut out);
-                    // Batch whatever else is already queued into the same write.
-                    while let Ok(LinkCommand::Send(more)) = commands.try_recv() {
-                        encode_command(&more, &mut out);
-                    }
-                    if let Err(e) = stream.write_all(&out).await {
-                        return e.to_string();
-                    }
-                    if let Err(e) = stream.flush().await {
-                        return e.to_string();
-                    }
-                    out.clear();
-                }
-            },
-            read = stream.read_buf(&mut inbuf) => match read {
-                Ok(0) => return "connection closed by peer".into(),
-                Err(e) => return e.to_string(),
-                Ok(_) => loop {
-                    match decoder.decode(&mut inbuf) {
-                        Ok(Some(frame)) => {
-                            if events.send(LinkEvent::Reply(id, frame)).is_err() {
-                                return "driver gone".into();
-                            }
+impl Pump {
+    /// Moves commands out and replies in until the connection ends; returns why.
+    async fn pump<S: AsyncRead + AsyncWrite + Unpin>(
+        mut self,
+        stream: &mut S,
+        commands: &mut mpsc::UnboundedReceiver<LinkCommand>,
+    ) -> String {
+        let mut inbuf = BytesMut::new();
+        let mut big = false;
+        let mut out = BytesMut::new();
+        loop {
+            // Room for the next read, grown as a long reply (INFO) needs; a buffer a long
+            // reply left large is given back once empty. Thousands of links mostly carry
+            // PONGs and hellos: a fixed 16 KB buffer each, walked through by successive
+            // reads, was most of the process' memory.
+            if inbuf.is_empty() && big {
+                inbuf = BytesMut::new();
+            }
+            inbuf.reserve(READ_SIZE);
+            big = inbuf.capacity() > IDLE_BUFFER;
+            tokio::select! {
+                cmd = commands.recv() => match cmd {
+                    None | Some(LinkCommand::Close) => return "closed".into(),
+                    Some(LinkCommand::Send(args)) => {
+                        encode_command(&args, &mut out);
+                        // Batch whatever else is already queued into the same write.
+                        while let Ok(LinkCommand::Send(more)) = commands.try_recv() {
+                            encode_command(&more, &mut out);
                         }
-                        Ok(None) => break,
-                        Err(e) => {
-                            let why = e.to_string();
-                            let _ = events.send(LinkEvent::Refused(id, why.clone()));
+                        if let Err(e) = stream.write_all(&out).await {
+                            return e.to_string();
+                        }
+                        if let Err(e) = stream.flush().await {
+                            return e.to_string();
+                        }
+                        out.clear();
+                    }
+                },
+                read = stream.read_buf(&mut inbuf) => match read {
+                    Ok(0) => return "connection closed by peer".into(),
+                    Err(e) => return e.to_string(),
+                    Ok(_) => {
+                        if let Err(why) = self.report_replies(&mut inbuf).await {
                             return why;
                         }
                     }
                 },
-            },
+            }
+        }
+    }
+
+    /// Reports every whole reply in `inbuf`, in order; `Err` ends the link.
+    async fn report_replies(&mut self, inbuf: &mut BytesMut) -> Result<(), String> {
+        loop {
+            match self.decoder.decode(inbuf) {
+                Ok(Some(frame)) => {
+                    if self.hosts.enabled() {
+                        let names = crate::hosts::names_in_frame(&frame);
+                        if !names.is_empty() {
+                            self.hosts.refresh(names).await;
+                        }
+                    }
+                    if self.events.send(LinkEvent::Reply(self.id, frame)).is_err() {
+                        return Err("driver gone".into());
+                    }
+                }
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    let why = e.to_string();
+                    let _ = self.events.send(LinkEvent::Refused(self.id, why.clone()));
+                    return Err(why);
+                }
+            }
         }
     }
 }

@@ -183,7 +183,15 @@ fn test_config(config: &Config, path: &str, abs_path: &Path) -> i32 {
         log.warning("Configured to not listen anywhere, exiting.");
         return 1;
     }
-    if let Err(e) = Sentinel::new(config.sentinel.clone(), 0, 0, &crate::glue::resolve) {
+    let hosts = crate::hosts::HostTable::default();
+    if config.sentinel.resolve_hostnames {
+        // No event loop runs yet: a runtime of our own for the lookups.
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread().build() {
+            rt.block_on(hosts.refresh(crate::hosts::names_in_config(&config.sentinel)));
+        }
+    }
+    let resolve = |host: &str| hosts.resolve(host);
+    if let Err(e) = Sentinel::new(config.sentinel.clone(), 0, 0, &resolve) {
         eprint!(
             "{}",
             rsentinel_config::fatal_error_text(
@@ -417,8 +425,15 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
     }
     let now_ms = Daemon::now_ms();
     let seed = rand::thread_rng().next_u64();
-    let sentinel = match Sentinel::new(config.sentinel.clone(), now_ms, seed, &crate::glue::resolve)
-    {
+    let hosts = crate::hosts::Hosts::default();
+    hosts.set_enabled(config.sentinel.resolve_hostnames);
+    if hosts.enabled() {
+        hosts
+            .refresh(crate::hosts::names_in_config(&config.sentinel))
+            .await;
+    }
+    let resolve = |host: &str| hosts.resolve(host);
+    let sentinel = match Sentinel::new(config.sentinel.clone(), now_ms, seed, &resolve) {
         Ok(s) => s,
         Err(e) => {
             eprint!(
@@ -435,7 +450,10 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
     let mut sentinel = sentinel;
     sentinel.set_requirepass(config.server.requirepass.clone());
     sentinel.set_loglevel(config.server.loglevel);
-    sentinel.set_resolver(Box::new(crate::glue::resolve));
+    sentinel.set_resolver(Box::new({
+        let hosts = hosts.clone();
+        move |host: &str| hosts.resolve(host)
+    }));
     sentinel.set_listen_port(tls_settings.announce_base_port(port));
     sentinel.set_utc_offset(crate::logger::utc_offset(std::time::SystemTime::now()));
     let pidfile = config.server.pidfile.clone().or_else(|| {
@@ -488,10 +506,11 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         supervised_systemd: systemd,
         metrics: Default::default(),
         tls,
+        hosts,
     }));
     {
         let mut d = daemon.borrow_mut();
-        d.sentinel.start(Daemon::now_ms());
+        d.sentinel.start();
         d.after_command();
     }
     let backlog = daemon.borrow().config.server.tcp_backlog;

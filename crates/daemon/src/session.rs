@@ -135,6 +135,9 @@ pub async fn run<S>(
                         }
                     };
                     wait_if_paused(&daemon, &args).await;
+                    if !auth_needed {
+                        look_up_hosts(&daemon, &args).await;
+                    }
                     let outcome = daemon.borrow_mut().execute(id, &args);
                     let proto;
                     (auth_needed, proto) = client_state(&daemon, id);
@@ -225,6 +228,29 @@ pub async fn run<S>(
     }
     if held >= RELEASE_MEMORY_ABOVE {
         release_free_memory();
+    }
+}
+
+/// Under `resolve-hostnames`, looks the host names the command carries up before it runs
+/// (see [`crate::hosts`]), so the core never waits for DNS.
+async fn look_up_hosts(daemon: &Rc<RefCell<Daemon>>, args: &[Bytes]) {
+    let (hosts, names) = {
+        let d = daemon.borrow();
+        if !d.hosts.enabled() {
+            return;
+        }
+        let names = if d.renames.is_empty() {
+            crate::hosts::names_in_command(args)
+        } else {
+            d.renames
+                .map(args)
+                .map(|renamed| crate::hosts::names_in_command(&renamed))
+                .unwrap_or_default()
+        };
+        (d.hosts.clone(), names)
+    };
+    if !names.is_empty() {
+        hosts.refresh(names).await;
     }
 }
 

@@ -75,6 +75,8 @@ pub struct Daemon {
     pub metrics: crate::metrics::Counters,
     /// The TLS contexts when the config asks for TLS.
     pub tls: Option<crate::tls::TlsContext>,
+    /// Host names looked up for the core (`resolve-hostnames`).
+    pub hosts: crate::hosts::Hosts,
 }
 
 impl Daemon {

@@ -5,7 +5,6 @@
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
 use rsentinel_resp::{encode, format_double, Frame, Protocol, ReplyDecoder, ReplyError};
-use tokio_util::codec::Decoder;
 
 fn decoder(proto: Protocol) -> ReplyDecoder {
     let mut d = ReplyDecoder::new();

@@ -55,7 +55,7 @@ pub fn apply(list: &str, log: &Logger) {
     if rc != 0 {
         log.warning(&format!(
             "Unable to set the CPU affinity to '{list}': {}",
-            crate::glue::strerror(&std::io::Error::last_os_error())
+            crate::os_error::strerror(&std::io::Error::last_os_error())
         ));
     }
 }

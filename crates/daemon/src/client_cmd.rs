@@ -2,7 +2,7 @@
 //! sentinel mode. Sentinel holds no keys, so tracking is accepted and reported but never
 //! has anything to invalidate.
 
-use crate::clients::ReplyMode;
+use crate::clients::{ReplyMode, Tracking};
 use crate::dispatch::Outcome;
 use crate::state::Daemon;
 use bytes::Bytes;
@@ -71,18 +71,6 @@ fn lower(b: &[u8]) -> String {
 /// Redis' strict integer syntax (no `+`, no spaces), as its CLIENT arguments use.
 fn parse_i64(b: &[u8]) -> Option<i64> {
     rsentinel_resp::string2ll(b)
-}
-
-/// Tracking settings of one client, kept only to report them back.
-#[derive(Debug, Default, Clone)]
-pub struct Tracking {
-    pub bcast: bool,
-    pub optin: bool,
-    pub optout: bool,
-    pub noloop: bool,
-    pub redirect: i64,
-    pub prefixes: Vec<Bytes>,
-    pub caching: Option<bool>,
 }
 
 /// Filters of `CLIENT KILL <option> <value> ...`.
@@ -411,7 +399,7 @@ impl Daemon {
     }
 
     fn tracking_of(&self, id: u64) -> Option<&Tracking> {
-        self.tracking.get(&id)
+        self.clients.get(id).and_then(|c| c.tracking.as_ref())
     }
 
     fn client_tracking(&mut self, id: u64, args: &[Bytes]) -> Frame {
@@ -452,9 +440,8 @@ impl Daemon {
             i += 1;
         }
         if !on {
-            self.tracking.remove(&id);
             if let Some(c) = self.clients.get_mut(id) {
-                c.tracking = false;
+                c.tracking = None;
             }
             return Frame::ok();
         }
@@ -467,9 +454,8 @@ impl Daemon {
         if t.bcast && (t.optin || t.optout) {
             return Frame::error("ERR OPTIN and OPTOUT are not compatible with BCAST");
         }
-        self.tracking.insert(id, t);
         if let Some(c) = self.clients.get_mut(id) {
-            c.tracking = true;
+            c.tracking = Some(t);
         }
         Frame::ok()
     }
@@ -515,7 +501,7 @@ impl Daemon {
     }
 
     fn client_caching(&mut self, id: u64, args: &[Bytes]) -> Frame {
-        let Some(t) = self.tracking.get_mut(&id) else {
+        let Some(t) = self.clients.get_mut(id).and_then(|c| c.tracking.as_mut()) else {
             return Frame::error("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
         };
         if !t.optin && !t.optout {

@@ -52,7 +52,9 @@ impl Daemon {
                 let text = std::fs::read(&path);
                 match &text {
                     Ok(t) => self.acl.finish_load(&path, Ok(t)),
-                    Err(e) => self.acl.finish_load(&path, Err(&strerror(e))),
+                    Err(e) => self
+                        .acl
+                        .finish_load(&path, Err(&crate::os_error::strerror(e))),
                 }
             }
             AclReply::Save { path, text } => {
@@ -226,14 +228,5 @@ impl Daemon {
                 Err(e.to_string())
             }
         }
-    }
-}
-
-/// The C library's text for an I/O error ("No such file or directory"), as redis prints.
-pub(crate) fn strerror(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
     }
 }

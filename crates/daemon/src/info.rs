@@ -54,10 +54,10 @@ impl Daemon {
         let config_file =
             std::fs::canonicalize(&self.config_path).unwrap_or_else(|_| self.config_path.clone());
         let fields: Vec<(&str, String)> = vec![
-            ("redis_version", crate::REDIS_VERSION.to_string()),
+            ("redis_version", crate::version::REDIS_VERSION.to_string()),
             ("redis_git_sha1", "00000000".into()),
             ("redis_git_dirty", "0".into()),
-            ("redis_build_id", crate::BUILD_ID.into()),
+            ("redis_build_id", crate::version::BUILD_ID.into()),
             ("redis_mode", "sentinel".into()),
             ("os", os_string()),
             ("arch_bits", (usize::BITS).to_string()),

@@ -53,9 +53,9 @@ pub fn main_entry(args: Vec<String>) -> i32 {
         // so scripts that take the third word or grep `v=` read the compatible version.
         println!(
             "rsentinel server v={} sha=00000000:0 malloc=libc bits={} build={} rsentinel={}",
-            crate::REDIS_VERSION,
+            crate::version::REDIS_VERSION,
             usize::BITS,
-            crate::BUILD_ID,
+            crate::version::BUILD_ID,
             env!("CARGO_PKG_VERSION")
         );
         return 0;
@@ -118,7 +118,7 @@ fn not_writable(path: &Path, e: &std::io::Error) -> String {
     format!(
         "Sentinel config file {} is not writable: {}. Exiting...",
         path.display(),
-        crate::glue::strerror(e)
+        crate::os_error::strerror(e)
     )
 }
 
@@ -270,7 +270,7 @@ fn build_acl(config: &Config, log: &Logger) -> Option<Acl> {
             .map_err(|e| {
                 format!(
                     "Error loading ACLs, opening file '{file}': {}",
-                    crate::glue::strerror(&e)
+                    crate::os_error::strerror(&e)
                 )
             })
             .and_then(|text| acl.load_aclfile(file, &text));
@@ -329,7 +329,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
     log.warning(&format!(
         "rsentinel version={} (redis {} compatible), bits={}, pid={}, just started",
         env!("CARGO_PKG_VERSION"),
-        crate::REDIS_VERSION,
+        crate::version::REDIS_VERSION,
         usize::BITS,
         std::process::id()
     ));
@@ -498,7 +498,6 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         shutdown: None,
         shutdown_notify: shutdown_notify.clone(),
         recent_max_input: 0,
-        tracking: Default::default(),
         links: Default::default(),
         link_events,
         renames,
@@ -562,7 +561,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         crate::affinity::apply(&list, &log);
     }
     if daemon.borrow().tls.is_some() {
-        tokio::task::spawn_local(crate::tls::watch(daemon.clone()));
+        tokio::task::spawn_local(watch_tls(daemon.clone()));
     }
     tokio::task::spawn_local(crate::driver::run(daemon.clone(), link_rx));
     crate::panic::inject_if_asked();
@@ -596,12 +595,37 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         if let Err(e) = std::fs::remove_file(path) {
             log.warning(&format!(
                 "Error removing the unix socket file: {}",
-                crate::glue::strerror(&e)
+                crate::os_error::strerror(&e)
             ));
         }
     }
     log.warning("rsentinel is now ready to exit, bye bye...");
     0
+}
+
+/// Checks the TLS material files every [`crate::tls::RELOAD_POLL`] and swaps in what changed, with a log
+/// line either way. Runs for the life of the process.
+async fn watch_tls(daemon: Rc<RefCell<Daemon>>) {
+    loop {
+        tokio::time::sleep(crate::tls::RELOAD_POLL).await;
+        let mut d = daemon.borrow_mut();
+        let Some(tls) = d.tls.as_mut() else { return };
+        match tls.reload_if_changed() {
+            crate::tls::Reload::Unchanged => {}
+            crate::tls::Reload::Reloaded(files) => d.log.notice(&format!(
+                "TLS certificates and keys reloaded after a change on disk ({})",
+                files.join(", ")
+            )),
+            crate::tls::Reload::Failed(errors, files) => {
+                let log = d.log.clone();
+                log.warning(&format!(
+                    "TLS files changed on disk ({}) but could not be loaded; the current certificates and keys stay in use:",
+                    files.join(", ")
+                ));
+                errors.iter().for_each(|e| log.warning(e));
+            }
+        }
+    }
 }
 
 /// The metrics listener (rsentinel's own `metrics-bind`/`metrics-port`).

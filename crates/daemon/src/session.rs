@@ -217,14 +217,10 @@ pub async fn run<S>(
     {
         let mut d = daemon.borrow_mut();
         let Daemon {
-            pubsub,
-            clients,
-            tracking,
-            ..
+            pubsub, clients, ..
         } = &mut *d;
         pubsub.drop_client(clients, id);
         clients.map.remove(&id);
-        tracking.remove(&id);
     }
     if held >= RELEASE_MEMORY_ABOVE {
         release_free_memory();

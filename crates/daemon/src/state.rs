@@ -65,8 +65,6 @@ pub struct Daemon {
     pub link_events: tokio::sync::mpsc::UnboundedSender<crate::links::LinkEvent>,
     /// `rename-command` renamings from the config.
     pub renames: crate::rename::Renames,
-    /// CLIENT TRACKING settings by client id.
-    pub tracking: std::collections::BTreeMap<u64, crate::client_cmd::Tracking>,
     /// User script processes the core started.
     pub scripts: crate::scripts::Scripts,
     /// systemd supervision is on (INFO `process_supervised`).

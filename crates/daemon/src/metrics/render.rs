@@ -132,7 +132,7 @@ pub fn render(d: &Daemon, now_ms: u64) -> String {
         "rsentinel_info",
         &[
             ("version", env!("CARGO_PKG_VERSION")),
-            ("redis_version", crate::REDIS_VERSION),
+            ("redis_version", crate::version::REDIS_VERSION),
             ("run_id", &d.run_id),
             ("myid", s.myid()),
         ],

@@ -8,6 +8,7 @@ mod affinity;
 mod auth;
 mod client_cmd;
 mod clients;
+mod connection;
 mod dispatch;
 mod driver;
 mod fdlimit;

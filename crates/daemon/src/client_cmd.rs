@@ -114,8 +114,7 @@ impl Daemon {
             "kill" => return self.client_kill(id, args),
             "pause" => self.client_pause(args),
             "unpause" => {
-                self.pause.until = None;
-                self.unpaused.notify_waiters();
+                self.pause.lift();
                 Frame::ok()
             }
             "reply" => return self.client_reply(id, args),
@@ -363,12 +362,7 @@ impl Daemon {
             return syntax_error();
         }
         let until = Instant::now() + Duration::from_millis(ms as u64);
-        // A new pause never shortens one in force, and ALL wins over WRITE, as in redis.
-        let merged = match self.pause.until {
-            Some((old, old_all)) => (old.max(until), old_all || all),
-            None => (until, all),
-        };
-        self.pause.until = Some(merged);
+        self.pause.extend(until, all);
         Frame::ok()
     }
 

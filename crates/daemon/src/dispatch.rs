@@ -3,7 +3,7 @@
 //! Keeping that order is what makes error replies identical to redis-sentinel's.
 
 use crate::clients::ReplyMode;
-use crate::state::{Daemon, ShutdownRequest};
+use crate::state::Daemon;
 use bytes::Bytes;
 use rsentinel_commands::CommandSpec;
 use rsentinel_resp::{Frame, Protocol};
@@ -206,8 +206,7 @@ impl Daemon {
             return Outcome::one(Frame::error("ERR No shutdown in progress."));
         }
         self.log.warning("User requested shutdown...");
-        self.shutdown = Some(ShutdownRequest);
-        self.shutdown_notify.notify_one();
+        self.wake.shutdown.notify_one();
         Outcome {
             replies: Vec::new(),
             close_after: true,

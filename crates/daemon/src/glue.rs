@@ -116,7 +116,7 @@ impl Daemon {
         // SENTINEL CONFIG SET may have switched it.
         self.hosts.set_enabled(self.sentinel.resolve_hostnames());
         if self.sentinel.take_early_wake() {
-            self.timer_wake.notify_one();
+            self.wake.timer.notify_one();
         }
     }
 
@@ -149,21 +149,12 @@ impl Daemon {
                     bound,
                 } => {
                     let tls = self.tls.as_ref().and_then(|t| t.link_connector());
-                    let events = self.link_events.clone();
-                    let hosts = self.hosts.clone();
-                    match crate::links::open(conn.0, host, port, bound, events, tls, hosts) {
-                        Ok(handle) => {
-                            self.links.insert(conn, handle);
-                        }
-                        // Refused before anything could be sent: the link stays down.
-                        Err(_) => self.sentinel.conn_down(conn),
+                    // Refused before anything could be sent: the link stays down.
+                    if self.links.open(conn, host, port, bound, tls).is_err() {
+                        self.sentinel.conn_down(conn);
                     }
                 }
-                Output::Send { conn, args } => {
-                    if let Some(h) = self.links.get(&conn) {
-                        h.send(args);
-                    }
-                }
+                Output::Send { conn, args } => self.links.send(conn, args),
                 Output::RunScript { id, path, args } => {
                     match self.scripts.start(id, &path, &args) {
                         Ok(pid) => self.sentinel.script_started(id, pid),
@@ -178,11 +169,7 @@ impl Daemon {
                 Output::KillScript { id } => self.scripts.kill(id),
                 // SENTINEL SIMULATE-FAILURE: redis exits at once with status 99.
                 Output::Crash => std::process::exit(99),
-                Output::Close(conn) => {
-                    if let Some(h) = self.links.remove(&conn) {
-                        h.close();
-                    }
-                }
+                Output::Close(conn) => self.links.close(conn),
             }
         }
         flush_ok
@@ -214,7 +201,7 @@ impl Daemon {
                 self.acl.config_user_lines()
             },
         };
-        match rsentinel_config::rewrite_file(&self.config_path, &config, &env) {
+        match rsentinel_config::rewrite_file(&self.identity.config_path, &config, &env) {
             Ok(()) => {
                 self.metrics.on_rewrite(true);
                 self.log.notice("Sentinel new configuration saved on disk");

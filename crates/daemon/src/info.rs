@@ -49,10 +49,10 @@ impl Daemon {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         let uptime = Instant::now()
-            .saturating_duration_since(self.started)
+            .saturating_duration_since(self.identity.started)
             .as_secs();
-        let config_file =
-            std::fs::canonicalize(&self.config_path).unwrap_or_else(|_| self.config_path.clone());
+        let config_file = std::fs::canonicalize(&self.identity.config_path)
+            .unwrap_or_else(|_| self.identity.config_path.clone());
         let fields: Vec<(&str, String)> = vec![
             ("redis_version", crate::version::REDIS_VERSION.to_string()),
             ("redis_git_sha1", "00000000".into()),
@@ -68,22 +68,22 @@ impl Daemon {
             ("process_id", std::process::id().to_string()),
             (
                 "process_supervised",
-                if self.supervised_systemd {
+                if self.identity.supervised_systemd {
                     "systemd"
                 } else {
                     "no"
                 }
                 .into(),
             ),
-            ("run_id", self.run_id.clone()),
-            ("tcp_port", self.port.to_string()),
+            ("run_id", self.identity.run_id.clone()),
+            ("tcp_port", self.identity.port.to_string()),
             ("server_time_usec", now.as_micros().to_string()),
             ("uptime_in_seconds", uptime.to_string()),
             ("uptime_in_days", (uptime / 86_400).to_string()),
             ("hz", "10".into()),
             ("configured_hz", "10".into()),
             ("lru_clock", (now.as_secs() & ((1 << 24) - 1)).to_string()),
-            ("executable", self.executable.clone()),
+            ("executable", self.identity.executable.clone()),
             ("config_file", config_file.display().to_string()),
             ("io_threads_active", "0".into()),
         ];
@@ -97,7 +97,7 @@ impl Daemon {
             ("maxclients", self.config.server.maxclients.to_string()),
             (
                 "client_recent_max_input_buffer",
-                self.recent_max_input.to_string(),
+                self.stats.recent_max_input.to_string(),
             ),
             ("client_recent_max_output_buffer", "0".into()),
             ("blocked_clients", "0".into()),

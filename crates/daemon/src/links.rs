@@ -7,9 +7,10 @@
 
 use crate::hosts::Hosts;
 use bytes::{Bytes, BytesMut};
-use rsentinel_core::ReplyBound;
+use rsentinel_core::{ConnId, ReplyBound};
 use rsentinel_resp::{encode_command, Frame, ReplyDecoder};
 use socket2::{Domain, Protocol, Socket, Type};
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -61,6 +62,63 @@ impl LinkHandle {
     /// Asks the link to close.
     pub fn close(&self) {
         let _ = self.tx.send(LinkCommand::Close);
+    }
+}
+
+/// The open links by the core's connection id, and where their tasks report.
+pub struct Links {
+    handles: HashMap<ConnId, LinkHandle>,
+    events: mpsc::UnboundedSender<LinkEvent>,
+    hosts: Hosts,
+}
+
+impl Links {
+    /// Links reporting to `events`; their host names go into `hosts`.
+    pub fn new(events: mpsc::UnboundedSender<LinkEvent>, hosts: Hosts) -> Links {
+        Links {
+            handles: HashMap::new(),
+            events,
+            hosts,
+        }
+    }
+
+    /// Starts connection `conn` (see [`open`]); `Err` when it was refused at once.
+    pub fn open(
+        &mut self,
+        conn: ConnId,
+        host: String,
+        port: u16,
+        bound: ReplyBound,
+        tls: Option<TlsConnector>,
+    ) -> Result<(), String> {
+        let events = self.events.clone();
+        let handle = open(conn.0, host, port, bound, events, tls, self.hosts.clone())?;
+        self.handles.insert(conn, handle);
+        Ok(())
+    }
+
+    /// Queues a command on `conn`, if it is open.
+    pub fn send(&self, conn: ConnId, args: Vec<Bytes>) {
+        if let Some(h) = self.handles.get(&conn) {
+            h.send(args);
+        }
+    }
+
+    /// Closes `conn` at the core's request.
+    pub fn close(&mut self, conn: ConnId) {
+        if let Some(h) = self.handles.remove(&conn) {
+            h.close();
+        }
+    }
+
+    /// Forgets `conn`, whose task has ended.
+    pub fn ended(&mut self, conn: ConnId) {
+        self.handles.remove(&conn);
+    }
+
+    /// `host:port` of `conn`, for log lines.
+    pub fn addr(&self, conn: ConnId) -> Option<&str> {
+        self.handles.get(&conn).map(|h| h.addr.as_str())
     }
 }
 

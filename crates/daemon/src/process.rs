@@ -4,7 +4,7 @@
 
 use crate::logger::Logger;
 use crate::server;
-use crate::state::{Daemon, Pause, Stats};
+use crate::state::{Daemon, Identity, Pause, Stats, Wakeups};
 use rand::RngCore;
 use rsentinel_acl::{Acl, UserDirectives};
 use rsentinel_config::{Config, LogLevel};
@@ -13,7 +13,6 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Instant;
-use tokio::sync::Notify;
 
 const USAGE: &str = "Usage: ./rsentinel [/path/to/sentinel.conf] [options] [-]
        ./rsentinel - (read config from stdin)
@@ -475,10 +474,21 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         }
     };
     let pubsub_limits = crate::pubsub::OutputLimits::pubsub(&config.server);
-    let shutdown_notify = Rc::new(Notify::new());
+    let wake = Wakeups::default();
+    let shutdown_notify = wake.shutdown.clone();
     let (link_events, link_rx) = tokio::sync::mpsc::unbounded_channel();
-    let daemon = Rc::new(RefCell::new(Daemon {
+    let identity = Identity {
         config_path,
+        started: Instant::now(),
+        run_id: random_hex40(),
+        port: shown_port,
+        executable: std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        supervised_systemd: systemd,
+    };
+    let daemon = Rc::new(RefCell::new(Daemon {
+        identity,
         config,
         sentinel,
         acl,
@@ -486,23 +496,11 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         pubsub: crate::pubsub::PubSub::with_limits(pubsub_limits),
         stats: Stats::default(),
         log: log.clone(),
-        started: Instant::now(),
-        run_id: random_hex40(),
-        port: shown_port,
-        executable: std::env::current_exe()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default(),
         pause: Pause::default(),
-        unpaused: Rc::new(Notify::new()),
-        timer_wake: Rc::new(Notify::new()),
-        shutdown: None,
-        shutdown_notify: shutdown_notify.clone(),
-        recent_max_input: 0,
-        links: Default::default(),
-        link_events,
+        wake,
+        links: crate::links::Links::new(link_events, hosts.clone()),
         renames,
         scripts: Default::default(),
-        supervised_systemd: systemd,
         metrics: Default::default(),
         tls,
         hosts,

@@ -162,7 +162,7 @@ where
     }
     let pending = requests.pending();
     let mut d = daemon.borrow_mut();
-    d.recent_max_input = d.recent_max_input.max(pending);
+    d.stats.recent_max_input = d.stats.recent_max_input.max(pending);
     if let Some(c) = d.clients.get_mut(id) {
         c.qbuf = pending;
     }
@@ -351,7 +351,7 @@ async fn wait_if_paused(daemon: &Rc<RefCell<Daemon>>, args: &[Bytes]) {
             if !all && !is_write {
                 return;
             }
-            (until, d.unpaused.clone())
+            (until, d.pause.unpaused.clone())
         };
         if Instant::now() >= until {
             let mut d = daemon.borrow_mut();

@@ -1,9 +1,10 @@
 //! Outbound links to monitored instances (masters, replicas, other sentinels).
 //!
 //! A link is a dumb pipe on purpose: it connects, writes the commands it is given and
-//! reports every reply, message and disconnection back, tagged with the link's id. What
-//! to send (AUTH, CLIENT SETNAME, PING, INFO, SUBSCRIBE, ...) and what replies mean is
-//! decided by the pure core, so the same logic runs unchanged in the simulator.
+//! reports every reply, message and disconnection back, tagged with the id of the core's
+//! connection. What to send (AUTH, CLIENT SETNAME, PING, INFO, SUBSCRIBE, ...) and what
+//! replies mean is decided by the pure core, so the same logic runs unchanged in the
+//! simulator.
 
 use crate::hosts::Hosts;
 use bytes::{Bytes, BytesMut};
@@ -18,8 +19,10 @@ use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_rustls::TlsConnector;
 
-/// Identifies one link across its reconnections (the core's link id).
-pub type LinkId = u64;
+/// The core's connection id (`ConnId`) a task was opened with. It names one TCP
+/// connection, not a link: a reconnection is a new task with a new id, so the core can
+/// recognise and ignore late reports from a connection it already gave up.
+pub type ConnNumber = u64;
 
 /// What the driver asks a link to do.
 #[derive(Debug)]
@@ -35,14 +38,14 @@ pub enum LinkCommand {
 pub enum LinkEvent {
     /// The TCP connection is established (with our local IP on it, which hellos
     /// announce); nothing was sent yet.
-    Connected(LinkId, String),
+    Connected(ConnNumber, String),
     /// One decoded reply or pushed message, in arrival order.
-    Reply(LinkId, Frame),
+    Reply(ConnNumber, Frame),
     /// The peer sent what no honest instance sends (a reply over the link's bound, or
     /// bytes that are no reply); `Closed` follows at once.
-    Refused(LinkId, String),
+    Refused(ConnNumber, String),
     /// The connection failed or was lost (or closed on request); the task has ended.
-    Closed(LinkId, String),
+    Closed(ConnNumber, String),
 }
 
 /// The driver's handle on one link task.
@@ -143,7 +146,7 @@ pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// Under `resolve-hostnames` the host names a reply carries are looked up into `hosts`
 /// before the reply is reported (see [`crate::hosts`]).
 pub fn open(
-    id: LinkId,
+    id: ConnNumber,
     host: String,
     port: u16,
     bound: ReplyBound,
@@ -196,7 +199,7 @@ async fn finish_connect(stream: std::net::TcpStream) -> std::io::Result<TcpStrea
 /// Waits for `connect` (at most [`CONNECT_TIMEOUT`]), then runs the link; a failed or
 /// timed-out connect is reported as the link closing.
 async fn run(
-    id: LinkId,
+    id: ConnNumber,
     connect: impl std::future::Future<Output = std::io::Result<TcpStream>>,
     tls: Option<TlsConnector>,
     commands: mpsc::UnboundedReceiver<LinkCommand>,
@@ -226,7 +229,7 @@ async fn run(
 
 /// What the pump of one connection needs besides the stream and the commands.
 struct Pump {
-    id: LinkId,
+    id: ConnNumber,
     events: mpsc::UnboundedSender<LinkEvent>,
     decoder: ReplyDecoder,
     hosts: Hosts,

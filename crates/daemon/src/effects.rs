@@ -1,6 +1,7 @@
-//! Where the daemon meets the pure parts: SENTINEL and ACL commands go to their crates,
-//! and what those report back (events, dirty state, ACL effects) is carried out here:
-//! events are logged and published, dirty state is written to the config file.
+//! The effects of the pure parts: SENTINEL and ACL commands go to their crates, and what
+//! those report back (events, log lines, connections to open, scripts to run, dirty state,
+//! ACL changes) is carried out here: events are logged and published, links opened and
+//! closed, dirty state written to the config file.
 
 use crate::dispatch::Outcome;
 use crate::state::Daemon;

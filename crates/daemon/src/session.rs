@@ -141,10 +141,11 @@ where
                 return Next::Close;
             }
         };
-        wait_if_paused(daemon, &args).await;
         if !auth_needed {
             look_up_hosts(daemon, &args).await;
         }
+        // Last before running: a pause that began during a lookup holds the command too.
+        wait_if_paused(daemon, &args).await;
         let outcome = daemon.borrow_mut().execute(id, &args);
         let proto;
         (auth_needed, proto) = client_state(daemon, id);

@@ -1,4 +1,4 @@
-//! Client-side reply decoder (`ReplyDecoder`, a tokio-util `Decoder`).
+//! Client-side reply decoder (`ReplyDecoder`).
 //!
 //! Input: one flag byte, then a reply stream. Flag bit 0 picks RESP3 over RESP2, bit 1 a
 //! small size limit (256 bytes) over the default, bits 2..=4 the chunk size the stream is
@@ -17,7 +17,6 @@
 use bytes::BytesMut;
 use libfuzzer_sys::fuzz_target;
 use rsentinel_resp::{encode, Frame, Protocol, ReplyDecoder};
-use tokio_util::codec::Decoder;
 
 const SMALL_LIMIT: usize = 256;
 const MAX_INPUT: usize = 64 * 1024;

@@ -1,5 +1,6 @@
 //! ACL file loading/saving and config `user` directives; expected texts were
 //! captured from redis-sentinel 7.0.15 (ACL LOAD replies, startup errors).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

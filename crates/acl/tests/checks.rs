@@ -1,5 +1,6 @@
 //! Permission checks: commands, subcommands, categories, first args,
 //! channels, selectors, and the texts of denials.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

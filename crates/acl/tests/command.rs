@@ -1,5 +1,6 @@
 //! The ACL command's replies (texts captured from redis-sentinel 7.0.15) and
 //! the ACL LOG behaviour.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

@@ -5,6 +5,7 @@
 //! computed over it), so those comparisons only run once the table holds
 //! exactly the commands the real binary has; redis lists single-command rules
 //! in hash order, so rules are compared as multisets plus a semantic re-parse.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use std::collections::BTreeSet;
 

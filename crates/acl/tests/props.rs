@@ -1,5 +1,6 @@
 //! Property tests: arbitrary rules never panic, and a user's description
 //! read back (as an ACL file line) describes and behaves the same.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

@@ -259,6 +259,7 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::disallowed_methods)] // a generous bound on wall time, not a benchmark
     fn abusive_patterns_stay_bounded() {
         // Without the nesting cap this recursion would be 50,000 frames deep; without the
         // `skip_longer` pruning it would take exponential time. It must simply say no.

@@ -4,6 +4,7 @@
 //! `tests/golden/added`) and `failover` (rsentinel's extension). Whole-table replies are
 //! compared with those two entries taken out, and separate tests check that they are
 //! the only difference.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use std::fs;
 use std::path::{Path, PathBuf};

@@ -1,4 +1,5 @@
 //! Invariants of the command table that the dispatcher, COMMAND and the ACL code rely on.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use std::collections::HashSet;
 

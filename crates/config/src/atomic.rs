@@ -64,6 +64,8 @@ const TEMP_MARK: &str = ".rsentinel-tmp.";
 const TEMP_RANDOM_LEN: usize = 6;
 
 /// Creates `<path>.rsentinel-tmp.XXXXXX` exclusively, with `mode` (less the umask).
+/// The daemon's file writing: the clock only seeds the name's random part.
+#[allow(clippy::disallowed_methods)]
 fn create_temp(path: &Path, mode: u32) -> io::Result<(PathBuf, File)> {
     let mut base = path.as_os_str().to_os_string();
     base.push(TEMP_MARK);

@@ -4,6 +4,8 @@
 
 mod atomic;
 mod cli;
+mod directive_table;
+mod directive_values;
 mod error;
 mod lexer;
 mod load;
@@ -12,10 +14,9 @@ mod own;
 mod rewrite;
 mod sentinel;
 mod settings;
-mod special;
-mod std_table;
-mod std_value;
+mod special_directives;
 mod support;
+mod value;
 
 pub use atomic::{remove_stale_temps, rewrite_file, write_atomic};
 pub use cli::{options_text, parse_cli, Cli, CommandLine};
@@ -33,7 +34,7 @@ pub use support::{support, Support};
 /// True when redis-sentinel 7.0.15 accepts `name` as a generic (non-`sentinel`) directive
 /// name; used by the daemon for `CONFIG GET`-style lookups and by tests.
 pub fn is_known_directive(name: &str) -> bool {
-    std_table::lookup(name).is_some()
+    directive_table::lookup(name).is_some()
         || [
             "include",
             "rename-command",

@@ -9,14 +9,14 @@ use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 
 use crate::cli::{Cli, CommandLine};
+use crate::directive_table::{self, LOGLEVEL_ENUM, SUPERVISED_MODE_ENUM, SYSLOG_FACILITY_ENUM};
+use crate::directive_values::{enum_name, parse_value, Value};
 use crate::error::{strerror, ConfigError};
 use crate::lexer::{
     is_comment_or_blank, split_args, split_args_bytes, split_lines, split_lines_bytes,
 };
 use crate::sentinel::{self, Checks, NoChecks};
 use crate::settings::{Config, LogLevel};
-use crate::std_table::{self, LOGLEVEL_ENUM, SUPERVISED_MODE_ENUM, SYSLOG_FACILITY_ENUM};
-use crate::std_value::{enum_name, parse_value, Value};
 
 /// Directives redis 7.0.15 still accepts (and ignores) for compatibility.
 const DEPRECATED: &[&str] = &[
@@ -162,7 +162,7 @@ impl Loader<'_> {
             .collect::<Result<Vec<String>, _>>()
             .map_err(|_| "Argument is not valid UTF-8 (rsentinel keeps it as text)")?;
         let args = args.as_slice();
-        if let Some(std) = std_table::lookup(name) {
+        if let Some(std) = directive_table::lookup(name) {
             let value = parse_value(std, args)?;
             if self.refuse_unsupported {
                 if let Some(reason) = crate::support::refusal(std.name, &value) {
@@ -379,6 +379,7 @@ impl Fs {
 }
 
 impl Checks for Fs {
+    #[allow(unsafe_code)] // access(2); see the SAFETY comment
     fn executable(&self, path: &str) -> bool {
         let Ok(c) = CString::new(self.resolve(path).into_os_string().into_vec()) else {
             return false;
@@ -434,6 +435,7 @@ impl World for Fs {
 }
 
 /// The paths matching a shell pattern, sorted, as `glob(3)` returns them.
+#[allow(unsafe_code)] // glob(3); see the SAFETY comment
 fn glob(pattern: &Path) -> Vec<PathBuf> {
     let Ok(c) = CString::new(pattern.as_os_str().as_bytes()) else {
         return Vec::new();

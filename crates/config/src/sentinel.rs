@@ -87,7 +87,7 @@ pub const NOT_UTF8: &str = "Argument is not valid UTF-8 (rsentinel keeps it as t
 pub fn apply(
     s: &mut SentinelSettings,
     argv: &[Vec<u8>],
-    checks: &dyn Checks,
+    checks: &(impl Checks + ?Sized),
 ) -> Result<(), &'static str> {
     let sub = String::from_utf8_lossy(&argv[0]).to_ascii_lowercase();
     let text: Vec<Option<&str>> = argv.iter().map(|v| std::str::from_utf8(v).ok()).collect();

@@ -232,29 +232,33 @@ impl ServerSettings {
     /// as redis reads them), from its last occurrence; `None` when the file leaves it at
     /// redis' default.
     pub fn number(&self, name: &str) -> Option<i128> {
-        let std = crate::std_table::lookup(name)?;
+        let std = crate::directive_table::lookup(name)?;
         self.other
             .iter()
             .rev()
-            .filter(|(n, _)| crate::std_table::lookup(n).is_some_and(|s| s.name == std.name))
-            .find_map(|(_, args)| match crate::std_value::parse_value(std, args) {
-                Ok(crate::std_value::Value::Num(v)) => Some(v),
-                _ => None,
-            })
+            .filter(|(n, _)| crate::directive_table::lookup(n).is_some_and(|s| s.name == std.name))
+            .find_map(
+                |(_, args)| match crate::directive_values::parse_value(std, args) {
+                    Ok(crate::directive_values::Value::Num(v)) => Some(v),
+                    _ => None,
+                },
+            )
     }
 
     /// The value of a string directive kept in `other`, from its last occurrence;
     /// `None` when unset (or set to "" where that means unset).
     pub fn text(&self, name: &str) -> Option<String> {
-        let std = crate::std_table::lookup(name)?;
+        let std = crate::directive_table::lookup(name)?;
         self.other
             .iter()
             .rev()
-            .filter(|(n, _)| crate::std_table::lookup(n).is_some_and(|s| s.name == std.name))
-            .find_map(|(_, args)| match crate::std_value::parse_value(std, args) {
-                Ok(crate::std_value::Value::Str(v)) => Some(v),
-                _ => None,
-            })
+            .filter(|(n, _)| crate::directive_table::lookup(n).is_some_and(|s| s.name == std.name))
+            .find_map(
+                |(_, args)| match crate::directive_values::parse_value(std, args) {
+                    Ok(crate::directive_values::Value::Str(v)) => Some(v),
+                    _ => None,
+                },
+            )
             .flatten()
     }
 
@@ -264,12 +268,14 @@ impl ServerSettings {
         let mut mode = 0;
         let mut value = 0;
         for (name, args) in &self.other {
-            let Some(std) = crate::std_table::lookup(name) else {
+            let Some(std) = crate::directive_table::lookup(name) else {
                 continue;
             };
-            match crate::std_value::parse_value(std, args) {
-                Ok(crate::std_value::Value::Enum(m)) if std.name == "oom-score-adj" => mode = m,
-                Ok(crate::std_value::Value::Oom(v)) => value = v[0],
+            match crate::directive_values::parse_value(std, args) {
+                Ok(crate::directive_values::Value::Enum(m)) if std.name == "oom-score-adj" => {
+                    mode = m
+                }
+                Ok(crate::directive_values::Value::Oom(v)) => value = v[0],
                 _ => {}
             }
         }
@@ -287,15 +293,15 @@ impl ServerSettings {
         .get(class)
         .copied()
         .unwrap_or((0, 0, 0));
-        let Some(std) = crate::std_table::lookup("client-output-buffer-limit") else {
+        let Some(std) = crate::directive_table::lookup("client-output-buffer-limit") else {
             return limits;
         };
         for (name, args) in &self.other {
             if !name.eq_ignore_ascii_case(std.name) {
                 continue;
             }
-            if let Ok(crate::std_value::Value::OutputBufferLimits(groups)) =
-                crate::std_value::parse_value(std, args)
+            if let Ok(crate::directive_values::Value::OutputBufferLimits(groups)) =
+                crate::directive_values::parse_value(std, args)
             {
                 for (c, hard, soft, secs) in groups {
                     if c == class {
@@ -317,7 +323,7 @@ impl Config {
         let mut out = Vec::new();
         for (name, args) in &s.other {
             let acted = name == "include"
-                || crate::std_table::lookup(name)
+                || crate::directive_table::lookup(name)
                     .is_some_and(|std| crate::support::support(std.name) == crate::Support::Acted);
             if acted {
                 continue;

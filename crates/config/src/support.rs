@@ -6,7 +6,7 @@
 //! redis' default is refused at load, with the reason, so a deployment never runs a
 //! Sentinel that silently does less than the file asks.
 
-use crate::std_value::Value;
+use crate::directive_values::Value;
 
 /// How rsentinel treats a standard directive.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -116,7 +116,7 @@ pub fn refusal(name: &str, value: &Value) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::std_table::STANDARD;
+    use crate::directive_table::STANDARD;
 
     /// Every directive of redis' table falls in exactly one class, and every listed name
     /// is a real directive (a typo would silently make it meaningless).

@@ -1,4 +1,5 @@
 //! `render` against files rewritten by the real redis-sentinel 7.0.15 (see fixtures/README.md).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use rsentinel_config::{parse_as_redis as parse, render, Config, RewriteEnv};
 

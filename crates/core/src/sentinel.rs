@@ -198,7 +198,7 @@ impl Sentinel {
 
     /// Emit the start-up outputs (`sentinelIsRunning`): persist a freshly generated run
     /// id, log it, and a `+monitor` event per configured master.
-    pub fn start(&mut self, _now_ms: u64) {
+    pub fn start(&mut self) {
         if self.myid_generated {
             self.myid_generated = false;
             self.flush_config();

@@ -1,5 +1,6 @@
 //! Table tests of the SENTINEL subcommands: replies and exact error texts (checked against
 //! redis-sentinel 7.0.15), events, and config persistence requests.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

@@ -3,6 +3,7 @@
 //! state is rewritten and loaded back. Each value must come back as the same bytes or
 //! have been refused, and the file must hold exactly the directives of a file written
 //! from plain values: nothing accepted adds, ends or changes another directive.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

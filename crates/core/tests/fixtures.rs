@@ -1,5 +1,6 @@
 //! Replies compared with captures from the real redis-sentinel 7.0.15
 //! (tests/fixtures/*.resp2|resp3, raw bytes from the wire).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

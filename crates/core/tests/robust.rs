@@ -1,5 +1,6 @@
 //! Arbitrary SENTINEL command sequences: never a panic, epochs never go back, and the
 //! persisted settings reload to the same state.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Replies nobody asked for: the connection is dropped (as hiredis does), so a hostile
 //! instance cannot push an endless stream of replies into the core.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

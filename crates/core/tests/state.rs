@@ -1,6 +1,7 @@
 //! Table tests of the read-only and state subcommands (lookups, CKQUORUM, RESET, DEBUG,
 //! SIMULATE-FAILURE, IS-MASTER-DOWN-BY-ADDR, FAILOVER, INFO-CACHE) and of loading and
 //! persisting the state, with texts checked against redis-sentinel 7.0.15.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 
@@ -343,7 +344,7 @@ fn new_generates_an_id_and_start_announces() {
         .bytes()
         .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
     assert_eq!(a.myid(), b.myid(), "same seed, same id");
-    a.start(T0);
+    a.start();
     let out = drain(&mut a);
     assert_eq!(out[0], Output::FlushConfig);
     assert_eq!(
@@ -359,7 +360,7 @@ fn new_generates_an_id_and_start_announces() {
     assert_eq!(a.settings().myid.as_deref(), Some(a.myid()));
     // With an id configured nothing needs persisting.
     let mut c = sentinel();
-    c.start(T0);
+    c.start();
     assert!(!drain(&mut c).contains(&Output::FlushConfig));
     cfg.myid = Some("short".into());
     assert!(rsentinel_core::Sentinel::new(cfg, T0, 1, &no_dns).is_err());

@@ -35,6 +35,7 @@ pub fn parse(list: &str) -> Option<Vec<usize>> {
 }
 
 /// Applies `server_cpulist`; problems are logged and are not fatal (redis ignores them).
+#[allow(unsafe_code)] // see the SAFETY comment
 pub fn apply(list: &str, log: &Logger) {
     let Some(cpus) = parse(list) else {
         log.warning(&format!(
@@ -54,7 +55,7 @@ pub fn apply(list: &str, log: &Logger) {
     if rc != 0 {
         log.warning(&format!(
             "Unable to set the CPU affinity to '{list}': {}",
-            crate::glue::strerror(&std::io::Error::last_os_error())
+            crate::os_error::strerror(&std::io::Error::last_os_error())
         ));
     }
 }

@@ -110,7 +110,7 @@ impl Daemon {
             (Frame::bulk_str("server"), Frame::bulk_str("redis")),
             (
                 Frame::bulk_str("version"),
-                Frame::bulk_str(crate::REDIS_VERSION),
+                Frame::bulk_str(crate::version::REDIS_VERSION),
             ),
             (Frame::bulk_str("proto"), Frame::Integer(proto)),
             (Frame::bulk_str("id"), Frame::Integer(c.id as i64)),

@@ -2,7 +2,7 @@
 //! sentinel mode. Sentinel holds no keys, so tracking is accepted and reported but never
 //! has anything to invalidate.
 
-use crate::clients::ReplyMode;
+use crate::clients::{ReplyMode, Tracking};
 use crate::dispatch::Outcome;
 use crate::state::Daemon;
 use bytes::Bytes;
@@ -73,18 +73,6 @@ fn parse_i64(b: &[u8]) -> Option<i64> {
     rsentinel_resp::string2ll(b)
 }
 
-/// Tracking settings of one client, kept only to report them back.
-#[derive(Debug, Default, Clone)]
-pub struct Tracking {
-    pub bcast: bool,
-    pub optin: bool,
-    pub optout: bool,
-    pub noloop: bool,
-    pub redirect: i64,
-    pub prefixes: Vec<Bytes>,
-    pub caching: Option<bool>,
-}
-
 /// Filters of `CLIENT KILL <option> <value> ...`.
 #[derive(Default)]
 struct KillFilter {
@@ -126,8 +114,7 @@ impl Daemon {
             "kill" => return self.client_kill(id, args),
             "pause" => self.client_pause(args),
             "unpause" => {
-                self.pause.until = None;
-                self.unpaused.notify_waiters();
+                self.pause.lift();
                 Frame::ok()
             }
             "reply" => return self.client_reply(id, args),
@@ -375,12 +362,7 @@ impl Daemon {
             return syntax_error();
         }
         let until = Instant::now() + Duration::from_millis(ms as u64);
-        // A new pause never shortens one in force, and ALL wins over WRITE, as in redis.
-        let merged = match self.pause.until {
-            Some((old, old_all)) => (old.max(until), old_all || all),
-            None => (until, all),
-        };
-        self.pause.until = Some(merged);
+        self.pause.extend(until, all);
         Frame::ok()
     }
 
@@ -411,7 +393,7 @@ impl Daemon {
     }
 
     fn tracking_of(&self, id: u64) -> Option<&Tracking> {
-        self.tracking.get(&id)
+        self.clients.get(id).and_then(|c| c.tracking.as_ref())
     }
 
     fn client_tracking(&mut self, id: u64, args: &[Bytes]) -> Frame {
@@ -452,9 +434,8 @@ impl Daemon {
             i += 1;
         }
         if !on {
-            self.tracking.remove(&id);
             if let Some(c) = self.clients.get_mut(id) {
-                c.tracking = false;
+                c.tracking = None;
             }
             return Frame::ok();
         }
@@ -467,9 +448,8 @@ impl Daemon {
         if t.bcast && (t.optin || t.optout) {
             return Frame::error("ERR OPTIN and OPTOUT are not compatible with BCAST");
         }
-        self.tracking.insert(id, t);
         if let Some(c) = self.clients.get_mut(id) {
-            c.tracking = true;
+            c.tracking = Some(t);
         }
         Frame::ok()
     }
@@ -515,7 +495,7 @@ impl Daemon {
     }
 
     fn client_caching(&mut self, id: u64, args: &[Bytes]) -> Frame {
-        let Some(t) = self.tracking.get_mut(&id) else {
+        let Some(t) = self.clients.get_mut(id).and_then(|c| c.tracking.as_mut()) else {
             return Frame::error("ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled");
         };
         if !t.optin && !t.optout {

@@ -42,6 +42,18 @@ impl std::fmt::Display for PeerAddr {
     }
 }
 
+/// Tracking settings of one client, kept only to report them back.
+#[derive(Debug, Default, Clone)]
+pub struct Tracking {
+    pub bcast: bool,
+    pub optin: bool,
+    pub optout: bool,
+    pub noloop: bool,
+    pub redirect: i64,
+    pub prefixes: Vec<Bytes>,
+    pub caching: Option<bool>,
+}
+
 /// One connection.
 #[derive(Debug)]
 pub struct Client {
@@ -63,7 +75,8 @@ pub struct Client {
     pub last_cmd: Option<&'static rsentinel_commands::CommandSpec>,
     pub reply_mode: ReplyMode,
     pub no_evict: bool,
-    pub tracking: bool,
+    /// `CLIENT TRACKING` settings while it is on.
+    pub tracking: Option<Tracking>,
     /// Bytes queued for this client and not yet written (pub/sub output buffer).
     pub pending_out: usize,
     /// Since when `pending_out` is above the soft limit.
@@ -101,7 +114,7 @@ impl Client {
         if self.in_pubsub() {
             f.push('P');
         }
-        if self.tracking {
+        if self.tracking.is_some() {
             f.push('t');
         }
         if matches!(self.addr, PeerAddr::Unix(_)) {

@@ -3,7 +3,7 @@
 //! Keeping that order is what makes error replies identical to redis-sentinel's.
 
 use crate::clients::ReplyMode;
-use crate::state::{Daemon, ShutdownRequest};
+use crate::state::Daemon;
 use bytes::Bytes;
 use rsentinel_commands::CommandSpec;
 use rsentinel_resp::{Frame, Protocol};
@@ -28,14 +28,66 @@ impl Outcome {
 
 const NOAUTH: &str = "NOAUTH Authentication required.";
 
-/// Commands allowed to a RESP2 client that is subscribed to something.
-const PUBSUB_CONTEXT_OK: &[&str] = &[
-    "ping",
-    "subscribe",
-    "unsubscribe",
-    "psubscribe",
-    "punsubscribe",
-];
+/// The handlers of the commands rsentinel serves. The command table resolves a request
+/// (name, subcommand, arity); this says which handler runs it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Handler {
+    Ping,
+    Auth,
+    Hello,
+    Info,
+    Role,
+    Client,
+    Command,
+    Subscribe,
+    Psubscribe,
+    Unsubscribe,
+    Punsubscribe,
+    Publish,
+    Shutdown,
+    Acl,
+    Sentinel,
+    /// rsentinel's extension: `FAILOVER <master>` is `SENTINEL FAILOVER <master>`.
+    Failover,
+}
+
+impl Handler {
+    /// The handler of a table entry, by its top-level name; `None` for an entry no
+    /// handler serves.
+    fn of(top: &str) -> Option<Handler> {
+        Some(match top {
+            "ping" => Handler::Ping,
+            "auth" => Handler::Auth,
+            "hello" => Handler::Hello,
+            "info" => Handler::Info,
+            "role" => Handler::Role,
+            "client" => Handler::Client,
+            "command" => Handler::Command,
+            "subscribe" => Handler::Subscribe,
+            "psubscribe" => Handler::Psubscribe,
+            "unsubscribe" => Handler::Unsubscribe,
+            "punsubscribe" => Handler::Punsubscribe,
+            "publish" => Handler::Publish,
+            "shutdown" => Handler::Shutdown,
+            "acl" => Handler::Acl,
+            "sentinel" => Handler::Sentinel,
+            "failover" => Handler::Failover,
+            _ => return None,
+        })
+    }
+
+    /// Allowed to a RESP2 client that is subscribed to something.
+    fn allowed_in_resp2_pubsub(self) -> bool {
+        matches!(
+            self,
+            Handler::Ping
+                | Handler::Subscribe
+                | Handler::Unsubscribe
+                | Handler::Psubscribe
+                | Handler::Punsubscribe
+        )
+    }
+}
 
 impl Daemon {
     /// Runs one command for client `id` and returns what to send back.
@@ -95,55 +147,60 @@ impl Daemon {
             }
         }
         let top = spec.parent.unwrap_or(spec.name);
-        if in_resp2_pubsub && !PUBSUB_CONTEXT_OK.contains(&top) {
+        let command = Handler::of(top);
+        if in_resp2_pubsub && !command.is_some_and(Handler::allowed_in_resp2_pubsub) {
             return Outcome::one(Frame::error(format!(
                 "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
                 spec.full_name()
             )));
         }
         self.stats.commands_processed += 1;
-        self.run(id, top, spec, args, in_resp2_pubsub)
+        let Some(command) = command else {
+            return Outcome::one(Frame::error(format!(
+                "ERR unknown command '{top}', with args beginning with: "
+            )));
+        };
+        self.run(id, command, spec, args, in_resp2_pubsub)
     }
 
     fn run(
         &mut self,
         id: u64,
-        top: &str,
+        command: Handler,
         spec: &'static CommandSpec,
         args: &[Bytes],
         in_resp2_pubsub: bool,
     ) -> Outcome {
-        match top {
-            "ping" => Outcome::one(ping(args, in_resp2_pubsub)),
-            "auth" => Outcome::one(self.auth_command(id, args)),
-            "hello" => Outcome::one(self.hello_command(id, args)),
+        match command {
+            Handler::Ping => Outcome::one(ping(args, in_resp2_pubsub)),
+            Handler::Auth => Outcome::one(self.auth_command(id, args)),
+            Handler::Hello => Outcome::one(self.hello_command(id, args)),
             // A plain bulk string in RESP3 too, as redis 7.0 sends it.
-            "info" => Outcome::one(Frame::Bulk(Bytes::from(self.info(&args[1..])))),
-            "role" => Outcome::one(self.role()),
-            "client" => self.client_command(id, spec, args),
-            "command" => Outcome::one(rsentinel_commands::command(args)),
-            "subscribe" => Outcome {
+            Handler::Info => Outcome::one(Frame::Bulk(Bytes::from(self.info(&args[1..])))),
+            Handler::Role => Outcome::one(self.role()),
+            Handler::Client => self.client_command(id, spec, args),
+            Handler::Command => Outcome::one(rsentinel_commands::command(args)),
+            Handler::Subscribe => Outcome {
                 replies: self.pubsub.subscribe(&mut self.clients, id, &args[1..]),
                 close_after: false,
             },
-            "psubscribe" => Outcome {
+            Handler::Psubscribe => Outcome {
                 replies: self.pubsub.psubscribe(&mut self.clients, id, &args[1..]),
                 close_after: false,
             },
-            "unsubscribe" => Outcome {
+            Handler::Unsubscribe => Outcome {
                 replies: self.pubsub.unsubscribe(&mut self.clients, id, &args[1..]),
                 close_after: false,
             },
-            "punsubscribe" => Outcome {
+            Handler::Punsubscribe => Outcome {
                 replies: self.pubsub.punsubscribe(&mut self.clients, id, &args[1..]),
                 close_after: false,
             },
-            "publish" => Outcome::one(self.publish_command(args)),
-            "shutdown" => self.shutdown_command(args),
-            "acl" => self.acl_command(id, args),
-            "sentinel" => Outcome::one(self.sentinel_command(args)),
-            // rsentinel's extension: `FAILOVER <master>` is `SENTINEL FAILOVER <master>`.
-            "failover" => {
+            Handler::Publish => Outcome::one(self.publish_command(args)),
+            Handler::Shutdown => self.shutdown_command(args),
+            Handler::Acl => self.acl_command(id, args),
+            Handler::Sentinel => Outcome::one(self.sentinel_command(args)),
+            Handler::Failover => {
                 let sentinel_args = [
                     Bytes::from_static(b"sentinel"),
                     args[0].clone(),
@@ -151,9 +208,6 @@ impl Daemon {
                 ];
                 Outcome::one(self.sentinel_command(&sentinel_args))
             }
-            other => Outcome::one(Frame::error(format!(
-                "ERR unknown command '{other}', with args beginning with: "
-            ))),
         }
     }
 
@@ -206,8 +260,7 @@ impl Daemon {
             return Outcome::one(Frame::error("ERR No shutdown in progress."));
         }
         self.log.warning("User requested shutdown...");
-        self.shutdown = Some(ShutdownRequest);
-        self.shutdown_notify.notify_one();
+        self.wake.shutdown.notify_one();
         Outcome {
             replies: Vec::new(),
             close_after: true,

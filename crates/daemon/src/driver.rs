@@ -14,7 +14,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 /// Runs until the process stops.
 pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: UnboundedReceiver<LinkEvent>) {
     let mut scripts = daemon.borrow_mut().scripts.take_receiver();
-    let wake = daemon.borrow().timer_wake.clone();
+    let wake = daemon.borrow().wake.timer.clone();
     // The timer is scheduled on the monotonic clock, as redis does; the core reads the
     // wall clock, so a clock jump either way shows up as a TILT-triggering gap instead of
     // silently stretching the sleep.
@@ -77,13 +77,13 @@ impl Daemon {
             LinkEvent::Refused(id, why) => {
                 // What reaches the core is only ever a bounded reply; the peer that broke
                 // the bound is named so an operator can find it.
-                if let Some(h) = self.links.get(&ConnId(id)) {
+                if let Some(addr) = self.links.addr(ConnId(id)) {
                     self.log
-                        .warning(&format!("Closing the link to {}: {why}", h.addr));
+                        .warning(&format!("Closing the link to {addr}: {why}"));
                 }
             }
             LinkEvent::Closed(id, _reason) => {
-                self.links.remove(&ConnId(id));
+                self.links.ended(ConnId(id));
                 self.sentinel.conn_down(ConnId(id));
             }
         }

@@ -22,6 +22,7 @@ pub trait NofileLimit {
 pub struct OsLimit;
 
 impl NofileLimit for OsLimit {
+    #[allow(unsafe_code)] // see the SAFETY comment
     fn current(&self) -> std::io::Result<u64> {
         let mut l = libc::rlimit {
             rlim_cur: 0,
@@ -34,6 +35,7 @@ impl NofileLimit for OsLimit {
         Ok(l.rlim_cur)
     }
 
+    #[allow(unsafe_code)] // see the SAFETY comment
     fn set(&mut self, n: u64) -> std::io::Result<()> {
         let l = libc::rlimit {
             rlim_cur: n,
@@ -57,7 +59,7 @@ pub fn adjust(limit: &mut dyn NofileLimit, maxclients: u32, log: &Logger) -> Opt
         Err(e) => {
             log.warning(&format!(
                 "Unable to obtain the current NOFILE limit ({}), assuming 1024 and setting the max clients configuration accordingly.",
-                crate::glue::strerror(&e)
+                crate::os_error::strerror(&e)
             ));
             return Some((1024 - RESERVED_FDS) as u32);
         }
@@ -92,7 +94,9 @@ pub fn adjust(limit: &mut dyn NofileLimit, maxclients: u32, log: &Logger) -> Opt
         return None;
     }
     let reduced = u32::try_from(best - RESERVED_FDS).unwrap_or(u32::MAX);
-    let why = error.map(|e| crate::glue::strerror(&e)).unwrap_or_default();
+    let why = error
+        .map(|e| crate::os_error::strerror(&e))
+        .unwrap_or_default();
     log.warning(&format!(
         "You requested maxclients of {maxclients} requiring at least {wanted} max file descriptors."
     ));

@@ -49,15 +49,15 @@ impl Daemon {
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         let uptime = Instant::now()
-            .saturating_duration_since(self.started)
+            .saturating_duration_since(self.identity.started)
             .as_secs();
-        let config_file =
-            std::fs::canonicalize(&self.config_path).unwrap_or_else(|_| self.config_path.clone());
+        let config_file = std::fs::canonicalize(&self.identity.config_path)
+            .unwrap_or_else(|_| self.identity.config_path.clone());
         let fields: Vec<(&str, String)> = vec![
-            ("redis_version", crate::REDIS_VERSION.to_string()),
+            ("redis_version", crate::version::REDIS_VERSION.to_string()),
             ("redis_git_sha1", "00000000".into()),
             ("redis_git_dirty", "0".into()),
-            ("redis_build_id", crate::BUILD_ID.into()),
+            ("redis_build_id", crate::version::BUILD_ID.into()),
             ("redis_mode", "sentinel".into()),
             ("os", os_string()),
             ("arch_bits", (usize::BITS).to_string()),
@@ -68,22 +68,22 @@ impl Daemon {
             ("process_id", std::process::id().to_string()),
             (
                 "process_supervised",
-                if self.supervised_systemd {
+                if self.identity.supervised_systemd {
                     "systemd"
                 } else {
                     "no"
                 }
                 .into(),
             ),
-            ("run_id", self.run_id.clone()),
-            ("tcp_port", self.port.to_string()),
+            ("run_id", self.identity.run_id.clone()),
+            ("tcp_port", self.identity.port.to_string()),
             ("server_time_usec", now.as_micros().to_string()),
             ("uptime_in_seconds", uptime.to_string()),
             ("uptime_in_days", (uptime / 86_400).to_string()),
             ("hz", "10".into()),
             ("configured_hz", "10".into()),
             ("lru_clock", (now.as_secs() & ((1 << 24) - 1)).to_string()),
-            ("executable", self.executable.clone()),
+            ("executable", self.identity.executable.clone()),
             ("config_file", config_file.display().to_string()),
             ("io_threads_active", "0".into()),
         ];
@@ -97,7 +97,7 @@ impl Daemon {
             ("maxclients", self.config.server.maxclients.to_string()),
             (
                 "client_recent_max_input_buffer",
-                self.recent_max_input.to_string(),
+                self.stats.recent_max_input.to_string(),
             ),
             ("client_recent_max_output_buffer", "0".into()),
             ("blocked_clients", "0".into()),
@@ -181,9 +181,11 @@ fn section(title: &str, fields: &[(&str, String)]) -> String {
 }
 
 /// `Linux 6.1.0 x86_64`, from uname as redis prints it.
+#[allow(unsafe_code)] // see the SAFETY comment
 fn os_string() -> String {
     // SAFETY: uname fills the struct we own; a zeroed utsname is valid input.
     let mut u: libc::utsname = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; `u` outlives the call.
     if unsafe { libc::uname(&mut u) } != 0 {
         return std::env::consts::OS.to_string();
     }
@@ -203,9 +205,11 @@ fn os_string() -> String {
     )
 }
 
+#[allow(unsafe_code)] // see the SAFETY comment
 fn rusage(who: libc::c_int) -> (f64, f64) {
     // SAFETY: getrusage fills the struct we own.
     let mut r: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: as above; `r` outlives the call.
     if unsafe { libc::getrusage(who, &mut r) } != 0 {
         return (0.0, 0.0);
     }

@@ -1,24 +1,28 @@
 //! Outbound links to monitored instances (masters, replicas, other sentinels).
 //!
 //! A link is a dumb pipe on purpose: it connects, writes the commands it is given and
-//! reports every reply, message and disconnection back, tagged with the link's id. What
-//! to send (AUTH, CLIENT SETNAME, PING, INFO, SUBSCRIBE, ...) and what replies mean is
-//! decided by the pure core, so the same logic runs unchanged in the simulator.
+//! reports every reply, message and disconnection back, tagged with the id of the core's
+//! connection. What to send (AUTH, CLIENT SETNAME, PING, INFO, SUBSCRIBE, ...) and what
+//! replies mean is decided by the pure core, so the same logic runs unchanged in the
+//! simulator.
 
+use crate::hosts::Hosts;
 use bytes::{Bytes, BytesMut};
-use rsentinel_core::ReplyBound;
+use rsentinel_core::{ConnId, ReplyBound};
 use rsentinel_resp::{encode_command, Frame, ReplyDecoder};
 use socket2::{Domain, Protocol, Socket, Type};
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_rustls::TlsConnector;
-use tokio_util::codec::Decoder;
 
-/// Identifies one link across its reconnections (the core's link id).
-pub type LinkId = u64;
+/// The core's connection id (`ConnId`) a task was opened with. It names one TCP
+/// connection, not a link: a reconnection is a new task with a new id, so the core can
+/// recognise and ignore late reports from a connection it already gave up.
+pub type ConnNumber = u64;
 
 /// What the driver asks a link to do.
 #[derive(Debug)]
@@ -34,14 +38,14 @@ pub enum LinkCommand {
 pub enum LinkEvent {
     /// The TCP connection is established (with our local IP on it, which hellos
     /// announce); nothing was sent yet.
-    Connected(LinkId, String),
+    Connected(ConnNumber, String),
     /// One decoded reply or pushed message, in arrival order.
-    Reply(LinkId, Frame),
+    Reply(ConnNumber, Frame),
     /// The peer sent what no honest instance sends (a reply over the link's bound, or
     /// bytes that are no reply); `Closed` follows at once.
-    Refused(LinkId, String),
+    Refused(ConnNumber, String),
     /// The connection failed or was lost (or closed on request); the task has ended.
-    Closed(LinkId, String),
+    Closed(ConnNumber, String),
 }
 
 /// The driver's handle on one link task.
@@ -64,6 +68,63 @@ impl LinkHandle {
     }
 }
 
+/// The open links by the core's connection id, and where their tasks report.
+pub struct Links {
+    handles: HashMap<ConnId, LinkHandle>,
+    events: mpsc::UnboundedSender<LinkEvent>,
+    hosts: Hosts,
+}
+
+impl Links {
+    /// Links reporting to `events`; their host names go into `hosts`.
+    pub fn new(events: mpsc::UnboundedSender<LinkEvent>, hosts: Hosts) -> Links {
+        Links {
+            handles: HashMap::new(),
+            events,
+            hosts,
+        }
+    }
+
+    /// Starts connection `conn` (see [`open`]); `Err` when it was refused at once.
+    pub fn open(
+        &mut self,
+        conn: ConnId,
+        host: String,
+        port: u16,
+        bound: ReplyBound,
+        tls: Option<TlsConnector>,
+    ) -> Result<(), String> {
+        let events = self.events.clone();
+        let handle = open(conn.0, host, port, bound, events, tls, self.hosts.clone())?;
+        self.handles.insert(conn, handle);
+        Ok(())
+    }
+
+    /// Queues a command on `conn`, if it is open.
+    pub fn send(&self, conn: ConnId, args: Vec<Bytes>) {
+        if let Some(h) = self.handles.get(&conn) {
+            h.send(args);
+        }
+    }
+
+    /// Closes `conn` at the core's request.
+    pub fn close(&mut self, conn: ConnId) {
+        if let Some(h) = self.handles.remove(&conn) {
+            h.close();
+        }
+    }
+
+    /// Forgets `conn`, whose task has ended.
+    pub fn ended(&mut self, conn: ConnId) {
+        self.handles.remove(&conn);
+    }
+
+    /// `host:port` of `conn`, for log lines.
+    pub fn addr(&self, conn: ConnId) -> Option<&str> {
+        self.handles.get(&conn).map(|h| h.addr.as_str())
+    }
+}
+
 /// The least room offered to one read of a link.
 const READ_SIZE: usize = 1024;
 /// An empty read buffer larger than this is freed rather than kept.
@@ -82,13 +143,16 @@ pub const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(5);
 /// does: a refusal the kernel already knows (a closed port on this machine) is returned
 /// as `Err` at once, so the caller can mark the link down before anyone can observe it
 /// as connected, exactly as redis-sentinel behaves. Host names are resolved by the task.
+/// Under `resolve-hostnames` the host names a reply carries are looked up into `hosts`
+/// before the reply is reported (see [`crate::hosts`]).
 pub fn open(
-    id: LinkId,
+    id: ConnNumber,
     host: String,
     port: u16,
     bound: ReplyBound,
     events: mpsc::UnboundedSender<LinkEvent>,
     tls: Option<TlsConnector>,
+    hosts: Hosts,
 ) -> Result<LinkHandle, String> {
     let (tx, rx) = mpsc::unbounded_channel();
     let addr = format!("{host}:{port}");
@@ -96,11 +160,12 @@ pub fn open(
     match host.parse::<IpAddr>() {
         Ok(ip) => {
             let stream = start_connect(SocketAddr::new(ip, port)).map_err(|e| e.to_string())?;
-            tokio::task::spawn_local(run(id, finish_connect(stream), tls, rx, events, decoder));
+            let connect = finish_connect(stream);
+            tokio::task::spawn_local(run(id, connect, tls, rx, events, decoder, hosts));
         }
         Err(_) => {
             let connect = async move { TcpStream::connect((host.as_str(), port)).await };
-            tokio::task::spawn_local(run(id, connect, tls, rx, events, decoder));
+            tokio::task::spawn_local(run(id, connect, tls, rx, events, decoder, hosts));
         }
     }
     Ok(LinkHandle { tx, addr })
@@ -134,12 +199,13 @@ async fn finish_connect(stream: std::net::TcpStream) -> std::io::Result<TcpStrea
 /// Waits for `connect` (at most [`CONNECT_TIMEOUT`]), then runs the link; a failed or
 /// timed-out connect is reported as the link closing.
 async fn run(
-    id: LinkId,
+    id: ConnNumber,
     connect: impl std::future::Future<Output = std::io::Result<TcpStream>>,
     tls: Option<TlsConnector>,
     commands: mpsc::UnboundedReceiver<LinkCommand>,
     events: mpsc::UnboundedSender<LinkEvent>,
     decoder: ReplyDecoder,
+    hosts: Hosts,
 ) {
     let stream = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
         Ok(Ok(s)) => s,
@@ -152,19 +218,32 @@ async fn run(
             return;
         }
     };
-    serve(id, stream, tls, commands, events, decoder).await;
+    let link = Pump {
+        id,
+        events,
+        decoder,
+        hosts,
+    };
+    serve(link, stream, tls, commands).await;
+}
+
+/// What the pump of one connection needs besides the stream and the commands.
+struct Pump {
+    id: ConnNumber,
+    events: mpsc::UnboundedSender<LinkEvent>,
+    decoder: ReplyDecoder,
+    hosts: Hosts,
 }
 
 /// Reports the connection up and pumps it until it ends. Under TLS the link counts as
 /// connected once TCP is, as with hiredis: commands wait for the handshake.
 async fn serve(
-    id: LinkId,
+    link: Pump,
     mut stream: TcpStream,
     tls: Option<TlsConnector>,
     mut commands: mpsc::UnboundedReceiver<LinkCommand>,
-    events: mpsc::UnboundedSender<LinkEvent>,
-    decoder: ReplyDecoder,
 ) {
+    let (id, events) = (link.id, link.events.clone());
     let _ = stream.set_nodelay(true);
     let local_ip = stream
         .local_addr()
@@ -175,112 +254,116 @@ async fn serve(
         return;
     }
     let reason = match tls {
-        None => pump(id, &mut stream, &mut commands, &events, decoder).await,
+        None => link.pump(&mut stream, &mut commands).await,
         // Boxed: a link task's future is as large as its largest branch, and the TLS
         // one holds a whole rustls connection; inline, every plain link paid for it
         // (3.9 KB a link, thousands of links at a few hundred masters).
         Some(connector) => {
             let peer_ip = peer_ip.ok();
-            Box::pin(pump_tls(
-                id,
-                stream,
-                peer_ip,
-                connector,
-                &mut commands,
-                &events,
-                decoder,
-            ))
-            .await
+            Box::pin(link.pump_tls(stream, peer_ip, connector, &mut commands)).await
         }
     };
     let _ = events.send(LinkEvent::Closed(id, reason));
 }
 
-/// The TLS handshake, then [`pump`] over the TLS stream; returns why it ended.
-async fn pump_tls(
-    id: LinkId,
-    stream: TcpStream,
-    peer_ip: Option<IpAddr>,
-    connector: TlsConnector,
-    commands: &mut mpsc::UnboundedReceiver<LinkCommand>,
-    events: &mpsc::UnboundedSender<LinkEvent>,
-    decoder: ReplyDecoder,
-) -> String {
-    // The name is not used: SNI is off and the peer's name is not checked (redis checks
-    // the chain only); rustls needs one all the same.
-    let ip = peer_ip.unwrap_or(IpAddr::from([127, 0, 0, 1]));
-    let name = rustls_pki_types::ServerName::IpAddress(ip.into());
-    match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, connector.connect(name, stream)).await {
-        Ok(Ok(mut tls_stream)) => pump(id, &mut tls_stream, commands, events, decoder).await,
-        Ok(Err(e)) => format!("TLS handshake failed: {e}"),
-        Err(_) => "TLS handshake timed out".into(),
-    }
-}
-
-/// Moves commands out and replies in until the connection ends; returns why.
-async fn pump<S: AsyncRead + AsyncWrite + Unpin>(
-    id: LinkId,
-    stream: &mut S,
-    commands: &mut mpsc::UnboundedReceiver<LinkCommand>,
-    events: &mpsc::UnboundedSender<LinkEvent>,
-    mut decoder: ReplyDecoder,
-) -> String {
-    let mut inbuf = BytesMut::new();
-    let mut big = false;
-    let mut out = BytesMut::new();
-    loop {
-        // Room for the next read, grown as a long reply (INFO) needs; a buffer a long
-        // reply left large is given back once empty. Thousands of links mostly carry
-        // PONGs and hellos: a fixed 16 KB buffer each, walked through by successive
-        // reads, was most of the process' memory.
-        if inbuf.is_empty() && big {
-            inbuf = BytesMut::new();
+impl Pump {
+    /// The TLS handshake, then [`Pump::pump`] over the TLS stream; returns why it ended.
+    async fn pump_tls(
+        self,
+        stream: TcpStream,
+        peer_ip: Option<IpAddr>,
+        connector: TlsConnector,
+        commands: &mut mpsc::UnboundedReceiver<LinkCommand>,
+    ) -> String {
+        // The name is not used: SNI is off and the peer's name is not checked (redis
+        // checks the chain only); rustls needs one all the same.
+        let ip = peer_ip.unwrap_or(IpAddr::from([127, 0, 0, 1]));
+        let name = rustls_pki_types::ServerName::IpAddress(ip.into());
+        match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, connector.connect(name, stream)).await {
+            Ok(Ok(mut tls_stream)) => self.pump(&mut tls_stream, commands).await,
+            Ok(Err(e)) => format!("TLS handshake failed: {e}"),
+            Err(_) => "TLS handshake timed out".into(),
         }
-        inbuf.reserve(READ_SIZE);
-        big = inbuf.capacity() > IDLE_BUFFER;
-        tokio::select! {
-            cmd = commands.recv() => match cmd {
-                None | Some(LinkCommand::Close) => return "closed".into(),
-                Some(LinkCommand::Send(args)) => {
-                    encode_command(&args, &mut out);
-                    // Batch whatever else is already queued into the same write.
-                    while let Ok(LinkCommand::Send(more)) = commands.try_recv() {
-                        encode_command(&more, &mut out);
-                    }
-                    if let Err(e) = stream.write_all(&out).await {
-                        return e.to_string();
-                    }
-                    if let Err(e) = stream.flush().await {
-                        return e.to_string();
-                    }
-                    out.clear();
-                }
-            },
-            read = stream.read_buf(&mut inbuf) => match read {
-                Ok(0) => return "connection closed by peer".into(),
-                Err(e) => return e.to_string(),
-                Ok(_) => loop {
-                    match decoder.decode(&mut inbuf) {
-                        Ok(Some(frame)) => {
-                            if events.send(LinkEvent::Reply(id, frame)).is_err() {
-                                return "driver gone".into();
-                            }
+    }
+
+    /// Moves commands out and replies in until the connection ends; returns why.
+    async fn pump<S: AsyncRead + AsyncWrite + Unpin>(
+        mut self,
+        stream: &mut S,
+        commands: &mut mpsc::UnboundedReceiver<LinkCommand>,
+    ) -> String {
+        let mut inbuf = BytesMut::new();
+        let mut big = false;
+        let mut out = BytesMut::new();
+        loop {
+            // Room for the next read, grown as a long reply (INFO) needs; a buffer a long
+            // reply left large is given back once empty. Thousands of links mostly carry
+            // PONGs and hellos: a fixed 16 KB buffer each, walked through by successive
+            // reads, was most of the process' memory.
+            if inbuf.is_empty() && big {
+                inbuf = BytesMut::new();
+            }
+            inbuf.reserve(READ_SIZE);
+            big = inbuf.capacity() > IDLE_BUFFER;
+            tokio::select! {
+                cmd = commands.recv() => match cmd {
+                    None | Some(LinkCommand::Close) => return "closed".into(),
+                    Some(LinkCommand::Send(args)) => {
+                        encode_command(&args, &mut out);
+                        // Batch whatever else is already queued into the same write.
+                        while let Ok(LinkCommand::Send(more)) = commands.try_recv() {
+                            encode_command(&more, &mut out);
                         }
-                        Ok(None) => break,
-                        Err(e) => {
-                            let why = e.to_string();
-                            let _ = events.send(LinkEvent::Refused(id, why.clone()));
+                        if let Err(e) = stream.write_all(&out).await {
+                            return e.to_string();
+                        }
+                        if let Err(e) = stream.flush().await {
+                            return e.to_string();
+                        }
+                        out.clear();
+                    }
+                },
+                read = stream.read_buf(&mut inbuf) => match read {
+                    Ok(0) => return "connection closed by peer".into(),
+                    Err(e) => return e.to_string(),
+                    Ok(_) => {
+                        if let Err(why) = self.report_replies(&mut inbuf).await {
                             return why;
                         }
                     }
                 },
-            },
+            }
+        }
+    }
+
+    /// Reports every whole reply in `inbuf`, in order; `Err` ends the link.
+    async fn report_replies(&mut self, inbuf: &mut BytesMut) -> Result<(), String> {
+        loop {
+            match self.decoder.decode(inbuf) {
+                Ok(Some(frame)) => {
+                    if self.hosts.enabled() {
+                        let names = crate::hosts::names_in_frame(&frame);
+                        if !names.is_empty() {
+                            self.hosts.refresh(names).await;
+                        }
+                    }
+                    if self.events.send(LinkEvent::Reply(self.id, frame)).is_err() {
+                        return Err("driver gone".into());
+                    }
+                }
+                Ok(None) => return Ok(()),
+                Err(e) => {
+                    let why = e.to_string();
+                    let _ = self.events.send(LinkEvent::Refused(self.id, why.clone()));
+                    return Err(why);
+                }
+            }
         }
     }
 }
 
 #[cfg(test)]
-mod tests {
+mod size_tests {
     /// A plain link's task stays small: thousands of them run at a few hundred masters.
     #[test]
     fn a_link_task_is_small() {
@@ -288,7 +371,8 @@ mod tests {
         let (events, _erx) = tokio::sync::mpsc::unbounded_channel();
         let decoder = rsentinel_resp::ReplyDecoder::with_limits(1, 1);
         let connect = async { Err::<tokio::net::TcpStream, _>(std::io::Error::other("x")) };
-        let task = super::run(1, connect, None, rx, events, decoder);
+        let hosts = super::Hosts::default();
+        let task = super::run(1, connect, None, rx, events, decoder, hosts);
         let size = std::mem::size_of_val(&task);
         assert!(size < 2048, "a link task's future is {size} bytes");
     }

@@ -28,7 +28,7 @@ pub fn apply(mode: u32, value: i64, log: &Logger) {
         Err(e) => {
             log.warning(&format!(
                 "Unable to read oom_score_adj: {}",
-                crate::glue::strerror(&e)
+                crate::os_error::strerror(&e)
             ));
             return;
         }
@@ -39,7 +39,7 @@ pub fn apply(mode: u32, value: i64, log: &Logger) {
     if let Err(e) = std::fs::write(PATH, format!("{v}\n")) {
         log.warning(&format!(
             "Unable to write oom_score_adj: {}",
-            crate::glue::strerror(&e)
+            crate::os_error::strerror(&e)
         ));
     }
 }

@@ -4,7 +4,7 @@
 
 use crate::logger::Logger;
 use crate::server;
-use crate::state::{Daemon, Pause, Stats};
+use crate::state::{Daemon, Identity, Pause, Stats, Wakeups};
 use rand::RngCore;
 use rsentinel_acl::{Acl, UserDirectives};
 use rsentinel_config::{Config, LogLevel};
@@ -13,7 +13,6 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Instant;
-use tokio::sync::Notify;
 
 const USAGE: &str = "Usage: ./rsentinel [/path/to/sentinel.conf] [options] [-]
        ./rsentinel - (read config from stdin)
@@ -31,6 +30,7 @@ Examples:
 /// Runs the whole program; returns the process exit code.
 pub fn main_entry(args: Vec<String>) -> i32 {
     // A hang-up from the terminal must not stop a Sentinel (redis ignores SIGHUP too).
+    #[allow(unsafe_code)] // see the SAFETY comment
     // SAFETY: setting a signal's disposition to SIG_IGN before any thread exists.
     unsafe {
         libc::signal(libc::SIGHUP, libc::SIG_IGN);
@@ -52,9 +52,9 @@ pub fn main_entry(args: Vec<String>) -> i32 {
         // so scripts that take the third word or grep `v=` read the compatible version.
         println!(
             "rsentinel server v={} sha=00000000:0 malloc=libc bits={} build={} rsentinel={}",
-            crate::REDIS_VERSION,
+            crate::version::REDIS_VERSION,
             usize::BITS,
-            crate::BUILD_ID,
+            crate::version::BUILD_ID,
             env!("CARGO_PKG_VERSION")
         );
         return 0;
@@ -117,7 +117,7 @@ fn not_writable(path: &Path, e: &std::io::Error) -> String {
     format!(
         "Sentinel config file {} is not writable: {}. Exiting...",
         path.display(),
-        crate::glue::strerror(e)
+        crate::os_error::strerror(e)
     )
 }
 
@@ -182,7 +182,15 @@ fn test_config(config: &Config, path: &str, abs_path: &Path) -> i32 {
         log.warning("Configured to not listen anywhere, exiting.");
         return 1;
     }
-    if let Err(e) = Sentinel::new(config.sentinel.clone(), 0, 0, &crate::glue::resolve) {
+    let hosts = crate::hosts::HostTable::default();
+    if config.sentinel.resolve_hostnames {
+        // No event loop runs yet: a runtime of our own for the lookups.
+        if let Ok(rt) = tokio::runtime::Builder::new_current_thread().build() {
+            rt.block_on(hosts.refresh(crate::hosts::names_in_config(&config.sentinel)));
+        }
+    }
+    let resolve = |host: &str| hosts.resolve(host);
+    if let Err(e) = Sentinel::new(config.sentinel.clone(), 0, 0, &resolve) {
         eprint!(
             "{}",
             rsentinel_config::fatal_error_text(
@@ -261,7 +269,7 @@ fn build_acl(config: &Config, log: &Logger) -> Option<Acl> {
             .map_err(|e| {
                 format!(
                     "Error loading ACLs, opening file '{file}': {}",
-                    crate::glue::strerror(&e)
+                    crate::os_error::strerror(&e)
                 )
             })
             .and_then(|text| acl.load_aclfile(file, &text));
@@ -284,6 +292,7 @@ fn check_writable(path: &Path) -> std::io::Result<()> {
 
 /// Detaches from the terminal like redis' daemonize(): fork, new session, standard
 /// streams to /dev/null (the log then goes nowhere unless `logfile` is set, as in redis).
+#[allow(unsafe_code)] // see the SAFETY comment
 fn daemonize(_log_to_stdout: bool) -> std::io::Result<()> {
     // SAFETY: called before any thread or runtime exists; the parent exits at once.
     unsafe {
@@ -319,7 +328,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
     log.warning(&format!(
         "rsentinel version={} (redis {} compatible), bits={}, pid={}, just started",
         env!("CARGO_PKG_VERSION"),
-        crate::REDIS_VERSION,
+        crate::version::REDIS_VERSION,
         usize::BITS,
         std::process::id()
     ));
@@ -415,8 +424,15 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
     }
     let now_ms = Daemon::now_ms();
     let seed = rand::thread_rng().next_u64();
-    let sentinel = match Sentinel::new(config.sentinel.clone(), now_ms, seed, &crate::glue::resolve)
-    {
+    let hosts = crate::hosts::Hosts::default();
+    hosts.set_enabled(config.sentinel.resolve_hostnames);
+    if hosts.enabled() {
+        hosts
+            .refresh(crate::hosts::names_in_config(&config.sentinel))
+            .await;
+    }
+    let resolve = |host: &str| hosts.resolve(host);
+    let sentinel = match Sentinel::new(config.sentinel.clone(), now_ms, seed, &resolve) {
         Ok(s) => s,
         Err(e) => {
             eprint!(
@@ -433,7 +449,10 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
     let mut sentinel = sentinel;
     sentinel.set_requirepass(config.server.requirepass.clone());
     sentinel.set_loglevel(config.server.loglevel);
-    sentinel.set_resolver(Box::new(crate::glue::resolve));
+    sentinel.set_resolver(Box::new({
+        let hosts = hosts.clone();
+        move |host: &str| hosts.resolve(host)
+    }));
     sentinel.set_listen_port(tls_settings.announce_base_port(port));
     sentinel.set_utc_offset(crate::logger::utc_offset(std::time::SystemTime::now()));
     let pidfile = config.server.pidfile.clone().or_else(|| {
@@ -455,10 +474,21 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         }
     };
     let pubsub_limits = crate::pubsub::OutputLimits::pubsub(&config.server);
-    let shutdown_notify = Rc::new(Notify::new());
+    let wake = Wakeups::default();
+    let shutdown_notify = wake.shutdown.clone();
     let (link_events, link_rx) = tokio::sync::mpsc::unbounded_channel();
-    let daemon = Rc::new(RefCell::new(Daemon {
+    let identity = Identity {
         config_path,
+        started: Instant::now(),
+        run_id: random_hex40(),
+        port: shown_port,
+        executable: std::env::current_exe()
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        supervised_systemd: systemd,
+    };
+    let daemon = Rc::new(RefCell::new(Daemon {
+        identity,
         config,
         sentinel,
         acl,
@@ -466,30 +496,18 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         pubsub: crate::pubsub::PubSub::with_limits(pubsub_limits),
         stats: Stats::default(),
         log: log.clone(),
-        started: Instant::now(),
-        run_id: random_hex40(),
-        port: shown_port,
-        executable: std::env::current_exe()
-            .map(|p| p.display().to_string())
-            .unwrap_or_default(),
         pause: Pause::default(),
-        unpaused: Rc::new(Notify::new()),
-        timer_wake: Rc::new(Notify::new()),
-        shutdown: None,
-        shutdown_notify: shutdown_notify.clone(),
-        recent_max_input: 0,
-        tracking: Default::default(),
-        links: Default::default(),
-        link_events,
+        wake,
+        links: crate::links::Links::new(link_events, hosts.clone()),
         renames,
         scripts: Default::default(),
-        supervised_systemd: systemd,
         metrics: Default::default(),
         tls,
+        hosts,
     }));
     {
         let mut d = daemon.borrow_mut();
-        d.sentinel.start(Daemon::now_ms());
+        d.sentinel.start();
         d.after_command();
     }
     let backlog = daemon.borrow().config.server.tcp_backlog;
@@ -541,7 +559,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         crate::affinity::apply(&list, &log);
     }
     if daemon.borrow().tls.is_some() {
-        tokio::task::spawn_local(crate::tls::watch(daemon.clone()));
+        tokio::task::spawn_local(watch_tls(daemon.clone()));
     }
     tokio::task::spawn_local(crate::driver::run(daemon.clone(), link_rx));
     crate::panic::inject_if_asked();
@@ -575,12 +593,37 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         if let Err(e) = std::fs::remove_file(path) {
             log.warning(&format!(
                 "Error removing the unix socket file: {}",
-                crate::glue::strerror(&e)
+                crate::os_error::strerror(&e)
             ));
         }
     }
     log.warning("rsentinel is now ready to exit, bye bye...");
     0
+}
+
+/// Checks the TLS material files every [`crate::tls::RELOAD_POLL`] and swaps in what changed, with a log
+/// line either way. Runs for the life of the process.
+async fn watch_tls(daemon: Rc<RefCell<Daemon>>) {
+    loop {
+        tokio::time::sleep(crate::tls::RELOAD_POLL).await;
+        let mut d = daemon.borrow_mut();
+        let Some(tls) = d.tls.as_mut() else { return };
+        match tls.reload_if_changed() {
+            crate::tls::Reload::Unchanged => {}
+            crate::tls::Reload::Reloaded(files) => d.log.notice(&format!(
+                "TLS certificates and keys reloaded after a change on disk ({})",
+                files.join(", ")
+            )),
+            crate::tls::Reload::Failed(errors, files) => {
+                let log = d.log.clone();
+                log.warning(&format!(
+                    "TLS files changed on disk ({}) but could not be loaded; the current certificates and keys stay in use:",
+                    files.join(", ")
+                ));
+                errors.iter().for_each(|e| log.warning(e));
+            }
+        }
+    }
 }
 
 /// The metrics listener (rsentinel's own `metrics-bind`/`metrics-port`).

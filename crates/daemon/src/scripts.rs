@@ -59,6 +59,7 @@ impl Scripts {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let fd_limit = fd_limit();
+        #[allow(unsafe_code)] // see the SAFETY comment
         // SAFETY: the closure runs in the forked child before exec and only makes
         // async-signal-safe system calls (close_range, fcntl) on plain integers.
         unsafe {
@@ -109,6 +110,7 @@ impl Scripts {
 
 /// Highest descriptor number the process may hold, read before forking (bounded, so the
 /// fallback loop below stays short even with a huge limit).
+#[allow(unsafe_code)] // see the SAFETY comment
 fn fd_limit() -> libc::c_int {
     let mut rl = libc::rlimit {
         rlim_cur: 0,
@@ -125,6 +127,7 @@ fn fd_limit() -> libc::c_int {
 
 /// Marks every descriptor from 3 up close-on-exec in the child, so that descriptors the
 /// daemon itself inherited without that flag do not reach the script either.
+#[allow(unsafe_code)] // see the SAFETY comment
 fn cloexec_from_3(limit: libc::c_int) {
     // SAFETY: plain system calls on descriptor numbers; failures are handled below.
     let done = unsafe {

@@ -174,18 +174,18 @@ pub fn bind_unix(path: &str, perm: u32) -> Result<Socket, String> {
     check_unix_path(path)?;
     let _ = std::fs::remove_file(path);
     let sock = Socket::new(Domain::UNIX, Type::STREAM, None)
-        .map_err(|e| format!("socket: {}", crate::glue::strerror(&e)))?;
+        .map_err(|e| format!("socket: {}", crate::os_error::strerror(&e)))?;
     let addr = socket2::SockAddr::unix(path)
-        .map_err(|e| format!("bind: {}", crate::glue::strerror(&e)))?;
+        .map_err(|e| format!("bind: {}", crate::os_error::strerror(&e)))?;
     sock.bind(&addr)
-        .map_err(|e| format!("bind: {}", crate::glue::strerror(&e)))?;
+        .map_err(|e| format!("bind: {}", crate::os_error::strerror(&e)))?;
     if perm != 0 {
         use std::os::unix::fs::PermissionsExt;
         // As redis' chmod(), whose result is not checked.
         let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(perm));
     }
     sock.set_nonblocking(true)
-        .map_err(|e| format!("fcntl: {}", crate::glue::strerror(&e)))?;
+        .map_err(|e| format!("fcntl: {}", crate::os_error::strerror(&e)))?;
     Ok(sock)
 }
 
@@ -208,9 +208,9 @@ pub fn check_unix_path(path: &str) -> Result<(), String> {
         Ok(m) if m.is_dir() => Ok(()),
         Ok(_) => Err(format!(
             "bind: {}",
-            crate::glue::strerror(&std::io::Error::from_raw_os_error(libc::ENOTDIR))
+            crate::os_error::strerror(&std::io::Error::from_raw_os_error(libc::ENOTDIR))
         )),
-        Err(e) => Err(format!("bind: {}", crate::glue::strerror(&e))),
+        Err(e) => Err(format!("bind: {}", crate::os_error::strerror(&e))),
     }
 }
 
@@ -297,7 +297,7 @@ async fn admit<S>(
                 last_cmd: None,
                 reply_mode: crate::clients::ReplyMode::On,
                 no_evict: false,
-                tracking: false,
+                tracking: None,
                 pending_out: 0,
                 soft_limit_since: None,
                 closing: false,

@@ -8,13 +8,14 @@
 //! killed, including by the pub/sub output limits.
 
 use crate::clients::Outbound;
+use crate::connection::{Replies, Requests};
 use crate::state::Daemon;
-use bytes::{Buf, Bytes, BytesMut};
-use rsentinel_resp::{encode, Limits, Protocol, RequestParser};
+use bytes::Bytes;
+use rsentinel_resp::{Limits, Protocol, ProtocolError};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Replies waiting for a client that does not read them, past which its requests are
@@ -40,7 +41,15 @@ fn client_state(daemon: &Rc<RefCell<Daemon>>, id: u64) -> (bool, Protocol) {
         })
 }
 
-/// Serves one connection, over TCP, TLS or a unix socket.
+/// What the session does after serving one event.
+#[derive(Debug, PartialEq, Eq)]
+enum Next {
+    Continue,
+    Close,
+}
+
+/// Serves one connection, over TCP, TLS or a unix socket: requests are read and run,
+/// replies written, messages from the client's channel queued, each as it comes.
 pub async fn run<S>(
     daemon: Rc<RefCell<Daemon>>,
     stream: S,
@@ -49,182 +58,246 @@ pub async fn run<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let (mut reader, mut writer) = tokio::io::split(stream);
-    // TLS buffers what the socket did not take; it is pushed out by a flush once `out`
-    // is empty (a no-op on plain TCP).
-    let mut unflushed = false;
-    let mut parser = RequestParser::new(request_limits(&daemon.borrow().config.server));
-    let mut inbuf = BytesMut::with_capacity(16 * 1024);
-    let mut out = BytesMut::new();
-    // Reads of redis' size (PROTO_IOBUF_LEN) make the "too big" protocol errors trigger
-    // at the same points as in redis.
-    let mut chunk = vec![0u8; rsentinel_resp::PROTO_IOBUF_LEN];
+    let (reader, writer) = tokio::io::split(stream);
+    let limits = request_limits(&daemon.borrow().config.server);
+    let mut requests = Requests::new(reader, limits);
+    let mut replies = Replies::new(writer);
     let idle_timeout = daemon.borrow().config.server.timeout;
-    'conn: loop {
-        let idle = async {
-            if idle_timeout == 0 {
-                std::future::pending::<()>().await
-            } else {
-                tokio::time::sleep(Duration::from_secs(idle_timeout)).await
+    loop {
+        let next = tokio::select! {
+            read = requests.read(), if replies.backlog() < MAX_REPLY_BACKLOG => match read {
+                Ok(0) => {
+                    log_closed(&daemon, id);
+                    Next::Close
+                }
+                Err(e) => {
+                    daemon.borrow().log.verbose(&format!("Reading from client: {e}"));
+                    Next::Close
+                }
+                Ok(n) => serve_requests(&daemon, id, n, &mut requests, &mut replies).await,
+            },
+            written = replies.write_some(), if replies.has_work() => {
+                let drained = replies.backlog() == 0 && rx.is_empty();
+                count_written(&daemon, id, written, drained)
             }
+            msg = rx.recv() => queue_message(&daemon, id, msg, &mut replies),
+            _ = idle(idle_timeout) => close_if_idle(&daemon, id, idle_timeout),
         };
-        tokio::select! {
-            read = reader.read(&mut chunk), if out.len() < MAX_REPLY_BACKLOG => {
-                // A TLS peer that closes without close_notify (redis-cli does) has
-                // simply closed the connection.
-                let read = match read {
-                    Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(0),
-                    other => other,
-                };
-                let n = match read {
-                    Ok(0) => {
-                        let d = daemon.borrow();
-                        if let Some(c) = d.clients.get(id) {
-                            d.log.verbose(&format!(
-                                "Client closed connection {}",
-                                c.describe(Instant::now())
-                            ));
-                        }
-                        break 'conn;
-                    }
-                    Err(e) => {
-                        daemon
-                            .borrow()
-                            .log
-                            .verbose(&format!("Reading from client: {e}"));
-                        break 'conn;
-                    }
-                    Ok(n) => n,
-                };
-                inbuf.extend_from_slice(&chunk[..n]);
-                {
-                    let mut d = daemon.borrow_mut();
-                    d.stats.net_input_bytes += n as u64;
-                    d.stats.reads_processed += 1;
-                    if let Some(c) = d.clients.get_mut(id) {
-                        c.last_interaction = Instant::now();
-                    }
-                }
-                // What a command may change (AUTH, HELLO, RESET) is read again after
-                // each one; one lookup per command instead of one per use.
-                let mut auth_needed = client_state(&daemon, id).0;
-                loop {
-                    parser.set_auth_required(auth_needed);
-                    let args = match parser.parse(&mut inbuf) {
-                        Ok(Some(args)) => args,
-                        Ok(None) => break,
-                        Err(e) => {
-                            // Redis replies (except past the query buffer limit) and
-                            // closes the connection after any protocol error.
-                            let log = daemon.borrow().log.clone();
-                            match e.message() {
-                                Some(_) => log.verbose(&format!(
-                                    "Protocol error ({}) from client: id={id}. {}",
-                                    e.log_reason(),
-                                    rsentinel_resp::query_buffer_sample(&inbuf)
-                                )),
-                                None => log.warning(&format!(
-                                    "Closing client that reached max query buffer length: id={id} ({e})"
-                                )),
-                            }
-                            if let Some(bytes) = e.reply_bytes() {
-                                out.extend_from_slice(&bytes);
-                            }
-                            let _ = write_out(&daemon, &mut writer, &mut out).await;
-                            break 'conn;
-                        }
-                    };
-                    wait_if_paused(&daemon, &args).await;
-                    let outcome = daemon.borrow_mut().execute(id, &args);
-                    let proto;
-                    (auth_needed, proto) = client_state(&daemon, id);
-                    for r in &outcome.replies {
-                        encode(r, proto, &mut out);
-                    }
-                    if out.len() > UNAUTHENTICATED_OUTPUT_LIMIT && auth_needed {
-                        let d = daemon.borrow();
-                        d.log_over_limit(&[id]);
-                        break 'conn;
-                    }
-                    if outcome.close_after {
-                        let _ = write_out(&daemon, &mut writer, &mut out).await;
-                        break 'conn;
-                    }
-                }
-                let pending = inbuf.len() + parser.held_bytes();
-                {
-                    let mut d = daemon.borrow_mut();
-                    d.recent_max_input = d.recent_max_input.max(pending);
-                    if let Some(c) = d.clients.get_mut(id) {
-                        c.qbuf = pending;
-                    }
-                }
-            }
-            // Only as much as the socket takes now (`write` is cancel safe); the rest
-            // waits in `out` while reading and the channel go on.
-            written = write_or_flush(&mut writer, &out), if !out.is_empty() || unflushed => {
-                let n = match written {
-                    Ok(None) => {
-                        unflushed = false;
-                        continue 'conn;
-                    }
-                    Ok(Some(0)) | Err(_) => break 'conn,
-                    Ok(Some(n)) => n,
-                };
-                unflushed = true;
-                out.advance(n);
-                let mut d = daemon.borrow_mut();
-                d.stats.net_output_bytes += n as u64;
-                d.stats.writes_processed += 1;
-                if let Some(c) = d.clients.get_mut(id) {
-                    // Messages count until written; replies share `out`, so this is an
-                    // estimate that errs on the side of keeping the client.
-                    c.pending_out = c.pending_out.saturating_sub(n);
-                    if out.is_empty() && rx.is_empty() {
-                        c.pending_out = 0;
-                    }
-                }
-            }
-            msg = rx.recv() => {
-                match msg {
-                    None | Some(Outbound::Kill) => break 'conn,
-                    Some(Outbound::Message(frame)) => {
-                        // The Kill waits behind the backlog: do not encode what will
-                        // never be written.
-                        if daemon.borrow().clients.get(id).is_some_and(|c| c.closing) {
-                            break 'conn;
-                        }
-                        let proto = protocol_of(&daemon, id);
-                        encode(&frame, proto, &mut out);
-                    }
-                }
-            }
-            _ = idle => {
-                let subscribed = daemon.borrow().clients.get(id).is_some_and(|c| c.in_pubsub());
-                let idle_for = daemon.borrow().clients.get(id).map(|c| c.last_interaction.elapsed());
-                if !subscribed && idle_for.is_some_and(|d| d >= Duration::from_secs(idle_timeout)) {
-                    daemon.borrow().log.verbose("Closing idle client");
-                    break 'conn;
-                }
-            }
+        if next == Next::Close {
+            break;
         }
     }
-    let held = out.capacity() + inbuf.capacity();
-    drop((out, inbuf, rx));
+    let held = requests.capacity() + replies.capacity();
+    drop((requests, replies, rx));
     {
         let mut d = daemon.borrow_mut();
         let Daemon {
-            pubsub,
-            clients,
-            tracking,
-            ..
+            pubsub, clients, ..
         } = &mut *d;
         pubsub.drop_client(clients, id);
         clients.map.remove(&id);
-        tracking.remove(&id);
     }
     if held >= RELEASE_MEMORY_ABOVE {
         release_free_memory();
+    }
+}
+
+/// Runs every whole command of what was just read (`n` bytes), in order, queueing the
+/// replies: all the replies of one read go out in one write.
+async fn serve_requests<R, W>(
+    daemon: &Rc<RefCell<Daemon>>,
+    id: u64,
+    n: usize,
+    requests: &mut Requests<R>,
+    replies: &mut Replies<W>,
+) -> Next
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
+    {
+        let mut d = daemon.borrow_mut();
+        d.stats.net_input_bytes += n as u64;
+        d.stats.reads_processed += 1;
+        if let Some(c) = d.clients.get_mut(id) {
+            c.last_interaction = Instant::now();
+        }
+    }
+    // What a command may change (AUTH, HELLO, RESET) is read again after each one; one
+    // lookup per command instead of one per use.
+    let mut auth_needed = client_state(daemon, id).0;
+    loop {
+        let args = match requests.next(auth_needed) {
+            Ok(Some(args)) => args,
+            Ok(None) => break,
+            Err(e) => {
+                // Redis replies (except past the query buffer limit) and closes the
+                // connection after any protocol error.
+                log_protocol_error(daemon, id, &e, requests.unparsed());
+                if let Some(bytes) = e.reply_bytes() {
+                    replies.push_bytes(&bytes);
+                }
+                write_before_close(daemon, replies).await;
+                return Next::Close;
+            }
+        };
+        if !auth_needed {
+            look_up_hosts(daemon, &args).await;
+        }
+        // Last before running: a pause that began during a lookup holds the command too.
+        wait_if_paused(daemon, &args).await;
+        let outcome = daemon.borrow_mut().execute(id, &args);
+        let proto;
+        (auth_needed, proto) = client_state(daemon, id);
+        for r in &outcome.replies {
+            replies.push(r, proto);
+        }
+        if replies.backlog() > UNAUTHENTICATED_OUTPUT_LIMIT && auth_needed {
+            daemon.borrow().log_over_limit(&[id]);
+            return Next::Close;
+        }
+        if outcome.close_after {
+            write_before_close(daemon, replies).await;
+            return Next::Close;
+        }
+    }
+    let pending = requests.pending();
+    let mut d = daemon.borrow_mut();
+    d.stats.recent_max_input = d.stats.recent_max_input.max(pending);
+    if let Some(c) = d.clients.get_mut(id) {
+        c.qbuf = pending;
+    }
+    Next::Continue
+}
+
+fn log_closed(daemon: &Rc<RefCell<Daemon>>, id: u64) {
+    let d = daemon.borrow();
+    if let Some(c) = d.clients.get(id) {
+        d.log.verbose(&format!(
+            "Client closed connection {}",
+            c.describe(Instant::now())
+        ));
+    }
+}
+
+fn log_protocol_error(daemon: &Rc<RefCell<Daemon>>, id: u64, e: &ProtocolError, unparsed: &[u8]) {
+    let log = daemon.borrow().log.clone();
+    match e.message() {
+        Some(_) => log.verbose(&format!(
+            "Protocol error ({}) from client: id={id}. {}",
+            e.log_reason(),
+            rsentinel_resp::query_buffer_sample(unparsed)
+        )),
+        None => log.warning(&format!(
+            "Closing client that reached max query buffer length: id={id} ({e})"
+        )),
+    }
+}
+
+/// Accounts for a write: only as much as the socket took now (the rest waits while
+/// reading and the channel go on). `drained`: nothing is left to send.
+fn count_written(
+    daemon: &Rc<RefCell<Daemon>>,
+    id: u64,
+    written: std::io::Result<Option<usize>>,
+    drained: bool,
+) -> Next {
+    let n = match written {
+        Ok(None) => return Next::Continue,
+        Ok(Some(0)) | Err(_) => return Next::Close,
+        Ok(Some(n)) => n,
+    };
+    let mut d = daemon.borrow_mut();
+    d.stats.net_output_bytes += n as u64;
+    d.stats.writes_processed += 1;
+    if let Some(c) = d.clients.get_mut(id) {
+        // Messages count until written; replies share the queue, so this is an estimate
+        // that errs on the side of keeping the client.
+        c.pending_out = c.pending_out.saturating_sub(n);
+        if drained {
+            c.pending_out = 0;
+        }
+    }
+    Next::Continue
+}
+
+/// A pub/sub message (queued between replies, never inside one) or a kill request.
+fn queue_message<W: AsyncWrite + Unpin>(
+    daemon: &Rc<RefCell<Daemon>>,
+    id: u64,
+    msg: Option<Outbound>,
+    replies: &mut Replies<W>,
+) -> Next {
+    match msg {
+        None | Some(Outbound::Kill) => Next::Close,
+        Some(Outbound::Message(frame)) => {
+            // The Kill waits behind the backlog: do not encode what will never be
+            // written.
+            if daemon.borrow().clients.get(id).is_some_and(|c| c.closing) {
+                return Next::Close;
+            }
+            replies.push(&frame, protocol_of(daemon, id));
+            Next::Continue
+        }
+    }
+}
+
+/// Fires after `timeout` seconds (`timeout` 0: never).
+async fn idle(timeout: u64) {
+    if timeout == 0 {
+        std::future::pending::<()>().await
+    } else {
+        tokio::time::sleep(Duration::from_secs(timeout)).await
+    }
+}
+
+/// `timeout`: a client idle that long is closed, unless it is subscribed.
+fn close_if_idle(daemon: &Rc<RefCell<Daemon>>, id: u64, timeout: u64) -> Next {
+    let d = daemon.borrow();
+    let Some(c) = d.clients.get(id) else {
+        return Next::Continue;
+    };
+    if !c.in_pubsub() && c.last_interaction.elapsed() >= Duration::from_secs(timeout) {
+        d.log.verbose("Closing idle client");
+        return Next::Close;
+    }
+    Next::Continue
+}
+
+/// Writes what is queued before the connection is closed.
+async fn write_before_close<W: AsyncWrite + Unpin>(
+    daemon: &Rc<RefCell<Daemon>>,
+    replies: &mut Replies<W>,
+) {
+    if let Ok(n) = replies.write_all().await {
+        if n > 0 {
+            let mut d = daemon.borrow_mut();
+            d.stats.net_output_bytes += n as u64;
+            d.stats.writes_processed += 1;
+        }
+    }
+}
+
+/// Under `resolve-hostnames`, looks the host names the command carries up before it runs
+/// (see [`crate::hosts`]), so the core never waits for DNS.
+async fn look_up_hosts(daemon: &Rc<RefCell<Daemon>>, args: &[Bytes]) {
+    let (hosts, names) = {
+        let d = daemon.borrow();
+        if !d.hosts.enabled() {
+            return;
+        }
+        let names = if d.renames.is_empty() {
+            crate::hosts::names_in_command(args)
+        } else {
+            d.renames
+                .map(args)
+                .map(|renamed| crate::hosts::names_in_command(&renamed))
+                .unwrap_or_default()
+        };
+        (d.hosts.clone(), names)
+    };
+    if !names.is_empty() {
+        hosts.refresh(names).await;
     }
 }
 
@@ -234,6 +307,7 @@ const RELEASE_MEMORY_ABOVE: usize = 1024 * 1024;
 /// Returns free heap pages to the OS. glibc keeps what a client's backlog freed mapped
 /// (redis' jemalloc purges it over time), so one subscriber that stopped reading would
 /// otherwise leave the process tens of MB larger for good.
+#[allow(unsafe_code)] // see the SAFETY comment
 fn release_free_memory() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     // SAFETY: malloc_trim only walks glibc's own heap; no pointer of ours is involved.
@@ -263,38 +337,6 @@ fn request_limits(server: &rsentinel_config::ServerSettings) -> Limits {
     limits
 }
 
-/// Writes what the socket takes of `out` (`Some(n)`), or with `out` empty pushes out
-/// what TLS still buffers (`None`). Cancel safe, as both steps are.
-async fn write_or_flush<W: AsyncWrite + Unpin>(
-    writer: &mut W,
-    out: &[u8],
-) -> std::io::Result<Option<usize>> {
-    if out.is_empty() {
-        writer.flush().await.map(|_| None)
-    } else {
-        writer.write(out).await.map(Some)
-    }
-}
-
-/// Writes all of `out` before the connection is closed.
-async fn write_out<W: AsyncWrite + Unpin>(
-    daemon: &Rc<RefCell<Daemon>>,
-    stream: &mut W,
-    out: &mut BytesMut,
-) -> std::io::Result<()> {
-    if out.is_empty() {
-        return stream.flush().await;
-    }
-    let n = out.len();
-    stream.write_all(out).await?;
-    stream.flush().await?;
-    out.clear();
-    let mut d = daemon.borrow_mut();
-    d.stats.net_output_bytes += n as u64;
-    d.stats.writes_processed += 1;
-    Ok(())
-}
-
 /// CLIENT PAUSE: commands wait while a pause covers them (ALL: every command; WRITE:
 /// commands that may write or propagate, which in a sentinel is PUBLISH).
 async fn wait_if_paused(daemon: &Rc<RefCell<Daemon>>, args: &[Bytes]) {
@@ -310,7 +352,7 @@ async fn wait_if_paused(daemon: &Rc<RefCell<Daemon>>, args: &[Bytes]) {
             if !all && !is_write {
                 return;
             }
-            (until, d.unpaused.clone())
+            (until, d.pause.unpaused.clone())
         };
         if Instant::now() >= until {
             let mut d = daemon.borrow_mut();

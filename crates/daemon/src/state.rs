@@ -24,21 +24,61 @@ pub struct Stats {
     pub error_replies: u64,
     pub reads_processed: u64,
     pub writes_processed: u64,
+    /// Peak query buffer seen recently (INFO clients).
+    pub recent_max_input: usize,
 }
 
-/// `CLIENT PAUSE` state.
+/// `CLIENT PAUSE`: until when commands wait, and the wake-up of the waiting sessions.
 #[derive(Debug, Default)]
 pub struct Pause {
     /// Until when, and whether every command (ALL) or only writes (WRITE) wait.
     pub until: Option<(Instant, bool)>,
+    /// Wakes the sessions waiting for the pause to end.
+    pub unpaused: Rc<Notify>,
 }
 
-/// A `SHUTDOWN` request the main loop acts upon.
-#[derive(Debug, Clone, Copy)]
-pub struct ShutdownRequest;
+impl Pause {
+    /// A new pause never shortens one in force, and ALL wins over WRITE, as in redis.
+    pub fn extend(&mut self, until: Instant, all: bool) {
+        self.until = Some(match self.until {
+            Some((old, old_all)) => (old.max(until), old_all || all),
+            None => (until, all),
+        });
+    }
 
-pub struct Daemon {
+    /// `CLIENT UNPAUSE`: the waiting commands run now.
+    pub fn lift(&mut self) {
+        self.until = None;
+        self.unpaused.notify_waiters();
+    }
+}
+
+/// What this process is: the facts INFO and `/metrics` report, and the file it rewrites.
+#[derive(Debug)]
+pub struct Identity {
     pub config_path: PathBuf,
+    pub started: Instant,
+    pub run_id: String,
+    /// The port shown as "the" port (the TLS one when the plain one is off).
+    pub port: u16,
+    pub executable: String,
+    /// systemd supervision is on (INFO `process_supervised`).
+    pub supervised_systemd: bool,
+}
+
+/// Wake-ups the state sends to the long-running tasks.
+#[derive(Debug, Default)]
+pub struct Wakeups {
+    /// Wakes the monitoring driver when a command made the core want its timer sooner
+    /// (fast failover: `SENTINEL FAILOVER` starts at once).
+    pub timer: Rc<Notify>,
+    /// `SHUTDOWN`: the main loop stops.
+    pub shutdown: Rc<Notify>,
+}
+
+/// Everything a command may read or change, grouped by owner.
+pub struct Daemon {
+    pub identity: Identity,
     pub config: Config,
     pub sentinel: Sentinel,
     pub acl: Acl,
@@ -46,35 +86,20 @@ pub struct Daemon {
     pub pubsub: PubSub,
     pub stats: Stats,
     pub log: Logger,
-    pub started: Instant,
-    pub run_id: String,
-    pub port: u16,
-    pub executable: String,
     pub pause: Pause,
-    pub unpaused: Rc<Notify>,
-    /// Wakes the monitoring driver when a command made the core want its timer sooner
-    /// (fast failover: `SENTINEL FAILOVER` starts at once).
-    pub timer_wake: Rc<Notify>,
-    pub shutdown: Option<ShutdownRequest>,
-    pub shutdown_notify: Rc<Notify>,
-    /// Peak query buffer seen recently (INFO clients).
-    pub recent_max_input: usize,
-    /// Open instance connections by the core's connection id.
-    pub links: std::collections::HashMap<rsentinel_core::ConnId, crate::links::LinkHandle>,
-    /// Where instance connections report; the driver task reads the other end.
-    pub link_events: tokio::sync::mpsc::UnboundedSender<crate::links::LinkEvent>,
+    pub wake: Wakeups,
+    /// Connections to the monitored instances.
+    pub links: crate::links::Links,
     /// `rename-command` renamings from the config.
     pub renames: crate::rename::Renames,
-    /// CLIENT TRACKING settings by client id.
-    pub tracking: std::collections::BTreeMap<u64, crate::client_cmd::Tracking>,
     /// User script processes the core started.
     pub scripts: crate::scripts::Scripts,
-    /// systemd supervision is on (INFO `process_supervised`).
-    pub supervised_systemd: bool,
     /// Counters behind `/metrics`.
     pub metrics: crate::metrics::Counters,
     /// The TLS contexts when the config asks for TLS.
     pub tls: Option<crate::tls::TlsContext>,
+    /// Host names looked up for the core (`resolve-hostnames`).
+    pub hosts: crate::hosts::Hosts,
 }
 
 impl Daemon {

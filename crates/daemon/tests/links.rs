@@ -1,5 +1,6 @@
 //! The instance link layer against a real redis-server: replies in order, pub/sub
 //! messages, and disconnection reports.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use bytes::Bytes;
 use rsentinel_core::ReplyBound;
@@ -87,6 +88,7 @@ fn replies_messages_and_disconnection() {
             ReplyBound::INSTANCE_COMMANDS,
             tx.clone(),
             None,
+            Default::default(),
         )
         .expect("connect starts");
         assert_eq!(
@@ -100,6 +102,7 @@ fn replies_messages_and_disconnection() {
             ReplyBound::INSTANCE_COMMANDS,
             tx.clone(),
             None,
+            Default::default(),
         )
         .expect("connect starts");
         assert_eq!(
@@ -162,7 +165,8 @@ fn replies_messages_and_disconnection() {
             dead,
             ReplyBound::INSTANCE_COMMANDS,
             tx.clone(),
-            None
+            None,
+            Default::default(),
         )
         .is_err());
         // A host name is resolved by the task, which then reports the refusal.
@@ -173,6 +177,7 @@ fn replies_messages_and_disconnection() {
             ReplyBound::INSTANCE_COMMANDS,
             tx.clone(),
             None,
+            Default::default(),
         )
         .expect("resolving starts");
         assert!(matches!(next(&mut rx).await, LinkEvent::Closed(4, _)));
@@ -203,6 +208,7 @@ fn a_reply_over_the_bound_closes_the_link() {
             ReplyBound::SMALL,
             tx.clone(),
             None,
+            Default::default(),
         )
         .expect("connect starts");
         assert_eq!(

@@ -11,7 +11,7 @@
 use std::borrow::Cow;
 use std::fmt;
 
-use crate::cnum::{atoi, strtoull};
+use crate::c_numbers::{atoi, strtoull};
 
 /// The Pub/Sub channel hellos travel on (`SENTINEL_HELLO_CHANNEL`); also the only channel
 /// a Sentinel's own PUBLISH accepts.

@@ -16,7 +16,7 @@
 //!    check (redis really adds itself when its own id arrives this way);
 //! 3. [`hello::Hello::parse`]; on error drop silently; then `process_hello`.
 
-pub mod cnum;
+pub mod c_numbers;
 pub mod discovery;
 pub mod hello;
 pub mod schedule;

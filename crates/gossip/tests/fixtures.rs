@@ -1,5 +1,6 @@
 //! Hello payloads captured from real redis-sentinel 7.0.15 traffic: they must parse, and
 //! re-encode to the very same bytes.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use rsentinel_gossip::hello::HELLO_MAX_LEN;
 use rsentinel_gossip::{Hello, ParseError};

@@ -1,6 +1,7 @@
 //! Replays hellos that were fed to real redis-sentinel 7.0.15 processes
 //! (tests/fixtures/replay.txt) through `process_hello` and a small model of the core, and
 //! checks the log lines come out exactly as the real processes wrote them.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use std::net::IpAddr;
 

@@ -2,6 +2,7 @@
 //! (master with two replicas, a replica with replica-priority 0, one with
 //! replica-announced no, replicas whose master died or never existed, a promoted
 //! replica, a master restarted with a new run id, a replica waiting for its first sync).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use rsentinel_monitor::{
     parse_info_bytes, InfoContext, InfoReport, InstanceKind, ReportedState, Role,

@@ -45,6 +45,7 @@ mod tests {
     use proptest::prelude::*;
 
     /// glibc's own rendering, the reference redis uses.
+    #[allow(unsafe_code)] // snprintf(3), the reference; see the SAFETY comment
     fn c_format(d: f64) -> String {
         let mut buf = [0u8; 64];
         // SAFETY: the buffer is large enough for any %.17g output and snprintf

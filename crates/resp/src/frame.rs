@@ -7,8 +7,10 @@ use bytes::Bytes;
 /// Which protocol a client speaks: `HELLO 3` switches a connection to RESP3.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Protocol {
+    /// What every connection starts in.
     #[default]
     Resp2,
+    /// After `HELLO 3`.
     Resp3,
 }
 
@@ -38,7 +40,12 @@ pub enum Frame {
     /// RESP3 `#t`/`#f`; `:1`/`:0` in RESP2.
     Boolean(bool),
     /// RESP3 `=len\r\nfmt:text`; a bulk string in RESP2.
-    Verbatim { format: [u8; 3], text: Bytes },
+    Verbatim {
+        /// `txt` or `mkd`.
+        format: [u8; 3],
+        /// The text after `fmt:`.
+        text: Bytes,
+    },
     /// RESP3 `>n` (pub/sub messages); an array in RESP2.
     Push(Vec<Frame>),
 }

@@ -9,7 +9,6 @@ use redis_protocol::resp2::decode::decode_range as decode_resp2;
 use redis_protocol::resp2::types::RangeFrame as Range2;
 use redis_protocol::resp3::decode::complete::decode_range as decode_resp3;
 use redis_protocol::resp3::types::{RangeFrame as Range3, VerbatimStringFormat};
-use tokio_util::codec::Decoder;
 
 use crate::frame::{Frame, Protocol};
 use crate::scan::{ScanError, Scanner, MAX_DEPTH};
@@ -26,19 +25,25 @@ pub enum ReplyError {
     Malformed(String),
     /// A reply larger than the decoder's limit, or declaring a larger length.
     #[error("reply larger than {limit} bytes")]
-    TooLarge { limit: usize },
+    TooLarge {
+        /// The decoder's limit in bytes.
+        limit: usize,
+    },
     /// Aggregates nested deeper than the decoder accepts.
     #[error("reply nested deeper than {0} levels")]
     TooDeep(usize),
     /// Aggregates declaring more elements in all than the decoder accepts.
     #[error("reply with more than {limit} elements")]
-    TooManyElements { limit: u64 },
+    TooManyElements {
+        /// The decoder's limit on elements.
+        limit: u64,
+    },
     /// Reading failed, or the peer closed in the middle of a reply.
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 
-/// A [`Decoder`] of replies. It starts in RESP2; switch it with
+/// A decoder of replies (with the `codec` feature, also a `tokio_util` `Decoder`). It starts in RESP2; switch it with
 /// [`ReplyDecoder::set_protocol`] before the reply to `HELLO 3` arrives (redis already sends
 /// that reply in RESP3), and back if `HELLO` fails. In RESP3 mode the RESP2-only `$-1`
 /// and `*-1` are rejected, as redis never sends them to RESP3 clients. Attributes are
@@ -102,11 +107,10 @@ impl Default for ReplyDecoder {
     }
 }
 
-impl Decoder for ReplyDecoder {
-    type Item = Frame;
-    type Error = ReplyError;
-
-    fn decode(&mut self, src: &mut bytes::BytesMut) -> Result<Option<Frame>, ReplyError> {
+impl ReplyDecoder {
+    /// Takes the next whole reply off the front of `src`; `Ok(None)` until one is
+    /// complete. An error means the stream cannot be decoded any further.
+    pub fn decode(&mut self, src: &mut bytes::BytesMut) -> Result<Option<Frame>, ReplyError> {
         let scanned = self
             .scanner
             .scan(src, self.proto, self.max, self.max_elements)
@@ -143,6 +147,30 @@ impl Decoder for ReplyDecoder {
             }
         };
         Ok(Some(frame))
+    }
+
+    /// [`ReplyDecoder::decode`] at the end of the stream: bytes left over are a reply
+    /// cut short, an error (as `tokio_util`'s `Decoder::decode_eof` has it).
+    pub fn decode_eof(&mut self, src: &mut bytes::BytesMut) -> Result<Option<Frame>, ReplyError> {
+        match self.decode(src)? {
+            Some(frame) => Ok(Some(frame)),
+            None if src.is_empty() => Ok(None),
+            None => Err(std::io::Error::other("bytes remaining on stream").into()),
+        }
+    }
+}
+
+#[cfg(feature = "codec")]
+impl tokio_util::codec::Decoder for ReplyDecoder {
+    type Item = Frame;
+    type Error = ReplyError;
+
+    fn decode(&mut self, src: &mut bytes::BytesMut) -> Result<Option<Frame>, ReplyError> {
+        ReplyDecoder::decode(self, src)
+    }
+
+    fn decode_eof(&mut self, src: &mut bytes::BytesMut) -> Result<Option<Frame>, ReplyError> {
+        ReplyDecoder::decode_eof(self, src)
     }
 }
 

@@ -7,7 +7,6 @@
 //! byte by byte is never rescanned from its start.
 
 use bytes::{Buf, Bytes, BytesMut};
-use tokio_util::codec::Decoder;
 
 use crate::error::ProtocolError;
 use crate::number::string2ll;
@@ -349,7 +348,8 @@ impl Default for RequestParser {
     }
 }
 
-impl Decoder for RequestParser {
+#[cfg(feature = "codec")]
+impl tokio_util::codec::Decoder for RequestParser {
     type Item = Vec<Bytes>;
     type Error = ProtocolError;
 

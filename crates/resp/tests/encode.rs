@@ -1,4 +1,5 @@
 //! Golden bytes of every reply type, in RESP2 and RESP3, as redis 7.0 writes them.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use bytes::{Bytes, BytesMut};
 use rsentinel_resp::{encode, encode_command, Frame, Protocol};

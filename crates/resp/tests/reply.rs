@@ -1,10 +1,10 @@
 //! The client-side reply decoder: round trips through the encoder, redis' real reply
 //! shapes, and hostile input.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
 use rsentinel_resp::{encode, format_double, Frame, Protocol, ReplyDecoder, ReplyError};
-use tokio_util::codec::Decoder;
 
 fn decoder(proto: Protocol) -> ReplyDecoder {
     let mut d = ReplyDecoder::new();

@@ -1,10 +1,10 @@
 //! Request parser behaviour, checked against what redis-sentinel 7.0.15 does with the
 //! same bytes.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use bytes::{Bytes, BytesMut};
 use proptest::prelude::*;
 use rsentinel_resp::{encode_command, Limits, ProtocolError, RequestParser};
-use tokio_util::codec::Decoder;
 
 type Command = Vec<Vec<u8>>;
 
@@ -361,8 +361,11 @@ fn big_argument_byte_by_byte() {
     assert!(buf.is_empty());
 }
 
+/// With the `codec` feature the parser frames tokio streams (`FramedRead`).
+#[cfg(feature = "codec")]
 #[test]
 fn decoder_interface() {
+    use tokio_util::codec::Decoder;
     let mut parser = RequestParser::default();
     let mut buf = BytesMut::from(&b"PING\r\n*2\r\n$4\r\nECHO\r\n$2\r\nhi"[..]);
     assert_eq!(
@@ -372,6 +375,18 @@ fn decoder_interface() {
     assert_eq!(parser.decode(&mut buf).ok().flatten(), None);
     // A command cut short by the client closing is dropped without an error.
     assert!(matches!(parser.decode_eof(&mut buf), Ok(None)));
+    // The reply decoder too: a reply cut short is an error.
+    let mut d = rsentinel_resp::ReplyDecoder::new();
+    let mut buf = BytesMut::from(&b"+OK\r\n$5\r\nab"[..]);
+    assert_eq!(
+        Decoder::decode(&mut d, &mut buf).ok().flatten(),
+        Some(rsentinel_resp::Frame::ok())
+    );
+    assert!(Decoder::decode_eof(&mut d, &mut buf).is_err());
+}
+
+#[test]
+fn read_errors_have_no_reply() {
     let io: ProtocolError = std::io::Error::other("reset").into();
     assert!(!io.has_reply());
 }

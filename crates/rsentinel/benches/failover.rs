@@ -11,6 +11,7 @@
 //!
 //! `cargo bench -p rsentinel --bench failover` (about four minutes); `FAILOVER_KILLS`
 //! and `FAILOVER_MANUAL` change the number of trials (5 and 3).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 #[path = "../tests/common/mod.rs"]
 mod common;

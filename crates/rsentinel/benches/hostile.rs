@@ -4,6 +4,7 @@
 //! the pass/fail checks are tests/hostile_input.rs; this prints the figures.
 //!
 //! `cargo bench -p rsentinel --bench hostile` (about two minutes).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 #[path = "../tests/common/mod.rs"]
 mod common;

@@ -8,6 +8,7 @@
 //! ROW picks rows by name prefix: scale-100 scale-500 scale-500x3 scale-2000 p16-getmaster
 //! p16-masters p16-ping c50-getmaster c500-getmaster fanout (default: all but scale-2000,
 //! which starts 4000 redis-servers and needs ~12 GB).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 #[path = "scale/clients.rs"]
 mod clients;

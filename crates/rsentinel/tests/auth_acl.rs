@@ -1,6 +1,7 @@
 //! Authentication and ACLs against the real binary: requirepass, AUTH, HELLO AUTH, users
 //! from the config, NOPERM texts and the ACL LOG, channel permissions, runtime ACL changes
 //! disconnecting clients, ACL SAVE/LOAD with an aclfile, protected mode.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

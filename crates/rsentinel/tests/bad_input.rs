@@ -2,6 +2,7 @@
 //! inline lines, many idle connections and a subscriber that never reads. Each must get
 //! redis' exact error (or be dropped) while the server keeps serving everyone else with
 //! bounded memory.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

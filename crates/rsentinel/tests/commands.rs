@@ -1,5 +1,6 @@
 //! Generic commands against the real binary: dispatch errors, ROLE, INFO, CLIENT, COMMAND
 //! and SHUTDOWN.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

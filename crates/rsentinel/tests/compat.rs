@@ -3,6 +3,7 @@
 //! warnings about directives that mean nothing to a Sentinel, what `--test-config`
 //! checks, the log level set at run time (redis 7.2), the request limits and
 //! CLIENT SETINFO.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 
@@ -237,6 +238,7 @@ fn test_config_runs_the_start_checks() {
 }
 
 #[test]
+#[allow(unsafe_code)] // see the SAFETY comment
 fn test_config_checks_the_file_is_writable() {
     // SAFETY: geteuid has no preconditions.
     if unsafe { libc::geteuid() } == 0 {

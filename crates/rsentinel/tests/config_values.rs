@@ -2,6 +2,7 @@
 //! (credentials that are not UTF-8 reach a real redis-server, AUTH with a non-UTF-8 user
 //! name, announce-ip), nothing a client or a PUBLISH on a monitored master sends can add
 //! a directive, and a rewrite keeps the file's mode.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! killed with SIGKILL at random moments; the file on disk must always be a whole, valid
 //! config (the old or the new value of the setting being changed, never a torn mix),
 //! and the restarted sentinel keeps its identity and epoch.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

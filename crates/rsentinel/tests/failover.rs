@@ -1,6 +1,7 @@
 //! Failovers end to end on real processes: automatic after the master is killed
 //! (kill -9), the old master rejoining as a replica, a manual SENTINEL FAILOVER, and no
 //! failover when only a minority of sentinels sees the master down.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! rewrite, and clusters mixing rsentinel with redis-sentinel still fail over together.
 //! Timings are the benchmark's (`cargo bench -p rsentinel --bench failover`); these
 //! tests check outcomes only, with generous deadlines.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

@@ -8,6 +8,7 @@
 //! `GOLDEN_DIR=path` reads scenarios from another directory. The scenarios of
 //! tests/golden/7.4 were captured from a redis-sentinel 7.4.1 (what 7.2/7.4 added);
 //! `GOLDEN_BIN_7_4` names the binary to re-check them against.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 #[path = "golden/format.rs"]
 mod format;

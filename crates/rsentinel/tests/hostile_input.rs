@@ -4,6 +4,7 @@
 //! megabyte values turned into events, SIGHUP, and a panic. Thresholds are generous (CI
 //! runners are loaded); `scripts/hostile-bench` measures the figures side by side with
 //! redis-sentinel.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 mod fake;

@@ -1,6 +1,7 @@
 //! The metrics endpoint on the real binary: `/metrics` passes `promtool check metrics`
 //! and its values follow a real failover of real redis servers; `/healthz`, `/readyz`;
 //! and hostile HTTP clients neither stall the Sentinel nor hold the endpoint.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

@@ -2,6 +2,7 @@
 //! rsentinels. They must discover each other, notice a killed replica and a killed
 //! master (+sdown, then +odown by quorum), and a restarted sentinel must come back from
 //! its rewritten config with the same identity and knowledge.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Running under an operator's tools, on the real binary: systemd's notify protocol and
 //! watchdog (a datagram socket stands in for systemd), syslog (a datagram socket stands
 //! in for /dev/log), `log-format json`, and redis' bound on the length of a log line.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

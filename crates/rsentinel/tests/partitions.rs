@@ -11,6 +11,7 @@
 //!
 //! `PARTITION_BIN=/usr/bin/redis-sentinel` runs the same tests on another Sentinel, so
 //! the figures can be compared with redis' own in the same conditions.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 #[path = "partitions/lab.rs"]

@@ -1,5 +1,6 @@
 //! The wire protocol over real sockets: inline and multibulk requests, pipelining, split
 //! writes, protocol errors (exact reply, then close), and RESP3.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

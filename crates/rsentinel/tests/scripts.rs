@@ -1,6 +1,7 @@
 //! User scripts on real processes: during a failover the client-reconfig-script runs
 //! with redis' arguments (once as leader, on the others as observer), the notification
 //! script runs for warning events, and scripts inherit no descriptor but 0, 1 and 2.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! SENTINEL commands against the real binary: what they write to the config file on disk,
 //! the events subscribers receive, and the replies of the query and vote subcommands.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

@@ -1,5 +1,6 @@
 //! Start-up and shutdown of the real binary: command line, config errors, the generated
 //! and persisted sentinel id, bind, logging, signals and the pidfile.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 

@@ -3,6 +3,7 @@
 //! alone and beside the plain one, client certificates, start-up refusals, session
 //! caching, unfinished handshakes against maxclients, and certificates re-read when they
 //! change on disk. `tls_replication.rs` covers the links Sentinel opens.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 #[macro_use]

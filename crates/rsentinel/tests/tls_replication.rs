@@ -1,6 +1,7 @@
 //! TLS on every link Sentinel opens (`tls-replication yes`), on real processes: a
 //! TLS-only master and replica are monitored without a false `+sdown`, two rsentinels
 //! find each other and fail over over TLS, and a real redis-sentinel peer mixes in.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 mod common;
 #[macro_use]

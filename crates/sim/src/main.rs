@@ -7,6 +7,10 @@
 //! `--converge` measures instead how long after the last fault each seed took to
 //! converge (see [`rsentinel_sim::converge`]) and prints the distribution.
 
+// The sweep reports its wall-clock speed; the simulation itself (the library) runs on
+// virtual time only.
+#![allow(clippy::disallowed_methods)]
+
 use rsentinel_sim::converge::{measure, Convergence};
 use rsentinel_sim::sweep::{default_threads, for_each_seed, sweep};
 use rsentinel_sim::SimConfig;

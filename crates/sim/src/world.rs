@@ -414,7 +414,7 @@ impl World {
         self.inv.on_restart(s);
         if let Some(c) = self.sentinels[s].core.as_mut() {
             c.set_listen_port(Host::Sentinel(s).port());
-            c.start(now);
+            c.start();
         }
         self.drain(s);
         self.check_state(s);

@@ -1,5 +1,6 @@
 //! Several masters monitored by the same Sentinels: seed sweeps, determinism, a failover
 //! confined to its own group, and the cross-group check firing through the world.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use rsentinel_sim::faults::Fault;
 use rsentinel_sim::network::Host;

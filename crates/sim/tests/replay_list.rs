@@ -1,5 +1,6 @@
 //! Replays every seed listed in `replay_seeds.txt`: all the seeds that sweeps and soaks
 //! ever found failing, each with its Sentinel and master counts. They must all pass.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use rsentinel_sim::{run, SimConfig};
 

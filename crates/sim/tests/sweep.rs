@@ -1,6 +1,7 @@
 //! Seed sweeps over whole simulated deployments, determinism (also of parallel sweeps
 //! and of the trace hash), and the replay entry point for a failing seed (`SIM_SEED=<n> [SIM_SENTINELS=<k>] [SIM_MASTERS=<m>] cargo
 //! test -p rsentinel-sim replay -- --nocapture`). Several masters: `multi.rs`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
 use rsentinel_sim::{failing_seeds, run, FaultMix, SimConfig};
 

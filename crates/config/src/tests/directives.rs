@@ -1,12 +1,12 @@
 //! Every accepted directive, typed settings and the example file.
 
 use super::text;
-use crate::std_table::{self, Kind, NumFormat, STANDARD};
+use crate::directive_table::{self, Kind, NumFormat, STANDARD};
 use crate::*;
 
 /// A valid sample value for every standard config: redis' default for those rsentinel
 /// accepts only at their default.
-fn sample(std: &std_table::Std) -> String {
+fn sample(std: &directive_table::Std) -> String {
     if support(std.name) == Support::DefaultOnly {
         return match std.kind {
             Kind::Bool { .. } => "no".into(),
@@ -326,7 +326,7 @@ fn example_documents_every_acted_and_default_only_directive() {
         .filter_map(|l| l.strip_prefix("# "))
         .filter(|l| {
             let name = l.split_whitespace().next().unwrap_or("");
-            std_table::lookup(name).is_some_and(|s| support(s.name) != Support::Meaningless)
+            directive_table::lookup(name).is_some_and(|s| support(s.name) != Support::Meaningless)
         })
         .collect();
     assert!(lines.len() > 20, "{lines:?}");

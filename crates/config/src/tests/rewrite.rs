@@ -154,6 +154,7 @@ fn stale_temps_of_this_file_are_removed_and_nothing_else() {
 }
 
 #[test]
+#[allow(unsafe_code)] // geteuid(2); see the SAFETY comment
 fn rewrite_keeps_the_file_mode_and_owner() {
     use std::os::unix::fs::{MetadataExt, PermissionsExt};
     let dir = tempfile::tempdir().expect("tempdir");

@@ -132,8 +132,8 @@ pub fn render(d: &Daemon, now_ms: u64) -> String {
         "rsentinel_info",
         &[
             ("version", env!("CARGO_PKG_VERSION")),
-            ("redis_version", crate::REDIS_VERSION),
-            ("run_id", &d.run_id),
+            ("redis_version", crate::version::REDIS_VERSION),
+            ("run_id", &d.identity.run_id),
             ("myid", s.myid()),
         ],
         1.0,
@@ -142,7 +142,7 @@ pub fn render(d: &Daemon, now_ms: u64) -> String {
         "rsentinel_uptime_seconds",
         "Seconds since the process started.",
         Instant::now()
-            .saturating_duration_since(d.started)
+            .saturating_duration_since(d.identity.started)
             .as_secs_f64(),
     );
     o.gauge(

@@ -9,7 +9,7 @@ use rustls_pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use std::path::Path;
 
 fn read(path: &str) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| crate::glue::strerror(&e))
+    std::fs::read(path).map_err(|e| crate::os_error::strerror(&e))
 }
 
 /// The DER of the first `label` block in a PEM text, if there is one.
@@ -101,7 +101,7 @@ pub fn load_ca(file: Option<&str>, dir: Option<&str>) -> Result<RootCertStore, S
     }
     if let Some(dir) = dir {
         let entries = std::fs::read_dir(dir)
-            .map_err(|e| fail(format!("{dir}: {}", crate::glue::strerror(&e))))?;
+            .map_err(|e| fail(format!("{dir}: {}", crate::os_error::strerror(&e))))?;
         let mut paths: Vec<_> = entries.flatten().map(|e| e.path()).collect();
         paths.sort();
         for p in paths.iter().filter(|p| p.is_file()) {

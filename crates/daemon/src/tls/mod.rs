@@ -140,28 +140,3 @@ impl TlsContext {
         }
     }
 }
-
-/// Checks the material files every [`RELOAD_POLL`] and swaps in what changed, with a log
-/// line either way. Runs for the life of the process.
-pub async fn watch(daemon: std::rc::Rc<std::cell::RefCell<crate::state::Daemon>>) {
-    loop {
-        tokio::time::sleep(RELOAD_POLL).await;
-        let mut d = daemon.borrow_mut();
-        let Some(tls) = d.tls.as_mut() else { return };
-        match tls.reload_if_changed() {
-            Reload::Unchanged => {}
-            Reload::Reloaded(files) => d.log.notice(&format!(
-                "TLS certificates and keys reloaded after a change on disk ({})",
-                files.join(", ")
-            )),
-            Reload::Failed(errors, files) => {
-                let log = d.log.clone();
-                log.warning(&format!(
-                    "TLS files changed on disk ({}) but could not be loaded; the current certificates and keys stay in use:",
-                    files.join(", ")
-                ));
-                errors.iter().for_each(|e| log.warning(e));
-            }
-        }
-    }
-}

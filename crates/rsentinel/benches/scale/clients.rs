@@ -92,6 +92,7 @@ pub fn fanout(n: usize) -> Option<f64> {
     let (mut first, mut last) = (None, None);
     let deadline = Instant::now() + Duration::from_secs(60);
     while !fds.is_empty() && Instant::now() < deadline {
+        #[allow(unsafe_code)] // see the SAFETY comment
         // SAFETY: `fds` is a live, correctly sized array of pollfd for the whole call.
         let ready = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, 100) };
         if ready <= 0 {

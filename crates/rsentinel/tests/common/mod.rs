@@ -14,7 +14,6 @@ use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
-use tokio_util::codec::Decoder;
 
 /// How long a process may take to start or stop, or a reply to arrive.
 pub const LONG: Duration = Duration::from_secs(20);

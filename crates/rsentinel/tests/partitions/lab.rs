@@ -26,6 +26,7 @@ static LABS: AtomicUsize = AtomicUsize::new(0);
 
 /// Why the lab cannot run here (not root, no `ip`, namespaces, bridges or veth links
 /// refused), or `None`. Everything a lab needs is tried once in a probe namespace.
+#[allow(unsafe_code)] // see the SAFETY comment
 pub fn unavailable() -> Option<String> {
     // SAFETY: geteuid has no preconditions and cannot fail.
     if unsafe { libc::geteuid() } != 0 {
@@ -247,6 +248,7 @@ fn netns_path(ns: &str) -> PathBuf {
 /// Moves the calling thread into the network namespace at `path`.
 fn enter(path: &Path) {
     let f = File::open(path).unwrap_or_else(|e| panic!("open {}: {e}", path.display()));
+    #[allow(unsafe_code)] // see the SAFETY comment
     // SAFETY: setns(2) with a namespace fd we hold open; it only changes this thread's
     // network namespace.
     let rc = unsafe { libc::setns(f.as_raw_fd(), libc::CLONE_NEWNET) };

@@ -1,10 +1,11 @@
 //! Directives with their own syntax (`save`, `client-output-buffer-limit`,
 //! `oom-score-adj-values`, `notify-keyspace-events`, `bind`, `replicaof`,
-//! `latency-tracking-info-percentiles`, `dir`): validation and rewrite, as redis does them.
+//! `latency-tracking-info-percentiles`, `dir`; redis' `SPECIAL_CONFIG` kind): validation
+//! and rewrite, as redis does them.
 
 use crate::lexer::repr;
 use crate::numbers::{format_double_trimmed, format_memory, memtoull};
-use crate::std_value::{Rewrite, Value};
+use crate::value::{Rewrite, Value};
 
 fn strtoll_full(s: &str) -> Option<i64> {
     // strtoll with an end-pointer check: optional spaces and sign, digits, nothing after.

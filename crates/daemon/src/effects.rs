@@ -1,6 +1,7 @@
-//! Where the daemon meets the pure parts: SENTINEL and ACL commands go to their crates,
-//! and what those report back (events, dirty state, ACL effects) is carried out here:
-//! events are logged and published, dirty state is written to the config file.
+//! The effects of the pure parts: SENTINEL and ACL commands go to their crates, and what
+//! those report back (events, log lines, connections to open, scripts to run, dirty state,
+//! ACL changes) is carried out here: events are logged and published, links opened and
+//! closed, dirty state written to the config file.
 
 use crate::dispatch::Outcome;
 use crate::state::Daemon;
@@ -9,21 +10,8 @@ use rsentinel_acl::AclReply;
 use rsentinel_config::LogLevel;
 use rsentinel_core::{CommandEnv, Output, ScriptOutcome};
 use rsentinel_resp::Frame;
-use std::net::ToSocketAddrs;
 use std::os::unix::fs::PermissionsExt;
 use std::time::Instant;
-
-/// Resolves a host name to its first address, as redis' anetResolve does (blocking).
-pub(crate) fn resolve(host: &str) -> Option<String> {
-    if host.parse::<std::net::IpAddr>().is_ok() {
-        return Some(host.to_string());
-    }
-    (host, 0)
-        .to_socket_addrs()
-        .ok()?
-        .next()
-        .map(|a| a.ip().to_string())
-}
 
 /// A script path is usable when it is a regular file with an execute bit.
 fn script_ok(path: &str) -> bool {
@@ -34,6 +22,9 @@ fn script_ok(path: &str) -> bool {
 
 impl Daemon {
     pub(crate) fn sentinel_command(&mut self, args: &[Bytes]) -> Frame {
+        // The session looked the command's host names up already (see `hosts`).
+        let hosts = self.hosts.clone();
+        let resolve = |host: &str| hosts.resolve(host);
         let env = CommandEnv {
             now_ms: Daemon::now_ms(),
             resolve: &resolve,
@@ -62,7 +53,9 @@ impl Daemon {
                 let text = std::fs::read(&path);
                 match &text {
                     Ok(t) => self.acl.finish_load(&path, Ok(t)),
-                    Err(e) => self.acl.finish_load(&path, Err(&strerror(e))),
+                    Err(e) => self
+                        .acl
+                        .finish_load(&path, Err(&crate::os_error::strerror(e))),
                 }
             }
             AclReply::Save { path, text } => {
@@ -121,8 +114,10 @@ impl Daemon {
     /// Runs after every command and timer.
     pub fn after_command(&mut self) {
         self.drain_outputs();
+        // SENTINEL CONFIG SET may have switched it.
+        self.hosts.set_enabled(self.sentinel.resolve_hostnames());
         if self.sentinel.take_early_wake() {
-            self.timer_wake.notify_one();
+            self.wake.timer.notify_one();
         }
     }
 
@@ -155,20 +150,12 @@ impl Daemon {
                     bound,
                 } => {
                     let tls = self.tls.as_ref().and_then(|t| t.link_connector());
-                    let events = self.link_events.clone();
-                    match crate::links::open(conn.0, host, port, bound, events, tls) {
-                        Ok(handle) => {
-                            self.links.insert(conn, handle);
-                        }
-                        // Refused before anything could be sent: the link stays down.
-                        Err(_) => self.sentinel.conn_down(conn),
+                    // Refused before anything could be sent: the link stays down.
+                    if self.links.open(conn, host, port, bound, tls).is_err() {
+                        self.sentinel.conn_down(conn);
                     }
                 }
-                Output::Send { conn, args } => {
-                    if let Some(h) = self.links.get(&conn) {
-                        h.send(args);
-                    }
-                }
+                Output::Send { conn, args } => self.links.send(conn, args),
                 Output::RunScript { id, path, args } => {
                     match self.scripts.start(id, &path, &args) {
                         Ok(pid) => self.sentinel.script_started(id, pid),
@@ -183,11 +170,7 @@ impl Daemon {
                 Output::KillScript { id } => self.scripts.kill(id),
                 // SENTINEL SIMULATE-FAILURE: redis exits at once with status 99.
                 Output::Crash => std::process::exit(99),
-                Output::Close(conn) => {
-                    if let Some(h) = self.links.remove(&conn) {
-                        h.close();
-                    }
-                }
+                Output::Close(conn) => self.links.close(conn),
             }
         }
         flush_ok
@@ -219,7 +202,7 @@ impl Daemon {
                 self.acl.config_user_lines()
             },
         };
-        match rsentinel_config::rewrite_file(&self.config_path, &config, &env) {
+        match rsentinel_config::rewrite_file(&self.identity.config_path, &config, &env) {
             Ok(()) => {
                 self.metrics.on_rewrite(true);
                 self.log.notice("Sentinel new configuration saved on disk");
@@ -233,14 +216,5 @@ impl Daemon {
                 Err(e.to_string())
             }
         }
-    }
-}
-
-/// The C library's text for an I/O error ("No such file or directory"), as redis prints.
-pub(crate) fn strerror(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
     }
 }

@@ -2,29 +2,11 @@
 //! redis-server accepts is accepted here with the same error text, and rewritten in the
 //! normalized form redis' `CONFIG REWRITE` produces.
 
+use crate::directive_table::{Kind, NumFormat, Std};
 use crate::lexer::repr;
 use crate::numbers::{format_memory, memtoull, string2ll, yes_no, yes_no_str};
-use crate::special;
-use crate::std_table::{Kind, NumFormat, Std};
-
-/// A validated value.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Value {
-    Bool(bool),
-    Str(Option<String>),
-    Enum(u32),
-    /// Percentages are stored negated, as redis does.
-    Num(i128),
-    Save(Vec<(i64, i64)>),
-    /// Client class (0 normal, 1 replica, 2 pubsub), hard, soft, soft seconds.
-    OutputBufferLimits(Vec<(usize, u64, u64, i64)>),
-    Oom([i64; 3]),
-    Notify(u32),
-    Bind(Vec<String>),
-    ReplicaOf(Option<(String, i64)>),
-    Percentiles(Vec<f64>),
-    Dir(String),
-}
+use crate::special_directives;
+pub use crate::value::{Rewrite, Value};
 
 /// Splits the arguments of a multi-argument directive given as one string
 /// (`--bind "a b"`), as redis does before validating.
@@ -64,7 +46,7 @@ pub fn parse_value(std: &Std, raw: &[String]) -> Result<Value, String> {
             unsigned,
             ..
         } => parse_num(&args[0], min, max, format, unsigned).map(Value::Num),
-        Kind::Special => special::parse(std.name, &args),
+        Kind::Special => special_directives::parse(std.name, &args),
     }
 }
 
@@ -194,15 +176,6 @@ fn parse_num(
     }
 }
 
-/// What the rewrite does for one standard config: write these lines (each with its own
-/// "force" flag: append even when the old file does not mention the option), or only mark
-/// the option processed so that its old lines are removed.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Rewrite {
-    Lines(Vec<(String, bool)>),
-    Remove,
-}
-
 /// The rewrite of a config whose occurrences (validated values, in file order) are given;
 /// no occurrence means the default value. `dir` is not handled here (it needs the cwd).
 pub fn rewrite(std: &Std, values: &[Value]) -> Rewrite {
@@ -270,14 +243,14 @@ pub fn rewrite(std: &Std, values: &[Value]) -> Rewrite {
             };
             one(format!("{name} {text}"), v != default)
         }
-        (Kind::Special, _) => special::rewrite(name, values),
+        (Kind::Special, _) => special_directives::rewrite(name, values),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::std_table::lookup;
+    use crate::directive_table::lookup;
 
     fn v(name: &str, args: &[&str]) -> Result<Value, String> {
         let std = lookup(name).ok_or("no such config")?;

@@ -29,8 +29,9 @@ pub enum Exclusion {
     /// Its master link has been down longer than the master's down time plus 10 ×
     /// down-after.
     MasterLinkDownTooLong,
-    /// Its replication ID is none of the master's known ones: it follows another
-    /// master, or was wiped and holds no data of this one (checked with
+    /// Its replication ID is none of the master's known ones while another replica's
+    /// is, or it has not been linked since it started: it follows another master, or
+    /// was wiped and holds no data of this one (checked with
     /// [`Settings::check_history`] only, once the master's history is known).
     OtherHistory,
 }
@@ -87,17 +88,25 @@ pub fn exclusion(
     if replica.master_link_down_time > max_master_down_time(master, now_ms) {
         return Some(Exclusion::MasterLinkDownTooLong);
     }
-    // Judged once the master's history is known at all. Even when no replica holds a
-    // known ID: a lone replica restarted empty while its master is down would
-    // otherwise be promoted and wipe the data set (redis #14313). The history is
-    // fed from the master's INFO and from every replica's INFO while linked, so a
-    // replica that took a new ID by syncing is known within one INFO period; if the
-    // master dies inside that window, the failover waits instead of risking the data.
+    // Judged once the master's history is known. An unknown ID is taken as proof only
+    // when it cannot be stale knowledge: another replica does hold a known ID, or
+    // this replica has not been linked to any master since it started
+    // (`master_link_down_since_seconds:-1`), as a replica restarted empty while its
+    // master is down (redis #14313: promoted, it would wipe the data set, even as the
+    // only replica). A replica that synced after Sentinel's last INFO (a master takes
+    // a new ID when its first replica syncs) was linked, and stays eligible.
     if settings.check_history
         && !master.history.is_empty()
         && replica.replid.is_some_and(|id| !ours(master, id))
     {
-        return Some(Exclusion::OtherHistory);
+        let never_linked = replica.master_link_down_time < 0;
+        let corroborated = master
+            .replicas
+            .iter()
+            .any(|r| r.replid.is_some_and(|id| ours(master, id)));
+        if corroborated || never_linked {
+            return Some(Exclusion::OtherHistory);
+        }
     }
     None
 }

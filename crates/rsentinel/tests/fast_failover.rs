@@ -254,10 +254,12 @@ fn mixed_cluster(rsentinels: usize) {
         return;
     }
     let mut master = RedisServer::start();
-    let _replicas = [
+    let replicas = [
         RedisServer::replica_of(master.port),
         RedisServer::replica_of(master.port),
     ];
+    // A replica that never synced is never promoted in fast mode: no racing the sync.
+    wait_synced(&replicas);
     let conf = format!(
         "sentinel monitor mymaster 127.0.0.1 {} 2\nsentinel down-after-milliseconds mymaster 1000\n\
          sentinel failover-timeout mymaster 10000\n",

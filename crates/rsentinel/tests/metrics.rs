@@ -79,10 +79,12 @@ fn start_node(conf: &str) -> Node {
 #[test]
 fn metrics_follow_a_real_failover_and_pass_promtool() {
     let mut master = RedisServer::start();
-    let _replicas = [
+    let replicas = [
         RedisServer::replica_of(master.port),
         RedisServer::replica_of(master.port),
     ];
+    // A replica that never synced is never promoted in fast mode: no racing the sync.
+    wait_synced(&replicas);
     let conf = format!(
         "sentinel monitor mymaster 127.0.0.1 {} 2\nsentinel down-after-milliseconds mymaster 1000\nsentinel failover-timeout mymaster 10000\n",
         master.port

@@ -262,11 +262,18 @@ fn a_replica_of_another_history_is_never_chosen_when_checked() {
     m.r(6380).replid = Some("f".repeat(40));
     m.history.clear();
     assert_eq!(pick(&m, &checked), Some(6380));
-    // A history no replica holds: every replica is foreign (a lone replica restarted
-    // empty while its master was down), and none is promoted.
+    // A history no replica holds, and every replica was linked since it started: the
+    // knowledge is more likely stale (the replicas synced after the last INFO) than
+    // every replica foreign.
     m.history = vec!["e".repeat(40)];
     m.r(6382).replid = Some("d".repeat(40));
     m.r(6381).replid = Some("c".repeat(40));
+    assert_eq!(pick(&m, &checked), Some(6380));
+    // A replica never linked since it started (`master_link_down_since_seconds:-1`)
+    // with an unknown ID was wiped: never promoted, even when no replica is known.
+    for port in [6380, 6381, 6382] {
+        m.r(port).link_down = -1000;
+    }
     assert_eq!(pick(&m, &checked), None);
     assert_eq!(pick(&m, &Settings::default()), Some(6380), "redis' rule");
 }

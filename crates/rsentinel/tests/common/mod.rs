@@ -686,8 +686,22 @@ pub fn cluster_with(extra: &str) -> Cluster {
     }
 }
 
-/// Waits until every sentinel knows both replicas and both other sentinels.
+/// Waits until every replica of `replicas` has synced with its master.
+pub fn wait_synced(replicas: &[RedisServer]) {
+    for r in replicas {
+        let synced = wait_until(DISCOVERY, || {
+            redis_cli(r.port, &["INFO", "replication"]).contains("master_link_status:up")
+        });
+        assert!(synced, "replica {} did not sync with its master", r.port);
+    }
+}
+
+/// Waits until both replicas have synced with the master and every sentinel knows both
+/// replicas and both other sentinels. (A replica that never synced holds none of the
+/// master's data, and fast failover never promotes one, so a test that kills the
+/// master must not race the first sync.)
 pub fn wait_discovery(c: &Cluster) {
+    wait_synced(&c.replicas);
     for s in &c.sentinels {
         let mut last = String::new();
         let ok = wait_until(DISCOVERY, || {

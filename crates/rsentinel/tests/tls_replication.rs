@@ -54,6 +54,28 @@ fn tls_only_master_is_not_sdown_and_fails_over() {
     assert_eq!(field(&peers[0], "flags").as_deref(), Some("sentinel"));
 
     // A failover over TLS links: SLAVEOF NO ONE, CONFIG REWRITE, the other side follows.
+    // The replica must have synced (over TLS) first: one that never did holds none of
+    // the master's data and is never promoted.
+    assert!(
+        wait_until(FAILOVER, || tls_cli(
+            &pki,
+            replica.port,
+            true,
+            &["INFO", "replication"]
+        )
+        .contains("master_link_status:up")),
+        "the replica never synced over TLS"
+    );
+    assert!(
+        wait_until(FAILOVER, || {
+            let r = a.s.client().cmd(&["SENTINEL", "REPLICAS", "mymaster"]);
+            items(&r)
+                .iter()
+                .any(|x| field(x, "master-link-status").as_deref() == Some("ok"))
+        }),
+        "Sentinel never saw the replica linked\n{}",
+        a.s.output()
+    );
     assert_ok(&a.s.client().cmd(&["SENTINEL", "FAILOVER", "mymaster"]));
     let switched = wait_event(&mut sub, "+switch-master", |_| true, FAILOVER)
         .unwrap_or_else(|| panic!("no +switch-master\n{}", a.s.output()));

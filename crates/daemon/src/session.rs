@@ -87,7 +87,12 @@ pub async fn run<S>(
             break;
         }
     }
+    // A client closed for its output limit may hold its backlog in the channel rather
+    // than in the write buffer (messages after the limit are not encoded): its memory
+    // is given back too.
     let held = requests.capacity() + replies.capacity();
+    let backlog_dropped = rx.len() >= RELEASE_MESSAGES_ABOVE
+        || daemon.borrow().clients.get(id).is_some_and(|c| c.closing);
     drop((requests, replies, rx));
     {
         let mut d = daemon.borrow_mut();
@@ -97,7 +102,7 @@ pub async fn run<S>(
         pubsub.drop_client(clients, id);
         clients.map.remove(&id);
     }
-    if held >= RELEASE_MEMORY_ABOVE {
+    if held >= RELEASE_MEMORY_ABOVE || backlog_dropped {
         release_free_memory();
     }
 }
@@ -303,6 +308,8 @@ async fn look_up_hosts(daemon: &Rc<RefCell<Daemon>>, args: &[Bytes]) {
 
 /// Buffers a closing client held past which the freed memory is handed back to the OS.
 const RELEASE_MEMORY_ABOVE: usize = 1024 * 1024;
+/// Messages still queued for a closing client past which the same is done.
+const RELEASE_MESSAGES_ABOVE: usize = 1024;
 
 /// Returns free heap pages to the OS. glibc keeps what a client's backlog freed mapped
 /// (redis' jemalloc purges it over time), so one subscriber that stopped reading would

@@ -10,7 +10,7 @@ use crate::network::{host_at, Host, Msg, Time, WireId, CONNECT_TIMEOUT_MS, TO_CL
 use crate::redis::{Context, Effect, Role};
 use crate::world::{Ev, World};
 use bytes::Bytes;
-use rsentinel_core::{CommandEnv, ConnId, HELLO_CHANNEL};
+use rsentinel_core::{ConnId, HELLO_CHANNEL};
 use rsentinel_resp::Frame;
 
 impl World {
@@ -421,14 +421,7 @@ impl World {
                 }
             }
             b"sentinel" if args.len() >= 2 => {
-                let resolve = |h: &str| h.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string());
-                let no_scripts = |_: &str| false;
-                let env = CommandEnv {
-                    now_ms: local,
-                    resolve: &resolve,
-                    script_ok: &no_scripts,
-                };
-                core.command(&args[1..], &env).into_frame(true)
+                crate::command::sentinel_command(core, local, &args[1..]).into_frame(true)
             }
             _ => Frame::error(format!(
                 "ERR unknown command '{}', with args beginning with: ",

@@ -310,18 +310,11 @@ impl World {
         let Some(core) = self.sentinels[s].core.as_mut() else {
             return;
         };
-        let resolve = |h: &str| h.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string());
-        let no_scripts = |_: &str| false;
-        let env = rsentinel_core::CommandEnv {
-            now_ms: now,
-            resolve: &resolve,
-            script_ok: &no_scripts,
-        };
         let args = [
             bytes::Bytes::from_static(b"failover"),
             bytes::Bytes::copy_from_slice(name.as_bytes()),
         ];
-        let reply = match core.command(&args, &env).into_frame(true) {
+        let reply = match crate::command::sentinel_command(core, now, &args).into_frame(true) {
             rsentinel_resp::Frame::Simple(t) => t.to_string(),
             rsentinel_resp::Frame::Error(e) => format!("-{e}"),
             other => format!("{other:?}"),

@@ -49,12 +49,14 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+mod command;
 mod conns;
 pub mod converge;
 pub mod faults;
 pub mod invariants;
 pub mod layout;
 pub mod network;
+mod queue;
 pub mod redis;
 mod runner;
 pub mod settle;

@@ -8,7 +8,7 @@ use crate::network::Time;
 use crate::settle::SettleBound;
 use crate::world::{Stats, World, T0};
 use bytes::Bytes;
-use rsentinel_core::{CommandEnv, Reply};
+use rsentinel_core::Reply;
 use rsentinel_resp::Frame;
 use std::fmt;
 
@@ -248,18 +248,11 @@ fn converged(world: &mut World) -> Result<(), Violation> {
         };
         let mut masters = Vec::with_capacity(names.len());
         for name in &names {
-            let resolve = |h: &str| h.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string());
-            let no_scripts = |_: &str| false;
-            let env = CommandEnv {
-                now_ms: now,
-                resolve: &resolve,
-                script_ok: &no_scripts,
-            };
             let args = [
                 Bytes::from_static(b"get-master-addr-by-name"),
                 Bytes::copy_from_slice(name.as_bytes()),
             ];
-            let addr = match core.command(&args, &env) {
+            let addr = match crate::command::sentinel_command(core, now, &args) {
                 Reply::Frame(Frame::Array(items)) => match items.as_slice() {
                     [Frame::Bulk(ip), Frame::Bulk(port)] => String::from_utf8_lossy(port)
                         .parse::<u16>()

@@ -6,6 +6,7 @@ use crate::faults::Fault;
 use crate::invariants::{CoreView, Emitter, Invariants, Reach, Violation};
 use crate::layout::Layout;
 use crate::network::{Host, Network, Time, Wire, WireId};
+use crate::queue::EventQueue;
 use crate::redis::{RedisNode, Role};
 use crate::runner::SimConfig;
 use crate::trace::Trace;
@@ -13,8 +14,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rsentinel_config::{parse, render, Config, RewriteEnv};
 use rsentinel_core::{ConnId, ScriptId, ScriptOutcome, Sentinel};
-use std::cmp::Ordering;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::BTreeMap;
 
 /// Virtual time at which every run starts (a plausible wall-clock value, so clock jumps
 /// backwards never reach zero).
@@ -24,36 +24,6 @@ pub const T0: Time = 1_700_000_000_000;
 const CONFIG_FILE: &str = "/etc/redis/sentinel.conf";
 
 pub use crate::layout::MASTER_NAME;
-
-/// An event in the queue: the earliest time first, then the order of scheduling (a
-/// min-heap on `(at, seq)`; `seq` is unique, so the order is total and the run
-/// deterministic).
-struct Scheduled {
-    at: Time,
-    seq: u64,
-    ev: Ev,
-}
-
-impl PartialEq for Scheduled {
-    fn eq(&self, other: &Self) -> bool {
-        (self.at, self.seq) == (other.at, other.seq)
-    }
-}
-
-impl Eq for Scheduled {}
-
-impl PartialOrd for Scheduled {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Scheduled {
-    fn cmp(&self, other: &Self) -> Ordering {
-        // Reversed: BinaryHeap pops its greatest element.
-        (other.at, other.seq).cmp(&(self.at, self.seq))
-    }
-}
 
 /// Something scheduled to happen at a virtual time.
 #[derive(Clone, Debug)]
@@ -151,8 +121,7 @@ pub struct World {
     pub now: Time,
     /// The one RNG everything random draws from.
     pub rng: StdRng,
-    queue: BinaryHeap<Scheduled>,
-    seq: u64,
+    queue: EventQueue<Ev>,
     /// Cuts and delays.
     pub net: Network,
     /// Modelled redis instances, group after group (see [`Layout`]).
@@ -260,8 +229,7 @@ impl World {
         let mut world = World {
             now: T0,
             rng,
-            queue: BinaryHeap::new(),
-            seq: 0,
+            queue: EventQueue::default(),
             net,
             redis,
             sentinels,
@@ -295,24 +263,12 @@ impl World {
 
     /// Queues `ev` at virtual time `at` (never in the past).
     pub fn schedule(&mut self, at: Time, ev: Ev) {
-        self.seq += 1;
-        self.queue.push(Scheduled {
-            at: at.max(self.now),
-            seq: self.seq,
-            ev,
-        });
+        self.queue.push(at.max(self.now), ev);
     }
 
     /// Runs events until virtual time `end`, or until an invariant fails.
     pub fn run_until(&mut self, end: Time) -> Result<(), Violation> {
-        loop {
-            match self.queue.peek() {
-                Some(next) if next.at <= end => {}
-                _ => break,
-            }
-            let Some(Scheduled { at: t, ev, .. }) = self.queue.pop() else {
-                break;
-            };
+        while let Some((t, ev)) = self.queue.pop_until(end) {
             self.now = t;
             self.stats.steps += 1;
             self.handle(ev);
@@ -393,7 +349,7 @@ impl World {
                 return;
             }
         };
-        let no_dns = |h: &str| h.parse::<std::net::IpAddr>().ok().map(|ip| ip.to_string());
+        let no_dns = crate::command::resolve_ip_literal;
         let core = match Sentinel::new(config.sentinel.clone(), now, seed, &no_dns) {
             Ok(c) => c,
             Err(e) => {

@@ -153,6 +153,7 @@ impl Sentinel {
                 }
             }
             Step::FlushConfig => self.flush_config(),
+            Step::SaveConfigQuietly => self.save_config_quietly(),
             Step::SetCurrentEpoch(epoch) => self.current_epoch = epoch,
             Step::SetMasterConfigEpoch { master, epoch } => {
                 if let Some(m) = self.masters.get_mut(master) {

@@ -64,6 +64,10 @@ pub enum Output {
     /// Rewrite the config file now from [`crate::Sentinel::settings`] and fsync it, as redis'
     /// `sentinelFlushConfig` (logs "Sentinel new configuration saved on disk" or the warning).
     FlushConfig,
+    /// The same rewrite without the "saved on disk" notice: a save rsentinel makes where
+    /// redis makes none (a config epoch learnt from a hello), so the log stays redis'.
+    /// A failure is still logged.
+    SaveConfigQuietly,
     /// Open a TCP connection to an instance; report it with `conn_up`/`conn_down`.
     /// Commands for it may follow at once and are to be written once it is up.
     Connect {
@@ -102,13 +106,20 @@ pub enum Output {
 #[derive(Debug, Default)]
 pub(crate) struct OutputQueue {
     queue: VecDeque<Output>,
-    /// How many [`Output::FlushConfig`] wait in `queue`.
+    /// How many saves ([`Output::FlushConfig`], [`Output::SaveConfigQuietly`]) wait in
+    /// `queue`.
     flushes: usize,
+    /// A skipped save announced itself: the save that replaces it must too.
+    announce: bool,
+}
+
+fn is_save(out: &Output) -> bool {
+    matches!(out, Output::FlushConfig | Output::SaveConfigQuietly)
 }
 
 impl OutputQueue {
     pub(crate) fn push(&mut self, out: Output) {
-        if matches!(out, Output::FlushConfig) {
+        if is_save(&out) {
             self.flushes += 1;
         }
         self.queue.push_back(out);
@@ -118,17 +129,61 @@ impl OutputQueue {
     /// skipped: a save writes the state as it is when carried out, so the last one
     /// writes everything the earlier ones would have, and a burst of changes (a
     /// replica discovered on each of K masters) costs one rewrite of the file instead
-    /// of K.
+    /// of K. A quiet save that replaces an announced one is announced.
     pub(crate) fn pop(&mut self) -> Option<Output> {
         loop {
             let out = self.queue.pop_front()?;
-            if matches!(out, Output::FlushConfig) {
+            if is_save(&out) {
                 self.flushes = self.flushes.saturating_sub(1);
+                let announced = matches!(out, Output::FlushConfig) || self.announce;
                 if self.flushes > 0 {
+                    self.announce = announced;
                     continue;
+                }
+                self.announce = false;
+                if announced {
+                    return Some(Output::FlushConfig);
                 }
             }
             return Some(out);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drain(q: &mut OutputQueue) -> Vec<Output> {
+        std::iter::from_fn(|| q.pop()).collect()
+    }
+
+    fn log(text: &str) -> Output {
+        Output::Log {
+            level: LogLevel::Notice,
+            text: text.into(),
+        }
+    }
+
+    #[test]
+    fn queued_saves_collapse_into_the_last_and_keep_the_notice() {
+        let mut q = OutputQueue::default();
+        q.push(Output::FlushConfig);
+        q.push(log("a"));
+        q.push(Output::SaveConfigQuietly);
+        // The quiet save stands for the announced one before it, so it is announced.
+        assert_eq!(drain(&mut q), [log("a"), Output::FlushConfig]);
+
+        q.push(Output::SaveConfigQuietly);
+        q.push(Output::SaveConfigQuietly);
+        assert_eq!(drain(&mut q), [Output::SaveConfigQuietly]);
+
+        q.push(Output::SaveConfigQuietly);
+        q.push(Output::FlushConfig);
+        q.push(log("b"));
+        assert_eq!(drain(&mut q), [Output::FlushConfig, log("b")]);
+        // Nothing carries over to a later, separate save.
+        q.push(Output::SaveConfigQuietly);
+        assert_eq!(drain(&mut q), [Output::SaveConfigQuietly]);
     }
 }

@@ -306,6 +306,11 @@ impl Sentinel {
         self.outputs.push(Output::FlushConfig);
     }
 
+    /// A save redis does not make; see [`Output::SaveConfigQuietly`].
+    pub(crate) fn save_config_quietly(&mut self) {
+        self.outputs.push(Output::SaveConfigQuietly);
+    }
+
     /// Close a link's connections (it stays in the table, disconnected, and reconnects).
     pub(crate) fn close_link(&mut self, id: LinkId) {
         self.close_conn(id, ConnKind::Command);

@@ -143,6 +143,7 @@ impl Daemon {
                 }
                 Output::Log { level, text } => self.log.log(level, &text),
                 Output::FlushConfig => flush_ok = self.flush_config().is_ok(),
+                Output::SaveConfigQuietly => flush_ok = self.write_config(false).is_ok(),
                 Output::Connect {
                     conn,
                     host,
@@ -189,6 +190,12 @@ impl Daemon {
 
     /// Rewrites the config file with the current state (redis' sentinelFlushConfig).
     pub fn flush_config(&mut self) -> Result<(), String> {
+        self.write_config(true)
+    }
+
+    /// The rewrite, with or without redis' "saved on disk" notice; a failure is always
+    /// logged.
+    fn write_config(&mut self, announce: bool) -> Result<(), String> {
         let mut config = self.config.clone();
         config.sentinel = self.sentinel.settings();
         config.server.loglevel = self.sentinel.loglevel();
@@ -205,7 +212,9 @@ impl Daemon {
         match rsentinel_config::rewrite_file(&self.identity.config_path, &config, &env) {
             Ok(()) => {
                 self.metrics.on_rewrite(true);
-                self.log.notice("Sentinel new configuration saved on disk");
+                if announce {
+                    self.log.notice("Sentinel new configuration saved on disk");
+                }
                 Ok(())
             }
             Err(e) => {

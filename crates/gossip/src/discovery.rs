@@ -222,8 +222,14 @@ pub enum Step {
     FlushConfig,
     /// Our current epoch becomes this greater one (a flush and `+new-epoch` follow).
     SetCurrentEpoch(u64),
-    /// Set the master's config epoch (no flush follows unless a switch does).
+    /// Set the master's config epoch (a [`Step::SaveConfigQuietly`] or a switch's
+    /// flush follows).
     SetMasterConfigEpoch { master: usize, epoch: u64 },
+    /// Rewrite the config file without the "saved on disk" notice. redis does not save a
+    /// config epoch learnt without an address change, so a crash forgets it and the
+    /// Sentinel could later take an older hello's configuration; rsentinel saves it, and
+    /// keeps its log identical to redis' by not announcing the save.
+    SaveConfigQuietly,
     /// `sentinelResetMasterAndChangeAddress`: reset the master keeping its Sentinels,
     /// move it to `addr`, re-add its replicas minus `addr` plus the old address (each with
     /// `+slave`), clear the down times, flush the config.
@@ -374,6 +380,8 @@ fn process(hello: &HelloRef<'_>, view: &View<'_>) -> Vec<Step> {
                 || !addr_equals_host(view, master.addr, &hello.master_ip);
             if moved {
                 switch_master(hello, view, m, name, &mut out);
+            } else {
+                out.push(Step::SaveConfigQuietly);
             }
         }
         out.push(Step::HelloReceived {
@@ -562,7 +570,11 @@ fn switch_master(hello: &HelloRef<'_>, view: &View<'_>, m: usize, si: &str, out:
             });
             addr
         }
-        None => from.clone(),
+        // The address does not resolve: the config epoch was still raised.
+        None => {
+            out.push(Step::SaveConfigQuietly);
+            from.clone()
+        }
     };
     out.push(Step::ClientReconfigScript {
         master: m,

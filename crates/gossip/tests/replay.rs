@@ -184,6 +184,7 @@ impl Model {
                 self.sentinel_mut(master, &name).addr = addr
             }
             Step::FlushConfig => log.push("* Sentinel new configuration saved on disk".into()),
+            Step::SaveConfigQuietly => {}
             Step::SetCurrentEpoch(e) => self.current_epoch = e,
             Step::SetMasterConfigEpoch { master, epoch } => {
                 self.masters[master].config_epoch = epoch

@@ -213,3 +213,65 @@ fn config_survives_sigkill_during_rewrites() {
         started.elapsed()
     );
 }
+
+/// A master's config epoch learnt from a peer's hello, with the master where we already
+/// see it, is on disk before a crash can lose it: redis-sentinel keeps it in memory only,
+/// so after a crash it would take an older hello's configuration again. The save is quiet,
+/// so the log stays line for line what redis would print.
+#[test]
+fn a_config_epoch_learnt_from_a_hello_survives_a_crash() {
+    let master = RedisServer::start();
+    let port = master.port.to_string();
+    let conf = format!("sentinel monitor m 127.0.0.1 {port} 2\n");
+    let mut s = Sentinel::start(&conf, &[]);
+    assert!(
+        wait_until(LONG, || redis_cli(
+            master.port,
+            &["PUBSUB", "NUMSUB", "__sentinel__:hello"]
+        )
+        .lines()
+        .nth(1)
+        .is_some_and(|n| n.trim() != "0")),
+        "the Sentinel never subscribed to the hello channel"
+    );
+    let peer = "abcdefabcdefabcdefabcdefabcdefabcdefabcd";
+    let hello =
+        |config_epoch: u64| format!("127.0.0.1,26998,{peer},5,m,127.0.0.1,{port},{config_epoch}");
+    // First the peer is discovered and its current epoch taken (announced saves, as in
+    // redis)...
+    assert!(
+        wait_until(LONG, || {
+            redis_cli(master.port, &["PUBLISH", "__sentinel__:hello", &hello(0)]);
+            std::thread::sleep(Duration::from_millis(50));
+            s.cli(&["SENTINEL", "SENTINELS", "m"]).contains(peer)
+        }),
+        "the hello was never taken"
+    );
+    let saves = |s: &Sentinel| {
+        s.output()
+            .matches("Sentinel new configuration saved on disk")
+            .count()
+    };
+    let announced = saves(&s);
+    // ... then it tells of config epoch 5 for the same address.
+    let epoch_of = |text: &str| parse(text).sentinel.masters[0].config_epoch;
+    assert!(
+        wait_until(LONG, || {
+            redis_cli(master.port, &["PUBLISH", "__sentinel__:hello", &hello(5)]);
+            std::thread::sleep(Duration::from_millis(50));
+            epoch_of(&s.config_text()) == 5
+        }),
+        "the learnt config epoch never reached the file"
+    );
+    assert_eq!(saves(&s), announced, "{}", s.output());
+    s.signal("KILL");
+    assert!(s.wait_exit().is_some(), "sentinel did not die on SIGKILL");
+    let dir = std::mem::replace(&mut s.dir, tempfile::tempdir().expect("temp dir"));
+    drop(s);
+    let s = Sentinel::start_in(dir, &[]);
+    let master_info = pairs(&s.client().cmd(&["SENTINEL", "MASTER", "m"]));
+    assert!(
+        master_info.contains(&("config-epoch".to_string(), "5".to_string())),
+        "{master_info:?}"
+    );
+}

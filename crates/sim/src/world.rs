@@ -498,7 +498,7 @@ impl World {
                     self.note(&format!("s{s}"), &text);
                 }
                 Output::Log { .. } => {}
-                Output::FlushConfig => {
+                Output::FlushConfig | Output::SaveConfigQuietly => {
                     let node = &mut self.sentinels[s];
                     if let Some(c) = node.core.as_ref() {
                         node.config.sentinel = c.settings();
@@ -570,6 +570,7 @@ impl World {
                 t.bytes(text.as_bytes());
             }
             Output::FlushConfig => t.bytes(b"flush"),
+            Output::SaveConfigQuietly => t.bytes(b"save"),
             Output::Connect {
                 conn, host, port, ..
             } => {

@@ -408,7 +408,9 @@ fn greater_current_epoch_is_adopted_equal_is_not() {
 }
 
 #[test]
-fn newer_config_with_the_same_address_only_sets_the_epoch() {
+fn newer_config_with_the_same_address_sets_and_saves_the_epoch() {
+    // redis does not save here, so a crash would forget the epoch; rsentinel saves
+    // without the notice redis would not log.
     let steps = run(
         &one(),
         &format!("10.0.0.9,26379,{A},1,mymaster,10.0.0.1,6379,3"),
@@ -420,6 +422,7 @@ fn newer_config_with_the_same_address_only_sets_the_epoch() {
                 master: 0,
                 epoch: 3
             },
+            Step::SaveConfigQuietly,
             heard(0, A),
         ]
     );
@@ -483,6 +486,7 @@ fn invalid_new_master_address_is_announced_but_not_applied() {
         steps[3..],
         [
             log("Failed to resolve hostname 'foo'"),
+            Step::SaveConfigQuietly,
             Step::ClientReconfigScript {
                 master: 0,
                 from: old.clone(),
@@ -505,8 +509,9 @@ fn invalid_new_master_address_is_announced_but_not_applied() {
             "mymaster 10.0.0.1 6379 10.0.0.1 70000"
         )
     );
+    assert_eq!(steps[3], Step::SaveConfigQuietly);
     assert_eq!(
-        steps[3],
+        steps[4],
         Step::ClientReconfigScript {
             master: 0,
             from: old.clone(),
@@ -530,14 +535,14 @@ fn hostnames_in_switch_master_and_comparison() {
         &st,
         &format!("10.0.0.9,26379,{A},1,mymaster,db.local,6379,2"),
     );
-    assert_eq!(steps.len(), 2, "{steps:?}");
+    assert_eq!(steps.len(), 3, "{steps:?}");
     // Unresolvable: compared with the stored hostname, ignoring case.
     st.masters[0].addr.hostname = "gone.local".into();
     let steps = run(
         &st,
         &format!("10.0.0.9,26379,{A},1,mymaster,GONE.local,6379,2"),
     );
-    assert_eq!(steps.len(), 2, "{steps:?}");
+    assert_eq!(steps.len(), 3, "{steps:?}");
     // Elsewhere: the old address is shown by hostname.
     let steps = run(
         &st,

@@ -5,7 +5,9 @@
 
 use crate::addr::{resolve_host, Addr};
 use crate::event::LogLevel;
+use crate::hello_memo::{Meaning, Repeat};
 use crate::sentinel::{InstRef, Sentinel};
+use rsentinel_gossip::hello::{mentions_runid, HelloRef};
 use rsentinel_gossip::{
     receive_hello as decide, AddrRef, Level, MasterView, Masters, PeerAddr, PeerView, Source, Step,
     Subject, View,
@@ -81,6 +83,22 @@ impl Sentinel {
     }
 
     fn handle_hello(&mut self, payload: &[u8], source: Source, now: u64) {
+        // With resolve-hostnames a name may resolve differently from one hello to the
+        // next: then every hello goes the full way.
+        if !self.resolve_hostnames {
+            let from_pubsub = source == Source::PubSub;
+            match self
+                .hello_memo
+                .recall(payload, from_pubsub, &self.masters, self.current_epoch)
+            {
+                Some(Repeat::Ignore) => return,
+                Some(Repeat::Heard { master, sentinel }) => {
+                    self.masters[master].sentinels[sentinel].last_hello_time = now;
+                    return;
+                }
+                None => {}
+            }
+        }
         // Our own hellos echoed on every instance's pub/sub link are most of what
         // arrives: the gossip crate drops them first, before parsing.
         let steps = {
@@ -100,9 +118,44 @@ impl Sentinel {
             };
             decide(payload, source, &self.myid, &view)
         };
+        let only_heard = matches!(steps.as_slice(), [Step::HelloReceived { .. }]);
         for step in steps {
             self.apply_hello_step(step, now);
         }
+        if only_heard && !self.resolve_hostnames {
+            self.remember_hello(payload);
+        }
+    }
+
+    /// Remember a payload that only refreshed a Sentinel's last hello time, with what
+    /// the gossip crate read from it, so its repeats skip the full way.
+    fn remember_hello(&mut self, payload: &[u8]) {
+        let Ok(hello) = HelloRef::parse(payload) else {
+            return;
+        };
+        let Some(&master) = self.master_ix.get(&*hello.master_name) else {
+            return;
+        };
+        let Ok(port) = u16::try_from(hello.port) else {
+            return;
+        };
+        let Some(ip) = resolve_host(&hello.ip, false, &*self.resolver.0) else {
+            return;
+        };
+        self.hello_memo.remember(
+            payload,
+            Meaning {
+                master,
+                master_name: &hello.master_name,
+                runid: &hello.runid,
+                hostname: &hello.ip,
+                ip: &ip,
+                port,
+                current_epoch: hello.current_epoch,
+                config_epoch: hello.master_config_epoch,
+                mentions_me: mentions_runid(payload, &self.myid),
+            },
+        );
     }
 
     fn sentinel_index(&self, m: usize, name: &str) -> Option<usize> {

@@ -18,6 +18,7 @@ mod failover_run;
 mod failure_detection;
 mod fast;
 mod hello;
+mod hello_memo;
 mod instance;
 mod instance_reply;
 mod kind;

@@ -51,6 +51,8 @@ pub struct Sentinel {
     pub(crate) scripts: crate::script_queue::ScriptQueue,
     /// The address our hellos announce.
     pub(crate) announce: Announce,
+    /// Hellos already applied whose repeats only refresh a Sentinel's hello time.
+    pub(crate) hello_memo: crate::hello_memo::HelloMemo,
     pub(crate) simfailure_flags: u32,
     pub(crate) deny_scripts_reconfig: bool,
     pub(crate) resolve_hostnames: bool,
@@ -93,6 +95,7 @@ impl Sentinel {
             },
             scripts: Default::default(),
             announce: Announce::default(),
+            hello_memo: Default::default(),
             simfailure_flags: 0,
             deny_scripts_reconfig: true,
             resolve_hostnames: false,

@@ -107,8 +107,12 @@ impl InstanceKind {
 /// `now - since` as redis computes it on signed `mstime_t`: negative when the clock went
 /// back, so "older than" comparisons stay false instead of wrapping to a huge age.
 pub fn elapsed(now_ms: u64, since_ms: u64) -> i64 {
-    let d = i128::from(now_ms) - i128::from(since_ms);
-    d.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
+    // Saturating, in u64 halves: every timer rule asks this, so no 128-bit arithmetic.
+    if now_ms >= since_ms {
+        i64::try_from(now_ms - since_ms).unwrap_or(i64::MAX)
+    } else {
+        i64::try_from(since_ms - now_ms).map_or(i64::MIN, |d| -d)
+    }
 }
 
 /// The first time `t` at which `elapsed(t, since) > period` holds: the deadline of every
@@ -119,12 +123,31 @@ pub(crate) fn first_time_over(since_ms: u64, period_ms: u64) -> u64 {
 
 /// Whether `elapsed(now, since) > period` (the strict comparison all redis timeouts use).
 pub(crate) fn older_than(now_ms: u64, since_ms: u64, period_ms: u64) -> bool {
-    i128::from(elapsed(now_ms, since_ms)) > i128::from(period_ms)
+    u64::try_from(elapsed(now_ms, since_ms)).is_ok_and(|e| e > period_ms)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The u64 arithmetic gives what the signed 128-bit difference, clamped, gives.
+        #[test]
+        fn elapsed_is_the_clamped_difference(now in any::<u64>(), since in any::<u64>(), period in any::<u64>()) {
+            let wide = (i128::from(now) - i128::from(since)).clamp(i128::from(i64::MIN), i128::from(i64::MAX));
+            prop_assert_eq!(i128::from(elapsed(now, since)), wide);
+            prop_assert_eq!(older_than(now, since, period), wide > i128::from(period));
+        }
+    }
+
+    #[test]
+    fn elapsed_saturates_at_the_edges() {
+        assert_eq!(elapsed(u64::MAX, 0), i64::MAX);
+        assert_eq!(elapsed(0, u64::MAX), i64::MIN);
+        assert_eq!(elapsed(0, 1 << 63), i64::MIN);
+        assert_eq!(elapsed(0, (1 << 63) - 1), -i64::MAX);
+    }
 
     #[test]
     fn elapsed_is_signed() {

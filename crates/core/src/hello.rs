@@ -5,7 +5,9 @@
 
 use crate::conn::{Callback, ConnKind};
 use crate::sentinel::{InstRef, Sentinel};
-use rsentinel_gossip::{Hello, HELLO_CHANNEL};
+use rsentinel_gossip::hello::HelloRef;
+use rsentinel_gossip::HELLO_CHANNEL;
+use std::borrow::Cow;
 
 impl Sentinel {
     /// Tells the core the TCP port it listens on (announced in hellos).
@@ -37,13 +39,13 @@ impl Sentinel {
         }
         let master = &self.masters[m];
         let addr = master.current_addr();
-        let hello = Hello {
-            ip: String::new(),
+        let hello = HelloRef {
+            ip: Cow::Borrowed(""),
             port: i32::from(self.announce.hello_port()),
-            runid: self.myid.clone(),
+            runid: Cow::Borrowed(&self.myid),
             current_epoch: self.current_epoch,
-            master_name: master.inst.name.clone(),
-            master_ip: addr.announced(self.announce_hostnames).to_string(),
+            master_name: Cow::Borrowed(&master.inst.name),
+            master_ip: Cow::Borrowed(addr.announced(self.announce_hostnames)),
             master_port: i32::from(addr.port),
             master_config_epoch: master.inst.config_epoch,
         };

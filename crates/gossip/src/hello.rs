@@ -183,29 +183,51 @@ impl Hello {
     /// Written straight into one buffer: every Sentinel sends one per instance every
     /// publish period.
     pub fn encode_with_ip(&self, ip: &[u8]) -> Vec<u8> {
+        self.as_ref().encode_with_ip(ip)
+    }
+}
+
+/// A number as C's `%d`/`%llu` print it, appended without the formatting machinery.
+fn push_num(out: &mut Vec<u8>, v: i128) {
+    if v < 0 {
+        out.push(b'-');
+    }
+    let mut digits = [0u8; 40];
+    let mut n = v.unsigned_abs();
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[i..]);
+}
+
+impl HelloRef<'_> {
+    /// [`Hello::encode_with_ip`] on borrowed fields: the core sends one per instance
+    /// every publish period, without copying its names into a [`Hello`] first.
+    pub fn encode_with_ip(&self, ip: &[u8]) -> Vec<u8> {
         let strings = [ip, self.runid.as_bytes(), self.master_name.as_bytes()];
         let len = strings.iter().map(|f| f.len()).sum::<usize>() + self.master_ip.len() + 64;
         let mut out = Vec::with_capacity(len.min(HELLO_MAX_LEN));
-        let push_num = |out: &mut Vec<u8>, v: &dyn fmt::Display| {
-            use std::io::Write;
-            // Writing into a Vec cannot fail.
-            let _ = write!(out, "{v}");
-        };
         out.extend_from_slice(c_str(ip));
         out.push(b',');
-        push_num(&mut out, &self.port);
+        push_num(&mut out, i128::from(self.port));
         out.push(b',');
         out.extend_from_slice(c_str(self.runid.as_bytes()));
         out.push(b',');
-        push_num(&mut out, &self.current_epoch);
+        push_num(&mut out, i128::from(self.current_epoch));
         out.push(b',');
         out.extend_from_slice(c_str(self.master_name.as_bytes()));
         out.push(b',');
         out.extend_from_slice(c_str(self.master_ip.as_bytes()));
         out.push(b',');
-        push_num(&mut out, &self.master_port);
+        push_num(&mut out, i128::from(self.master_port));
         out.push(b',');
-        push_num(&mut out, &self.master_config_epoch);
+        push_num(&mut out, i128::from(self.master_config_epoch));
         out.truncate(HELLO_MAX_LEN);
         out
     }
@@ -270,6 +292,18 @@ pub fn publish_command(publish: &str, payload: Vec<u8>) -> [Vec<u8>; 3] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// The hand-written number formatting prints what `%d`/`%llu` (and Display) print.
+        #[test]
+        fn numbers_print_as_display(v in proptest::prelude::any::<i64>(), u in proptest::prelude::any::<u64>()) {
+            for n in [i128::from(v), i128::from(u), 0, -1, i128::from(i32::MIN), i128::from(u64::MAX)] {
+                let mut out = Vec::new();
+                push_num(&mut out, n);
+                proptest::prop_assert_eq!(out, n.to_string().into_bytes());
+            }
+        }
+    }
     use proptest::prelude::*;
 
     const ID: &str = "d54ba17463ee8fb83937165fc25349cda3945225";

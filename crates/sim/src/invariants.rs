@@ -132,7 +132,10 @@ pub struct Invariants {
     /// when (`+monitor` at start, `+switch-master`).
     adopted: Vec<BTreeMap<String, (String, Time)>>,
     epochs: Vec<u64>,
-    config_epochs: Vec<BTreeMap<String, u64>>,
+    /// Per Sentinel, every master name it ever had with the highest config epoch seen,
+    /// in the order first seen: that is the order of its masters, so the check after
+    /// every step finds each in place instead of searching.
+    config_epochs: Vec<Vec<(String, u64)>>,
     votes: BTreeMap<(usize, String, u64), String>,
     leaders: BTreeMap<(String, u64), (usize, String)>,
     /// Leader per (master, failover epoch): `one-failover-per-config-epoch`.
@@ -151,7 +154,7 @@ impl Invariants {
             role_sdown_ms: down_after_ms + 2 * 10_000,
             adopted: vec![BTreeMap::new(); sentinels],
             epochs: vec![0; sentinels],
-            config_epochs: vec![BTreeMap::new(); sentinels],
+            config_epochs: vec![Vec::new(); sentinels],
             votes: BTreeMap::new(),
             leaders: BTreeMap::new(),
             failovers: BTreeMap::new(),
@@ -181,12 +184,17 @@ impl Invariants {
             ));
         }
         self.epochs[s] = epoch;
-        for (name, e) in masters {
-            // Checked after every step: a known name is looked up without allocating.
-            let seen = match self.config_epochs[s].get_mut(name) {
-                Some(seen) => seen,
-                None => self.config_epochs[s].entry(name.to_string()).or_insert(0),
+        let known = &mut self.config_epochs[s];
+        for (i, (name, e)) in masters.into_iter().enumerate() {
+            let at = if known.get(i).is_some_and(|(n, _)| n == name) {
+                i
+            } else if let Some(j) = known.iter().position(|(n, _)| n == name) {
+                j
+            } else {
+                known.push((name.to_string(), 0));
+                known.len() - 1
             };
+            let seen = &mut known[at].1;
             if e < *seen {
                 return Err(Violation::new(
                     "config-epoch-monotonic",

@@ -31,8 +31,7 @@ fn addr_of(p: PeerAddr) -> Addr {
 /// The master table as the gossip crate looks it up: one master at a time, by name
 /// through the core's index, built only when asked for.
 struct Table<'a> {
-    masters: &'a [crate::master::Master],
-    index: &'a std::collections::HashMap<String, usize>,
+    masters: &'a crate::master_table::MasterTable,
 }
 
 impl Masters for Table<'_> {
@@ -41,7 +40,7 @@ impl Masters for Table<'_> {
     }
 
     fn position(&self, name: &str) -> Option<usize> {
-        self.index.get(name).copied()
+        self.masters.position(name)
     }
 
     fn view(&self, m: usize) -> Option<MasterView<'_>> {
@@ -104,7 +103,6 @@ impl Sentinel {
         let steps = {
             let table = Table {
                 masters: &self.masters,
-                index: &self.master_ix,
             };
             let resolve_hostnames = self.resolve_hostnames;
             let resolver = &self.resolver.0;
@@ -133,7 +131,7 @@ impl Sentinel {
         let Ok(hello) = HelloRef::parse(payload) else {
             return;
         };
-        let Some(&master) = self.master_ix.get(&*hello.master_name) else {
+        let Some(master) = self.masters.position(&hello.master_name) else {
             return;
         };
         let Ok(port) = u16::try_from(hello.port) else {

@@ -114,7 +114,7 @@ impl Sentinel {
         }
         let mut best: Option<u64> = None;
         let mut put = |t: u64| best = Some(best.map_or(t, |b: u64| b.min(t)));
-        for ms in &self.masters {
+        for ms in self.masters.iter() {
             let inst = &ms.inst;
             if let Some(link) = self.links.get(inst.link) {
                 if inst.addr.port != 0 {

@@ -2,6 +2,7 @@
 //! `sentinelRedisInstance` minus the master-only part (see `master.rs`).
 
 use crate::addr::Addr;
+use crate::kind::InstUid;
 pub use crate::kind::Kind;
 use crate::link::LinkId;
 use rsentinel_failover::ReplicaFlags;
@@ -51,6 +52,10 @@ pub use rsentinel_monitor::Role;
 /// State common to every instance. Times are wall-clock ms, 0 = never.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Instance {
+    /// Never reused within a process: replies to commands sent for this instance find
+    /// it by this, and a reply for an instance since removed (even if another took its
+    /// name) finds nothing, as redis drops callbacks of a released instance.
+    pub uid: InstUid,
     pub kind: Kind,
     /// Master name, `ip:port` for replicas, the run id for Sentinels.
     pub name: String,
@@ -87,6 +92,7 @@ pub struct Instance {
 impl Instance {
     /// A fresh instance as `createSentinelRedisInstance` makes it.
     pub fn new(
+        uid: InstUid,
         kind: Kind,
         name: String,
         addr: Addr,
@@ -95,6 +101,7 @@ impl Instance {
         now_ms: u64,
     ) -> Instance {
         Instance {
+            uid,
             kind,
             name,
             addr,

@@ -20,34 +20,35 @@ impl Sentinel {
     /// The stable key of an instance.
     pub(crate) fn inst_key(&self, r: InstRef) -> Option<InstKey> {
         let inst = self.instance(r)?;
-        let master = match r {
-            InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => {
-                self.masters.get(m)?.inst.name.clone()
-            }
+        let (m, i) = match r {
+            InstRef::Master(m) => (m, 0),
+            InstRef::Replica(m, i) | InstRef::Sentinel(m, i) => (m, i),
         };
         Some(InstKey {
-            master,
+            master: self.masters.get(m)?.inst.uid,
+            uid: inst.uid,
             kind: inst.kind,
-            name: inst.name.clone(),
+            at: (m, i),
         })
     }
 
-    /// Finds an instance by key, if it still exists.
+    /// Finds an instance by key, if it still exists: where it was, or else by a search
+    /// (an instance before it went away since).
     pub(crate) fn find_inst(&self, key: &InstKey) -> Option<InstRef> {
-        let m = self.master_index(&key.master)?;
+        let (hint_m, hint_i) = key.at;
+        let m = match self.masters.get(hint_m) {
+            Some(master) if master.inst.uid == key.master => hint_m,
+            _ => self.masters.iter().position(|x| x.inst.uid == key.master)?,
+        };
         let master = &self.masters[m];
+        let find = |list: &[crate::instance::Instance]| match list.get(hint_i) {
+            Some(x) if x.uid == key.uid => Some(hint_i),
+            _ => list.iter().position(|x| x.uid == key.uid),
+        };
         match key.kind {
             Kind::Master => Some(InstRef::Master(m)),
-            Kind::Replica => master
-                .replicas
-                .iter()
-                .position(|r| r.name == key.name)
-                .map(|i| InstRef::Replica(m, i)),
-            Kind::Sentinel => master
-                .sentinels
-                .iter()
-                .position(|s| s.name == key.name)
-                .map(|i| InstRef::Sentinel(m, i)),
+            Kind::Replica => find(&master.replicas).map(|i| InstRef::Replica(m, i)),
+            Kind::Sentinel => find(&master.sentinels).map(|i| InstRef::Sentinel(m, i)),
         }
     }
 

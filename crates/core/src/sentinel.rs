@@ -3,7 +3,7 @@
 //! (create, remove, reset, events).
 
 use crate::conn::ConnKind;
-use std::collections::HashMap;
+use crate::kind::InstUid;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -14,6 +14,7 @@ use crate::event::{Event, LogLevel, Output, OutputQueue};
 use crate::instance::{Flags, Instance, Kind, Role};
 use crate::link::{LinkId, LinkTable};
 use crate::master::Master;
+use crate::master_table::MasterTable;
 use crate::periods::Timing;
 use crate::timer_schedule::TimerSchedule;
 use rsentinel_monitor::Tilt;
@@ -38,10 +39,8 @@ pub enum InstRef {
 pub struct Sentinel {
     pub(crate) myid: String,
     pub(crate) current_epoch: u64,
-    pub(crate) masters: Vec<Master>,
-    /// Position of each master in `masters` by name: replies and commands find their
-    /// master in constant time instead of a scan over every master.
-    pub(crate) master_ix: HashMap<String, usize>,
+    /// The masters in order, with their index by name.
+    pub(crate) masters: MasterTable,
     /// The links to every instance, and which link each connection belongs to.
     pub(crate) links: LinkTable,
     /// TILT state; its `previous_time` is 0 until the timer first runs, so the first
@@ -51,6 +50,8 @@ pub struct Sentinel {
     pub(crate) scripts: crate::script_queue::ScriptQueue,
     /// The address our hellos announce.
     pub(crate) announce: Announce,
+    /// The last instance identity given out.
+    pub(crate) next_uid: u64,
     /// Hellos already applied whose repeats only refresh a Sentinel's hello time.
     pub(crate) hello_memo: crate::hello_memo::HelloMemo,
     pub(crate) simfailure_flags: u32,
@@ -85,8 +86,7 @@ impl Sentinel {
         Sentinel {
             myid: String::new(),
             current_epoch: 0,
-            masters: Vec::new(),
-            master_ix: HashMap::new(),
+            masters: MasterTable::default(),
             links: LinkTable::default(),
             tilt: Tilt {
                 previous_time: 0,
@@ -96,6 +96,7 @@ impl Sentinel {
             scripts: Default::default(),
             announce: Announce::default(),
             hello_memo: Default::default(),
+            next_uid: 0,
             simfailure_flags: 0,
             deny_scripts_reconfig: true,
             resolve_hostnames: false,
@@ -136,7 +137,7 @@ impl Sentinel {
     }
 
     pub fn master(&self, name: &str) -> Option<&Master> {
-        self.masters.get(*self.master_ix.get(name)?)
+        self.masters.get(self.masters.position(name)?)
     }
 
     /// [`Sentinel::master`] for a name from the wire, compared as bytes.
@@ -150,7 +151,7 @@ impl Sentinel {
     }
 
     pub(crate) fn master_index(&self, name: &str) -> Option<usize> {
-        self.master_ix.get(name).copied()
+        self.masters.position(name)
     }
 
     /// [`Sentinel::master_index`] for a name from the wire: compared as bytes, so a name
@@ -327,11 +328,18 @@ impl Sentinel {
         }
     }
 
+    /// A fresh instance identity.
+    fn new_uid(&mut self) -> InstUid {
+        self.next_uid += 1;
+        InstUid(self.next_uid)
+    }
+
     /// Add a master (`createSentinelRedisInstance` with `SRI_MASTER`); the caller checked
     /// the name is free.
     pub(crate) fn add_master(&mut self, name: &str, addr: Addr, quorum: u32, now_ms: u64) -> usize {
         let link = self.links.create(now_ms, true);
         let inst = Instance::new(
+            self.new_uid(),
             Kind::Master,
             name.to_string(),
             addr,
@@ -339,14 +347,11 @@ impl Sentinel {
             self.timing.default_down_after,
             now_ms,
         );
-        self.masters.push(Master::new(
+        self.masters.add(Master::new(
             inst,
             quorum,
             self.timing.default_failover_timeout,
-        ));
-        let m = self.masters.len() - 1;
-        self.master_ix.insert(name.to_string(), m);
-        m
+        ))
     }
 
     /// Add a replica of master `m`, named by its announced address; `None` if one with
@@ -358,7 +363,8 @@ impl Sentinel {
         }
         let link = self.links.create(now_ms, true);
         let down_after = self.masters[m].inst.down_after_ms;
-        let inst = Instance::new(Kind::Replica, name, addr, link, down_after, now_ms);
+        let uid = self.new_uid();
+        let inst = Instance::new(uid, Kind::Replica, name, addr, link, down_after, now_ms);
         self.masters[m].replicas.push(inst);
         Some(self.masters[m].replicas.len() - 1)
     }
@@ -397,6 +403,7 @@ impl Sentinel {
         };
         let down_after = self.masters[m].inst.down_after_ms;
         let mut inst = Instance::new(
+            self.new_uid(),
             Kind::Sentinel,
             runid.to_string(),
             addr,
@@ -412,12 +419,6 @@ impl Sentinel {
     /// Remove master `m` with its replicas and Sentinels, releasing their links.
     pub(crate) fn remove_master(&mut self, m: usize) {
         let master = self.masters.remove(m);
-        self.master_ix.remove(&master.inst.name);
-        for ix in self.master_ix.values_mut() {
-            if *ix > m {
-                *ix -= 1;
-            }
-        }
         for inst in master.replicas.iter().chain(master.sentinels.iter()) {
             self.release_link(inst.link);
         }
@@ -532,6 +533,41 @@ mod tests {
             ..Default::default()
         };
         Sentinel::new(cfg, 1000, 1, &no_dns).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// A reply finds the instance it was sent for after others moved up, and finds
+    /// nothing once that instance is gone, even if a new one took its name.
+    #[test]
+    fn replies_find_their_instance_by_identity() {
+        let mut s = sample();
+        let addr = |port| Addr {
+            hostname: "10.0.0.3".into(),
+            ip: "10.0.0.3".into(),
+            port,
+        };
+        let second = s.add_replica(0, addr(6381), 1000);
+        assert_eq!(second, Some(1));
+        let key = s.inst_key(InstRef::Replica(0, 1));
+        let key = key.unwrap_or_else(|| panic!("no key"));
+        // The first replica goes away: the second is now at 0, and still found.
+        let first = s.masters[0].replicas.remove(0);
+        s.release_link(first.link);
+        assert_eq!(s.find_inst(&key), Some(InstRef::Replica(0, 0)));
+        // It goes away too, and a new replica takes its name: not the same instance.
+        let gone = s.masters[0].replicas.remove(0);
+        s.release_link(gone.link);
+        assert_eq!(s.add_replica(0, addr(6381), 2000), Some(0));
+        assert_eq!(s.masters[0].replicas[0].name, gone.name);
+        assert_eq!(s.find_inst(&key), None);
+        // The master itself, found after an earlier master was removed.
+        let master_key = s.inst_key(InstRef::Master(0));
+        let master_key = master_key.unwrap_or_else(|| panic!("no key"));
+        let m2 = s.add_master("other", addr(7000), 2, 3000);
+        let other_key = s.inst_key(InstRef::Master(m2));
+        let other_key = other_key.unwrap_or_else(|| panic!("no key"));
+        s.remove_master(0);
+        assert_eq!(s.find_inst(&master_key), None);
+        assert_eq!(s.find_inst(&other_key), Some(InstRef::Master(0)));
     }
 
     #[test]

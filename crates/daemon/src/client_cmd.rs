@@ -98,7 +98,7 @@ impl Daemon {
                 Some(n) => Frame::Bulk(n),
                 None => Frame::Null,
             },
-            "setname" => match self.set_client_name(id, &args[2]) {
+            "setname" => match self.clients.set_name(id, &args[2]) {
                 Ok(()) => Frame::ok(),
                 Err(e) => e,
             },
@@ -229,7 +229,7 @@ impl Daemon {
                 .iter()
                 .filter_map(|&n| u64::try_from(n).ok().and_then(|n| self.clients.get(n)))
                 .collect(),
-            None => self.clients.map.values().collect(),
+            None => self.clients.iter().collect(),
         };
         let mut text = String::new();
         for c in listed {
@@ -255,8 +255,7 @@ impl Daemon {
             let addr = String::from_utf8_lossy(&args[2]).into_owned();
             let found = self
                 .clients
-                .map
-                .values()
+                .iter()
                 .find(|c| c.addr.to_string() == addr)
                 .map(|c| c.id);
             return match found {
@@ -321,8 +320,7 @@ impl Daemon {
         }
         let victims: Vec<u64> = self
             .clients
-            .map
-            .values()
+            .iter()
             .filter(|c| f.id.is_none_or(|id| id == c.id))
             .filter(|c| f.kind.as_deref().is_none_or(|k| k == c.kind()))
             .filter(|c| f.addr.as_deref().is_none_or(|a| a == c.addr.to_string()))
@@ -331,14 +329,7 @@ impl Daemon {
             .filter(|c| !(f.skipme && c.id == me))
             .map(|c| c.id)
             .collect();
-        let mut close_me = false;
-        for &v in &victims {
-            if v == me {
-                close_me = true;
-            } else {
-                self.clients.kill(v);
-            }
-        }
+        let close_me = self.clients.kill_all(&victims, me);
         Outcome {
             replies: vec![Frame::Integer(victims.len() as i64)],
             close_after: close_me,

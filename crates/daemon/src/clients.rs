@@ -94,6 +94,53 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client just accepted: the default user, RESP2, nothing subscribed or set.
+    pub fn new(
+        id: u64,
+        addr: PeerAddr,
+        laddr: PeerAddr,
+        fd: i32,
+        authenticated: bool,
+        tx: mpsc::UnboundedSender<Outbound>,
+    ) -> Client {
+        let now = Instant::now();
+        Client {
+            id,
+            addr,
+            laddr,
+            fd,
+            name: None,
+            created: now,
+            last_interaction: now,
+            user: b"default".to_vec(),
+            authenticated,
+            protocol: Protocol::Resp2,
+            channels: BTreeSet::new(),
+            patterns: BTreeSet::new(),
+            last_cmd: None,
+            reply_mode: ReplyMode::On,
+            no_evict: false,
+            tracking: None,
+            pending_out: 0,
+            soft_limit_since: None,
+            closing: false,
+            qbuf: 0,
+            lib_name: None,
+            lib_ver: None,
+            tx,
+        }
+    }
+
+    /// `n` bytes were written to the socket (`drained`: nothing is left to send).
+    /// Messages count until written; replies share the queue, so this is an estimate
+    /// that errs on the side of keeping the client.
+    pub fn wrote(&mut self, n: usize, drained: bool) {
+        self.pending_out = self.pending_out.saturating_sub(n);
+        if drained {
+            self.pending_out = 0;
+        }
+    }
+
     /// In pub/sub context: subscribed to something (RESP2 restricts the commands then).
     pub fn in_pubsub(&self) -> bool {
         !self.channels.is_empty() || !self.patterns.is_empty()
@@ -190,7 +237,7 @@ impl Client {
 /// Every connected client by id (ids only grow, so the map is in connection order).
 #[derive(Debug, Default)]
 pub struct Clients {
-    pub map: BTreeMap<u64, Client>,
+    map: BTreeMap<u64, Client>,
     next_id: u64,
 }
 
@@ -200,12 +247,26 @@ impl Clients {
         self.next_id
     }
 
+    pub fn insert(&mut self, client: Client) {
+        self.map.insert(client.id, client);
+    }
+
+    /// Forgets a client whose session ended.
+    pub fn remove(&mut self, id: u64) -> Option<Client> {
+        self.map.remove(&id)
+    }
+
     pub fn get(&self, id: u64) -> Option<&Client> {
         self.map.get(&id)
     }
 
     pub fn get_mut(&mut self, id: u64) -> Option<&mut Client> {
         self.map.get_mut(&id)
+    }
+
+    /// Every client, in connection order.
+    pub fn iter(&self) -> impl Iterator<Item = &Client> {
+        self.map.values()
     }
 
     pub fn len(&self) -> usize {
@@ -221,5 +282,37 @@ impl Clients {
             }
             None => false,
         }
+    }
+
+    /// Asks the sessions of `victims` to close, all but `me`'s: true when `me` is one of
+    /// them, as its own session closes only after its reply is written.
+    pub fn kill_all(&self, victims: &[u64], me: u64) -> bool {
+        let mut close_me = false;
+        for &v in victims {
+            if v == me {
+                close_me = true;
+            } else {
+                self.kill(v);
+            }
+        }
+        close_me
+    }
+
+    /// CLIENT SETNAME / HELLO SETNAME: redis allows only printable characters without
+    /// spaces; an empty name clears it.
+    pub fn set_name(&mut self, id: u64, name: &Bytes) -> Result<(), Frame> {
+        if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
+            return Err(Frame::error(
+                "ERR Client names cannot contain spaces, newlines or special characters.",
+            ));
+        }
+        if let Some(c) = self.get_mut(id) {
+            c.name = if name.is_empty() {
+                None
+            } else {
+                Some(name.clone())
+            };
+        }
+        Ok(())
     }
 }

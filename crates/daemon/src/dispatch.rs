@@ -93,11 +93,7 @@ impl Daemon {
     /// Runs one command for client `id` and returns what to send back.
     pub fn execute(&mut self, id: u64, args: &[Bytes]) -> Outcome {
         let mut out = self.execute_inner(id, args);
-        for r in &out.replies {
-            if r.is_error() {
-                self.stats.error_replies += 1;
-            }
-        }
+        self.stats.replied(&out.replies);
         self.apply_reply_mode(id, args, &mut out);
         self.after_command();
         out
@@ -154,7 +150,7 @@ impl Daemon {
                 spec.full_name()
             )));
         }
-        self.stats.commands_processed += 1;
+        self.stats.command_processed();
         let Some(command) = command else {
             return Outcome::one(Frame::error(format!(
                 "ERR unknown command '{top}', with args beginning with: "

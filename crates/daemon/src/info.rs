@@ -97,7 +97,7 @@ impl Daemon {
             ("maxclients", self.config.server.maxclients.to_string()),
             (
                 "client_recent_max_input_buffer",
-                self.stats.recent_max_input.to_string(),
+                self.stats.totals().recent_max_input.to_string(),
             ),
             ("client_recent_max_output_buffer", "0".into()),
             ("blocked_clients", "0".into()),
@@ -108,7 +108,7 @@ impl Daemon {
     }
 
     fn info_stats(&self) -> String {
-        let s = &self.stats;
+        let s = self.stats.totals();
         let z = || "0".to_string();
         let fields: Vec<(&str, String)> = vec![
             (

@@ -4,7 +4,7 @@
 //! queue passes the pubsub output limits (`client-output-buffer-limit pubsub`, redis'
 //! default 32mb hard, 8mb for 60 s soft) is disconnected.
 
-use crate::clients::{Clients, Outbound};
+use crate::clients::{Client, Clients, Outbound};
 use bytes::Bytes;
 use rsentinel_resp::Frame;
 use std::collections::{BTreeMap, BTreeSet};
@@ -186,14 +186,12 @@ impl PubSub {
     }
 
     /// Forgets a disconnected client.
-    pub fn drop_client(&mut self, clients: &Clients, id: u64) {
-        if let Some(c) = clients.get(id) {
-            for ch in &c.channels {
-                remove_member(&mut self.channels, ch, id);
-            }
-            for p in &c.patterns {
-                remove_member(&mut self.patterns, p, id);
-            }
+    pub fn drop_client(&mut self, c: &Client) {
+        for ch in &c.channels {
+            remove_member(&mut self.channels, ch, c.id);
+        }
+        for p in &c.patterns {
+            remove_member(&mut self.patterns, p, c.id);
         }
     }
 

@@ -96,11 +96,9 @@ pub async fn run<S>(
     drop((requests, replies, rx));
     {
         let mut d = daemon.borrow_mut();
-        let Daemon {
-            pubsub, clients, ..
-        } = &mut *d;
-        pubsub.drop_client(clients, id);
-        clients.map.remove(&id);
+        if let Some(client) = d.clients.remove(id) {
+            d.pubsub.drop_client(&client);
+        }
     }
     if held >= RELEASE_MEMORY_ABOVE || backlog_dropped {
         release_free_memory();
@@ -122,8 +120,7 @@ where
 {
     {
         let mut d = daemon.borrow_mut();
-        d.stats.net_input_bytes += n as u64;
-        d.stats.reads_processed += 1;
+        d.stats.read(n);
         if let Some(c) = d.clients.get_mut(id) {
             c.last_interaction = Instant::now();
         }
@@ -168,7 +165,7 @@ where
     }
     let pending = requests.pending();
     let mut d = daemon.borrow_mut();
-    d.stats.recent_max_input = d.stats.recent_max_input.max(pending);
+    d.stats.input_buffer(pending);
     if let Some(c) = d.clients.get_mut(id) {
         c.qbuf = pending;
     }
@@ -213,15 +210,9 @@ fn count_written(
         Ok(Some(n)) => n,
     };
     let mut d = daemon.borrow_mut();
-    d.stats.net_output_bytes += n as u64;
-    d.stats.writes_processed += 1;
+    d.stats.written(n);
     if let Some(c) = d.clients.get_mut(id) {
-        // Messages count until written; replies share the queue, so this is an estimate
-        // that errs on the side of keeping the client.
-        c.pending_out = c.pending_out.saturating_sub(n);
-        if drained {
-            c.pending_out = 0;
-        }
+        c.wrote(n, drained);
     }
     Next::Continue
 }
@@ -276,9 +267,7 @@ async fn write_before_close<W: AsyncWrite + Unpin>(
 ) {
     if let Ok(n) = replies.write_all().await {
         if n > 0 {
-            let mut d = daemon.borrow_mut();
-            d.stats.net_output_bytes += n as u64;
-            d.stats.writes_processed += 1;
+            daemon.borrow_mut().stats.written(n);
         }
     }
 }
@@ -347,28 +336,15 @@ fn request_limits(server: &rsentinel_config::ServerSettings) -> Limits {
 /// CLIENT PAUSE: commands wait while a pause covers them (ALL: every command; WRITE:
 /// commands that may write or propagate, which in a sentinel is PUBLISH).
 async fn wait_if_paused(daemon: &Rc<RefCell<Daemon>>, args: &[Bytes]) {
+    let is_write = args
+        .first()
+        .is_some_and(|a| a.eq_ignore_ascii_case(b"publish"));
     loop {
-        let (until, notify) = {
-            let d = daemon.borrow();
-            let Some((until, all)) = d.pause.until else {
-                return;
-            };
-            let is_write = args
-                .first()
-                .is_some_and(|a| a.eq_ignore_ascii_case(b"publish"));
-            if !all && !is_write {
-                return;
-            }
-            (until, d.pause.unpaused.clone())
-        };
-        if Instant::now() >= until {
-            let mut d = daemon.borrow_mut();
-            if d.pause.until.is_some_and(|(u, _)| u <= Instant::now()) {
-                d.pause.until = None;
-            }
+        let held = daemon.borrow_mut().pause.holds(is_write, Instant::now());
+        let Some((until, unpaused)) = held else {
             return;
-        }
-        let notified = notify.notified();
+        };
+        let notified = unpaused.notified();
         tokio::select! {
             _ = tokio::time::sleep_until(until.into()) => {}
             _ = notified => {}

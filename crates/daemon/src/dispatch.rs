@@ -18,7 +18,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn one(frame: Frame) -> Outcome {
+    pub(crate) fn one(frame: Frame) -> Outcome {
         Outcome {
             replies: vec![frame],
             close_after: false,

@@ -3,6 +3,7 @@
 //! Keeping that order is what makes error replies identical to redis-sentinel's.
 
 use crate::clients::ReplyMode;
+use crate::rename::Renames;
 use crate::state::Daemon;
 use bytes::Bytes;
 use rsentinel_commands::CommandSpec;
@@ -27,6 +28,47 @@ impl Outcome {
 }
 
 const NOAUTH: &str = "NOAUTH Authentication required.";
+
+/// One request, its command resolved once: renamed as `rename-command` says, then looked
+/// up in the command table (existence and arity). The session reads it to find the host
+/// names to look up before running it, and [`Daemon::execute`] runs it.
+pub struct Request {
+    /// The arguments as the client sent them.
+    sent: Vec<Bytes>,
+    /// The arguments renamed to the table's names (`None`: nothing was renamed) and
+    /// their table entry; or the reply to a command that is unknown (renamed away
+    /// included) or has the wrong number of arguments.
+    resolved: Result<(Option<Vec<Bytes>>, &'static CommandSpec), Frame>,
+}
+
+impl Request {
+    pub fn parse(sent: Vec<Bytes>, renames: &Renames) -> Request {
+        let resolved = if renames.is_empty() {
+            rsentinel_commands::resolve(&sent).map(|spec| (None, spec))
+        } else {
+            match renames.map(&sent) {
+                Some(renamed) => {
+                    rsentinel_commands::resolve(&renamed).map(|spec| (Some(renamed), spec))
+                }
+                None => Err(rsentinel_commands::unknown_command_error(&sent)),
+            }
+        };
+        Request { sent, resolved }
+    }
+
+    /// The arguments as the client sent them.
+    pub fn sent(&self) -> &[Bytes] {
+        &self.sent
+    }
+
+    /// The arguments under the table's names and their table entry, or the error reply.
+    pub fn command(&self) -> Result<(&[Bytes], &'static CommandSpec), &Frame> {
+        match &self.resolved {
+            Ok((renamed, spec)) => Ok((renamed.as_deref().unwrap_or(&self.sent), *spec)),
+            Err(e) => Err(e),
+        }
+    }
+}
 
 /// The handlers of the commands rsentinel serves. The command table resolves a request
 /// (name, subcommand, arity); this says which handler runs it.
@@ -90,32 +132,19 @@ impl Handler {
 }
 
 impl Daemon {
-    /// Runs one command for client `id` and returns what to send back.
-    pub fn execute(&mut self, id: u64, args: &[Bytes]) -> Outcome {
-        let mut out = self.execute_inner(id, args);
+    /// Runs one request for client `id` and returns what to send back.
+    pub fn execute(&mut self, id: u64, request: &Request) -> Outcome {
+        let mut out = self.execute_inner(id, request);
         self.stats.replied(&out.replies);
-        self.apply_reply_mode(id, args, &mut out);
+        self.apply_reply_mode(id, request.sent(), &mut out);
         self.after_command();
         out
     }
 
-    fn execute_inner(&mut self, id: u64, args: &[Bytes]) -> Outcome {
-        let renamed;
-        let args = if self.renames.is_empty() {
-            args
-        } else {
-            match self.renames.map(args) {
-                Some(a) => {
-                    renamed = a;
-                    &renamed[..]
-                }
-                // A command renamed away is unknown under its old name.
-                None => return Outcome::one(rsentinel_commands::unknown_command_error(args)),
-            }
-        };
-        let spec = match rsentinel_commands::resolve(args) {
-            Ok(spec) => spec,
-            Err(err) => return Outcome::one(err),
+    fn execute_inner(&mut self, id: u64, request: &Request) -> Outcome {
+        let (args, spec) = match request.command() {
+            Ok(command) => command,
+            Err(err) => return Outcome::one(err.clone()),
         };
         // Redis records the command before the auth and ACL checks, so CLIENT LIST and
         // the ACL LOG entry of a refused command show that command.

@@ -9,6 +9,7 @@
 
 use crate::clients::Outbound;
 use crate::connection::{Replies, Requests};
+use crate::dispatch::Request;
 use crate::state::Daemon;
 use bytes::Bytes;
 use rsentinel_resp::{Limits, Protocol, ProtocolError};
@@ -143,12 +144,13 @@ where
                 return Next::Close;
             }
         };
+        let request = Request::parse(args, &daemon.borrow().renames);
         if !auth_needed {
-            look_up_hosts(daemon, &args).await;
+            look_up_hosts(daemon, &request).await;
         }
         // Last before running: a pause that began during a lookup holds the command too.
-        wait_if_paused(daemon, &args).await;
-        let outcome = daemon.borrow_mut().execute(id, &args);
+        wait_if_paused(daemon, request.sent()).await;
+        let outcome = daemon.borrow_mut().execute(id, &request);
         let proto;
         (auth_needed, proto) = client_state(daemon, id);
         for r in &outcome.replies {
@@ -274,22 +276,16 @@ async fn write_before_close<W: AsyncWrite + Unpin>(
 
 /// Under `resolve-hostnames`, looks the host names the command carries up before it runs
 /// (see [`crate::hosts`]), so the core never waits for DNS.
-async fn look_up_hosts(daemon: &Rc<RefCell<Daemon>>, args: &[Bytes]) {
-    let (hosts, names) = {
-        let d = daemon.borrow();
-        if !d.hosts.enabled() {
-            return;
-        }
-        let names = if d.renames.is_empty() {
-            crate::hosts::names_in_command(args)
-        } else {
-            d.renames
-                .map(args)
-                .map(|renamed| crate::hosts::names_in_command(&renamed))
-                .unwrap_or_default()
-        };
-        (d.hosts.clone(), names)
-    };
+async fn look_up_hosts(daemon: &Rc<RefCell<Daemon>>, request: &Request) {
+    let hosts = daemon.borrow().hosts.clone();
+    if !hosts.enabled() {
+        return;
+    }
+    // Only a command the table knows (under its name after rename-command) names hosts.
+    let names = request
+        .command()
+        .map(|(args, _)| crate::hosts::names_in_command(args))
+        .unwrap_or_default();
     if !names.is_empty() {
         hosts.refresh(names).await;
     }

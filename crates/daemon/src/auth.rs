@@ -15,8 +15,7 @@ impl Daemon {
     fn try_authenticate(&mut self, id: u64, command: &[u8], user: &[u8], pass: &[u8]) -> bool {
         if self.acl.authenticate(user, pass) {
             if let Some(c) = self.clients.get_mut(id) {
-                c.authenticated = true;
-                c.user = user.to_vec();
+                c.authenticate_as(user);
             }
             true
         } else {

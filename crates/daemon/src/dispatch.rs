@@ -2,7 +2,6 @@
 //! authentication, then ACL permissions, then the RESP2 pub/sub context, then the command.
 //! Keeping that order is what makes error replies identical to redis-sentinel's.
 
-use crate::clients::ReplyMode;
 use crate::rename::Renames;
 use crate::state::Daemon;
 use bytes::Bytes;
@@ -244,15 +243,7 @@ impl Daemon {
         let is_client_reply = args.len() >= 2
             && args[0].eq_ignore_ascii_case(b"client")
             && args[1].eq_ignore_ascii_case(b"reply");
-        match c.reply_mode {
-            ReplyMode::Off => out.replies.clear(),
-            ReplyMode::Skip if !is_client_reply => {
-                out.replies.clear();
-                c.reply_mode = ReplyMode::On;
-            }
-            ReplyMode::Skip => out.replies.clear(),
-            ReplyMode::On => {}
-        }
+        c.filter_replies(is_client_reply, &mut out.replies);
     }
 
     /// Sentinel's PUBLISH accepts only hello messages, for sentinels that publish their

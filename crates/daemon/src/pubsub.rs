@@ -2,54 +2,22 @@
 //! (`+sdown`, `+switch-master`, ...) reach clients through it, so it must never block the
 //! sentinel on a slow subscriber: messages are queued per client and a subscriber whose
 //! queue passes the pubsub output limits (`client-output-buffer-limit pubsub`, redis'
-//! default 32mb hard, 8mb for 60 s soft) is disconnected.
+//! default 32mb hard, 8mb for 60 s soft) is disconnected; each client keeps that account
+//! itself ([`crate::clients::Client::queue`]).
 
-use crate::clients::{Client, Clients, Outbound};
+use crate::clients::{Client, Clients, OutputLimits};
 use bytes::Bytes;
 use rsentinel_resp::Frame;
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// Redis' default `client-output-buffer-limit pubsub 32mb 8mb 60`.
-pub const HARD_LIMIT: usize = 32 * 1024 * 1024;
-pub const SOFT_LIMIT: usize = 8 * 1024 * 1024;
-pub const SOFT_SECONDS: Duration = Duration::from_secs(60);
-
-/// A subscriber's output limits; a limit of 0 is no limit, as in redis.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OutputLimits {
-    pub hard: usize,
-    pub soft: usize,
-    pub soft_seconds: Duration,
-}
-
-impl Default for OutputLimits {
-    fn default() -> Self {
-        OutputLimits {
-            hard: HARD_LIMIT,
-            soft: SOFT_LIMIT,
-            soft_seconds: SOFT_SECONDS,
-        }
-    }
-}
-
-impl OutputLimits {
-    /// The pubsub class as the config sets it.
-    pub fn pubsub(server: &rsentinel_config::ServerSettings) -> OutputLimits {
-        let (hard, soft, secs) = server.output_buffer_limits(2);
-        OutputLimits {
-            hard: usize::try_from(hard).unwrap_or(usize::MAX),
-            soft: usize::try_from(soft).unwrap_or(usize::MAX),
-            soft_seconds: Duration::from_secs(secs),
-        }
-    }
-}
-
+/// Subscribers by channel and by pattern. Each client's own subscriptions are kept on
+/// the client too (CLIENT LIST counts them); these methods change both together.
 #[derive(Debug, Default)]
 pub struct PubSub {
     channels: BTreeMap<Bytes, BTreeSet<u64>>,
     patterns: BTreeMap<Bytes, BTreeSet<u64>>,
-    pub limits: OutputLimits,
+    limits: OutputLimits,
 }
 
 fn frame_kind(kind: &str, a: Frame, b: Frame) -> Frame {
@@ -266,7 +234,7 @@ fn remove_member(map: &mut BTreeMap<Bytes, BTreeSet<u64>>, key: &Bytes, id: u64)
     }
 }
 
-/// Queues a message; returns true when the client went over its output limits and was
+/// Queues a message for client `id`; true when it went over its output limits and was
 /// told to close.
 fn deliver(
     clients: &mut Clients,
@@ -276,26 +244,7 @@ fn deliver(
     size: usize,
     now: Instant,
 ) -> bool {
-    let Some(c) = clients.get_mut(id) else {
-        return false;
-    };
-    if c.closing {
-        return false;
-    }
-    c.pending_out += size;
-    let over_hard = limits.hard != 0 && c.pending_out > limits.hard;
-    let over_soft = if limits.soft != 0 && c.pending_out > limits.soft {
-        let since = *c.soft_limit_since.get_or_insert(now);
-        now.saturating_duration_since(since) >= limits.soft_seconds
-    } else {
-        c.soft_limit_since = None;
-        false
-    };
-    if over_hard || over_soft {
-        c.closing = true;
-        let _ = c.tx.send(Outbound::Kill);
-        return true;
-    }
-    let _ = c.tx.send(Outbound::Message(frame));
-    false
+    clients
+        .get_mut(id)
+        .is_some_and(|c| c.queue(frame, size, limits, now))
 }

@@ -240,6 +240,8 @@ impl Daemon {
         let Some(c) = self.clients.get_mut(id) else {
             return;
         };
+        // By the name as sent: a CLIENT renamed by rename-command is not recognised here,
+        // so its REPLY SKIP is undone at once (redis checks the command itself).
         let is_client_reply = args.len() >= 2
             && args[0].eq_ignore_ascii_case(b"client")
             && args[1].eq_ignore_ascii_case(b"reply");

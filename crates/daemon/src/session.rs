@@ -332,6 +332,8 @@ fn request_limits(server: &rsentinel_config::ServerSettings) -> Limits {
 /// CLIENT PAUSE: commands wait while a pause covers them (ALL: every command; WRITE:
 /// commands that may write or propagate, which in a sentinel is PUBLISH).
 async fn wait_if_paused(daemon: &Rc<RefCell<Daemon>>, args: &[Bytes]) {
+    // By the name as sent: a PUBLISH renamed by rename-command is not held by a WRITE
+    // pause (redis checks the command's flags).
     let is_write = args
         .first()
         .is_some_and(|a| a.eq_ignore_ascii_case(b"publish"));

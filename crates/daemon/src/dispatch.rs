@@ -205,19 +205,19 @@ impl Daemon {
             Handler::Client => self.client_command(id, spec, args),
             Handler::Command => Outcome::one(rsentinel_commands::command(args)),
             Handler::Subscribe => Outcome {
-                replies: self.pubsub.subscribe(&mut self.clients, id, &args[1..]),
+                replies: self.clients.subscribe(id, &args[1..]),
                 close_after: false,
             },
             Handler::Psubscribe => Outcome {
-                replies: self.pubsub.psubscribe(&mut self.clients, id, &args[1..]),
+                replies: self.clients.psubscribe(id, &args[1..]),
                 close_after: false,
             },
             Handler::Unsubscribe => Outcome {
-                replies: self.pubsub.unsubscribe(&mut self.clients, id, &args[1..]),
+                replies: self.clients.unsubscribe(id, &args[1..]),
                 close_after: false,
             },
             Handler::Punsubscribe => Outcome {
-                replies: self.pubsub.punsubscribe(&mut self.clients, id, &args[1..]),
+                replies: self.clients.punsubscribe(id, &args[1..]),
                 close_after: false,
             },
             Handler::Publish => Outcome::one(self.publish_command(args)),

@@ -57,8 +57,7 @@ impl Daemon {
                     self.log.event(ev.level, &ev.kind, &ev.text, epoch);
                     self.metrics.on_event(&ev.kind, &ev.text, Instant::now());
                     if ev.level != LogLevel::Debug {
-                        let (_, over) = self.pubsub.publish(
-                            &mut self.clients,
+                        let (_, over) = self.clients.publish(
                             ev.kind.as_bytes(),
                             ev.text.as_bytes(),
                             Instant::now(),

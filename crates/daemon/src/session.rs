@@ -95,12 +95,7 @@ pub async fn run<S>(
     let backlog_dropped = rx.len() >= RELEASE_MESSAGES_ABOVE
         || daemon.borrow().clients.get(id).is_some_and(|c| c.closing);
     drop((requests, replies, rx));
-    {
-        let mut d = daemon.borrow_mut();
-        if let Some(client) = d.clients.remove(id) {
-            d.pubsub.drop_client(&client);
-        }
-    }
+    daemon.borrow_mut().clients.remove(id);
     if held >= RELEASE_MEMORY_ABOVE || backlog_dropped {
         release_free_memory();
     }

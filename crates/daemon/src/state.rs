@@ -9,7 +9,6 @@
 
 use crate::clients::Clients;
 use crate::logger::Logger;
-use crate::pubsub::PubSub;
 use rsentinel_acl::Acl;
 use rsentinel_config::Config;
 use rsentinel_core::Sentinel;
@@ -29,10 +28,8 @@ pub struct Daemon {
     pub(crate) sentinel: Sentinel,
     /// Users, passwords and permissions, and the ACL LOG.
     pub(crate) acl: Acl,
-    /// The connected clients.
+    /// The connected clients and their pub/sub subscriptions.
     pub(crate) clients: Clients,
-    /// Who is subscribed to which channel or pattern.
-    pub(crate) pubsub: PubSub,
     /// Counters behind `INFO stats`.
     pub(crate) stats: Stats,
     pub(crate) log: Logger,

@@ -1,11 +1,11 @@
-//! The table of connected clients: what `CLIENT LIST`, `CLIENT KILL`, `INFO clients` and the
-//! pub/sub hub need to know about each connection, and the channel to reach its session.
-//! Each client keeps its own settings (name, protocol, reply mode, tracking) and the
-//! accounting of what is queued for it against its output limits.
+//! One connected client: what `CLIENT LIST`, `CLIENT KILL`, `INFO clients` and the
+//! pub/sub hub need to know about it, and the channel to reach its session. Each client
+//! keeps its own settings (name, protocol, reply mode, tracking) and the accounting of
+//! what is queued for it against its output limits.
 
 use bytes::Bytes;
 use rsentinel_resp::{Frame, Protocol};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -313,88 +313,5 @@ impl Client {
             ));
         }
         line
-    }
-}
-
-/// Every connected client by id (ids only grow, so the map is in connection order).
-#[derive(Debug, Default)]
-pub struct Clients {
-    map: BTreeMap<u64, Client>,
-    next_id: u64,
-}
-
-impl Clients {
-    pub fn next_id(&mut self) -> u64 {
-        self.next_id += 1;
-        self.next_id
-    }
-
-    pub fn insert(&mut self, client: Client) {
-        self.map.insert(client.id, client);
-    }
-
-    /// Forgets a client whose session ended.
-    pub fn remove(&mut self, id: u64) -> Option<Client> {
-        self.map.remove(&id)
-    }
-
-    pub fn get(&self, id: u64) -> Option<&Client> {
-        self.map.get(&id)
-    }
-
-    pub fn get_mut(&mut self, id: u64) -> Option<&mut Client> {
-        self.map.get_mut(&id)
-    }
-
-    /// Every client, in connection order.
-    pub fn iter(&self) -> impl Iterator<Item = &Client> {
-        self.map.values()
-    }
-
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// Asks a client's session to close; true if such a client exists.
-    pub fn kill(&self, id: u64) -> bool {
-        match self.map.get(&id) {
-            Some(c) => {
-                let _ = c.tx.send(Outbound::Kill);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Asks the sessions of `victims` to close, all but `me`'s: true when `me` is one of
-    /// them, as its own session closes only after its reply is written.
-    pub fn kill_all(&self, victims: &[u64], me: u64) -> bool {
-        let mut close_me = false;
-        for &v in victims {
-            if v == me {
-                close_me = true;
-            } else {
-                self.kill(v);
-            }
-        }
-        close_me
-    }
-
-    /// CLIENT SETNAME / HELLO SETNAME: redis allows only printable characters without
-    /// spaces; an empty name clears it.
-    pub fn set_name(&mut self, id: u64, name: &Bytes) -> Result<(), Frame> {
-        if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
-            return Err(Frame::error(
-                "ERR Client names cannot contain spaces, newlines or special characters.",
-            ));
-        }
-        if let Some(c) = self.get_mut(id) {
-            c.name = if name.is_empty() {
-                None
-            } else {
-                Some(name.clone())
-            };
-        }
-        Ok(())
     }
 }

@@ -279,7 +279,7 @@ async fn look_up_hosts(daemon: &Rc<RefCell<Daemon>>, request: &Request) {
     // Only a command the table knows (under its name after rename-command) names hosts.
     let names = request
         .command()
-        .map(|(args, _)| crate::hosts::names_in_command(args))
+        .map(|(args, spec)| crate::hosts::names_in_command(spec, args))
         .unwrap_or_default();
     if !names.is_empty() {
         hosts.refresh(names).await;

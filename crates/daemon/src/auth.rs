@@ -1,7 +1,10 @@
-//! AUTH and HELLO: the two commands an unauthenticated connection may run.
+//! Access control: AUTH and HELLO (the two commands an unauthenticated connection may
+//! run) and ACL, whose changes take effect on the connected clients at once.
 
+use crate::dispatch::Outcome;
 use crate::state::Daemon;
 use bytes::Bytes;
+use rsentinel_acl::AclReply;
 use rsentinel_resp::{Frame, Protocol};
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
@@ -12,8 +15,7 @@ impl Daemon {
     fn try_authenticate(&mut self, id: u64, command: &[u8], user: &[u8], pass: &[u8]) -> bool {
         if self.acl.authenticate(user, pass) {
             if let Some(c) = self.clients.get_mut(id) {
-                c.authenticated = true;
-                c.user = user.to_vec();
+                c.authenticate_as(user);
             }
             true
         } else {
@@ -78,7 +80,7 @@ impl Daemon {
                 }
                 i += 3;
             } else if opt.eq_ignore_ascii_case(b"setname") && more >= 1 {
-                if let Err(e) = self.set_client_name(id, &args[i + 1]) {
+                if let Err(e) = self.clients.set_name(id, &args[i + 1]) {
                     return e;
                 }
                 i += 2;
@@ -127,21 +129,68 @@ impl Daemon {
             .unwrap_or_default()
     }
 
-    /// CLIENT SETNAME / HELLO SETNAME: redis allows only printable characters without
-    /// spaces; an empty name clears it.
-    pub(crate) fn set_client_name(&mut self, id: u64, name: &Bytes) -> Result<(), Frame> {
-        if name.iter().any(|&b| !(b'!'..=b'~').contains(&b)) {
-            return Err(Frame::error(
-                "ERR Client names cannot contain spaces, newlines or special characters.",
-            ));
+    pub(crate) fn acl_command(&mut self, id: u64, args: &[Bytes]) -> Outcome {
+        let (user, info) = self.acl_identity(id);
+        let aclfile = self.config.server.aclfile.clone();
+        let ctx = rsentinel_acl::AclContext {
+            username: &user,
+            now_ms: Daemon::now_ms() as i64,
+            client_info: &info,
+            aclfile: aclfile.as_deref(),
+        };
+        let frame = match self.acl.acl_command(args, &ctx) {
+            AclReply::Frame(f) => f,
+            AclReply::Load { path } => {
+                let text = std::fs::read(&path);
+                match &text {
+                    Ok(t) => self.acl.finish_load(&path, Ok(t)),
+                    Err(e) => self
+                        .acl
+                        .finish_load(&path, Err(&crate::os_error::strerror(e))),
+                }
+            }
+            AclReply::Save { path, text } => {
+                match rsentinel_config::write_atomic(std::path::Path::new(&path), &text) {
+                    Ok(()) => Frame::ok(),
+                    Err(e) => {
+                        self.log
+                            .warning(&format!("Failed to save ACL file '{path}': {e}"));
+                        rsentinel_acl::save_failed_reply()
+                    }
+                }
+            }
+        };
+        let close_me = self.apply_acl_changes(id);
+        Outcome {
+            replies: vec![frame],
+            close_after: close_me,
         }
-        if let Some(c) = self.clients.get_mut(id) {
-            c.name = if name.is_empty() {
-                None
-            } else {
-                Some(name.clone())
-            };
+    }
+
+    /// Clients authenticated as a deleted or reloaded user are disconnected, and
+    /// subscribers that lost a channel permission too, as redis does, so a revoked
+    /// credential stops working at once. Returns true when the calling client is one of
+    /// them (it is closed after its reply).
+    fn apply_acl_changes(&mut self, me: u64) -> bool {
+        let changes = self.acl.take_changes();
+        let mut victims: Vec<u64> = Vec::new();
+        for c in self.clients.iter() {
+            let user = c.user.as_slice();
+            if changes.disconnect_users.iter().any(|u| u == user) {
+                victims.push(c.id);
+            } else if changes.recheck_pubsub_users.iter().any(|u| u == user) {
+                let lost = c
+                    .channels
+                    .iter()
+                    .any(|ch| !self.acl.channel_allowed(user, ch, false))
+                    || c.patterns
+                        .iter()
+                        .any(|p| !self.acl.channel_allowed(user, p, true));
+                if lost {
+                    victims.push(c.id);
+                }
+            }
         }
-        Ok(())
+        self.clients.kill_all(&victims, me)
     }
 }

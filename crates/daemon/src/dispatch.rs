@@ -2,7 +2,7 @@
 //! authentication, then ACL permissions, then the RESP2 pub/sub context, then the command.
 //! Keeping that order is what makes error replies identical to redis-sentinel's.
 
-use crate::clients::ReplyMode;
+use crate::rename::Renames;
 use crate::state::Daemon;
 use bytes::Bytes;
 use rsentinel_commands::CommandSpec;
@@ -18,7 +18,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn one(frame: Frame) -> Outcome {
+    pub(crate) fn one(frame: Frame) -> Outcome {
         Outcome {
             replies: vec![frame],
             close_after: false,
@@ -27,6 +27,47 @@ impl Outcome {
 }
 
 const NOAUTH: &str = "NOAUTH Authentication required.";
+
+/// One request, its command resolved once: renamed as `rename-command` says, then looked
+/// up in the command table (existence and arity). The session reads it to find the host
+/// names to look up before running it, and [`Daemon::execute`] runs it.
+pub struct Request {
+    /// The arguments as the client sent them.
+    sent: Vec<Bytes>,
+    /// The arguments renamed to the table's names (`None`: nothing was renamed) and
+    /// their table entry; or the reply to a command that is unknown (renamed away
+    /// included) or has the wrong number of arguments.
+    resolved: Result<(Option<Vec<Bytes>>, &'static CommandSpec), Frame>,
+}
+
+impl Request {
+    pub fn parse(sent: Vec<Bytes>, renames: &Renames) -> Request {
+        let resolved = if renames.is_empty() {
+            rsentinel_commands::resolve(&sent).map(|spec| (None, spec))
+        } else {
+            match renames.map(&sent) {
+                Some(renamed) => {
+                    rsentinel_commands::resolve(&renamed).map(|spec| (Some(renamed), spec))
+                }
+                None => Err(rsentinel_commands::unknown_command_error(&sent)),
+            }
+        };
+        Request { sent, resolved }
+    }
+
+    /// The arguments as the client sent them.
+    pub fn sent(&self) -> &[Bytes] {
+        &self.sent
+    }
+
+    /// The arguments under the table's names and their table entry, or the error reply.
+    pub fn command(&self) -> Result<(&[Bytes], &'static CommandSpec), &Frame> {
+        match &self.resolved {
+            Ok((renamed, spec)) => Ok((renamed.as_deref().unwrap_or(&self.sent), *spec)),
+            Err(e) => Err(e),
+        }
+    }
+}
 
 /// The handlers of the commands rsentinel serves. The command table resolves a request
 /// (name, subcommand, arity); this says which handler runs it.
@@ -90,36 +131,19 @@ impl Handler {
 }
 
 impl Daemon {
-    /// Runs one command for client `id` and returns what to send back.
-    pub fn execute(&mut self, id: u64, args: &[Bytes]) -> Outcome {
-        let mut out = self.execute_inner(id, args);
-        for r in &out.replies {
-            if r.is_error() {
-                self.stats.error_replies += 1;
-            }
-        }
-        self.apply_reply_mode(id, args, &mut out);
+    /// Runs one request for client `id` and returns what to send back.
+    pub fn execute(&mut self, id: u64, request: &Request) -> Outcome {
+        let mut out = self.execute_inner(id, request);
+        self.stats.replied(&out.replies);
+        self.apply_reply_mode(id, request.sent(), &mut out);
         self.after_command();
         out
     }
 
-    fn execute_inner(&mut self, id: u64, args: &[Bytes]) -> Outcome {
-        let renamed;
-        let args = if self.renames.is_empty() {
-            args
-        } else {
-            match self.renames.map(args) {
-                Some(a) => {
-                    renamed = a;
-                    &renamed[..]
-                }
-                // A command renamed away is unknown under its old name.
-                None => return Outcome::one(rsentinel_commands::unknown_command_error(args)),
-            }
-        };
-        let spec = match rsentinel_commands::resolve(args) {
-            Ok(spec) => spec,
-            Err(err) => return Outcome::one(err),
+    fn execute_inner(&mut self, id: u64, request: &Request) -> Outcome {
+        let (args, spec) = match request.command() {
+            Ok(command) => command,
+            Err(err) => return Outcome::one(err.clone()),
         };
         // Redis records the command before the auth and ACL checks, so CLIENT LIST and
         // the ACL LOG entry of a refused command show that command.
@@ -154,7 +178,7 @@ impl Daemon {
                 spec.full_name()
             )));
         }
-        self.stats.commands_processed += 1;
+        self.stats.command_processed();
         let Some(command) = command else {
             return Outcome::one(Frame::error(format!(
                 "ERR unknown command '{top}', with args beginning with: "
@@ -181,19 +205,19 @@ impl Daemon {
             Handler::Client => self.client_command(id, spec, args),
             Handler::Command => Outcome::one(rsentinel_commands::command(args)),
             Handler::Subscribe => Outcome {
-                replies: self.pubsub.subscribe(&mut self.clients, id, &args[1..]),
+                replies: self.clients.subscribe(id, &args[1..]),
                 close_after: false,
             },
             Handler::Psubscribe => Outcome {
-                replies: self.pubsub.psubscribe(&mut self.clients, id, &args[1..]),
+                replies: self.clients.psubscribe(id, &args[1..]),
                 close_after: false,
             },
             Handler::Unsubscribe => Outcome {
-                replies: self.pubsub.unsubscribe(&mut self.clients, id, &args[1..]),
+                replies: self.clients.unsubscribe(id, &args[1..]),
                 close_after: false,
             },
             Handler::Punsubscribe => Outcome {
-                replies: self.pubsub.punsubscribe(&mut self.clients, id, &args[1..]),
+                replies: self.clients.punsubscribe(id, &args[1..]),
                 close_after: false,
             },
             Handler::Publish => Outcome::one(self.publish_command(args)),
@@ -216,18 +240,12 @@ impl Daemon {
         let Some(c) = self.clients.get_mut(id) else {
             return;
         };
+        // By the name as sent: a CLIENT renamed by rename-command is not recognised here,
+        // so its REPLY SKIP is undone at once (redis checks the command itself).
         let is_client_reply = args.len() >= 2
             && args[0].eq_ignore_ascii_case(b"client")
             && args[1].eq_ignore_ascii_case(b"reply");
-        match c.reply_mode {
-            ReplyMode::Off => out.replies.clear(),
-            ReplyMode::Skip if !is_client_reply => {
-                out.replies.clear();
-                c.reply_mode = ReplyMode::On;
-            }
-            ReplyMode::Skip => out.replies.clear(),
-            ReplyMode::On => {}
-        }
+        c.filter_replies(is_client_reply, &mut out.replies);
     }
 
     /// Sentinel's PUBLISH accepts only hello messages, for sentinels that publish their

@@ -1,12 +1,10 @@
-//! The effects of the pure parts: SENTINEL and ACL commands go to their crates, and what
-//! those report back (events, log lines, connections to open, scripts to run, dirty state,
-//! ACL changes) is carried out here: events are logged and published, links opened and
-//! closed, dirty state written to the config file.
+//! The effects of the core: the SENTINEL command goes to it, and what it reports back
+//! (events, log lines, connections to open, scripts to run, dirty state) is carried out
+//! here: events are logged and published, links opened and closed, scripts started and
+//! killed, dirty state written to the config file.
 
-use crate::dispatch::Outcome;
 use crate::state::Daemon;
 use bytes::Bytes;
-use rsentinel_acl::AclReply;
 use rsentinel_config::LogLevel;
 use rsentinel_core::{CommandEnv, Output, ScriptOutcome};
 use rsentinel_resp::Frame;
@@ -38,79 +36,6 @@ impl Daemon {
         reply.into_frame(flush_ok)
     }
 
-    pub(crate) fn acl_command(&mut self, id: u64, args: &[Bytes]) -> Outcome {
-        let (user, info) = self.acl_identity(id);
-        let aclfile = self.config.server.aclfile.clone();
-        let ctx = rsentinel_acl::AclContext {
-            username: &user,
-            now_ms: Daemon::now_ms() as i64,
-            client_info: &info,
-            aclfile: aclfile.as_deref(),
-        };
-        let frame = match self.acl.acl_command(args, &ctx) {
-            AclReply::Frame(f) => f,
-            AclReply::Load { path } => {
-                let text = std::fs::read(&path);
-                match &text {
-                    Ok(t) => self.acl.finish_load(&path, Ok(t)),
-                    Err(e) => self
-                        .acl
-                        .finish_load(&path, Err(&crate::os_error::strerror(e))),
-                }
-            }
-            AclReply::Save { path, text } => {
-                match rsentinel_config::write_atomic(std::path::Path::new(&path), &text) {
-                    Ok(()) => Frame::ok(),
-                    Err(e) => {
-                        self.log
-                            .warning(&format!("Failed to save ACL file '{path}': {e}"));
-                        rsentinel_acl::save_failed_reply()
-                    }
-                }
-            }
-        };
-        let close_me = self.apply_acl_changes(id);
-        Outcome {
-            replies: vec![frame],
-            close_after: close_me,
-        }
-    }
-
-    /// Clients authenticated as a deleted or reloaded user are disconnected, and
-    /// subscribers that lost a channel permission too, as redis does, so a revoked
-    /// credential stops working at once. Returns true when the calling client is one of
-    /// them (it is closed after its reply).
-    fn apply_acl_changes(&mut self, me: u64) -> bool {
-        let changes = self.acl.take_changes();
-        let mut victims: Vec<u64> = Vec::new();
-        for c in self.clients.map.values() {
-            let user = c.user.as_slice();
-            if changes.disconnect_users.iter().any(|u| u == user) {
-                victims.push(c.id);
-            } else if changes.recheck_pubsub_users.iter().any(|u| u == user) {
-                let lost = c
-                    .channels
-                    .iter()
-                    .any(|ch| !self.acl.channel_allowed(user, ch, false))
-                    || c.patterns
-                        .iter()
-                        .any(|p| !self.acl.channel_allowed(user, p, true));
-                if lost {
-                    victims.push(c.id);
-                }
-            }
-        }
-        let mut close_me = false;
-        for v in victims {
-            if v == me {
-                close_me = true;
-            } else {
-                self.clients.kill(v);
-            }
-        }
-        close_me
-    }
-
     /// Runs after every command and timer.
     pub fn after_command(&mut self) {
         self.drain_outputs();
@@ -132,8 +57,7 @@ impl Daemon {
                     self.log.event(ev.level, &ev.kind, &ev.text, epoch);
                     self.metrics.on_event(&ev.kind, &ev.text, Instant::now());
                     if ev.level != LogLevel::Debug {
-                        let (_, over) = self.pubsub.publish(
-                            &mut self.clients,
+                        let (_, over) = self.clients.publish(
                             ev.kind.as_bytes(),
                             ev.text.as_bytes(),
                             Instant::now(),

@@ -12,6 +12,7 @@
 //! With `resolve-hostnames no` the core asks for no name, and nothing is looked up.
 
 use bytes::Bytes;
+use rsentinel_commands::CommandSpec;
 use rsentinel_config::SentinelSettings;
 use rsentinel_gossip::Hello;
 use rsentinel_resp::Frame;
@@ -86,18 +87,14 @@ pub(crate) fn names_in_config(cfg: &SentinelSettings) -> Vec<String> {
     names
 }
 
-/// The names a client command makes the core look up (`args` after rename-command):
-/// the host of `SENTINEL MONITOR` and `SENTINEL IS-MASTER-DOWN-BY-ADDR`, the addresses of
-/// a hello another Sentinel publishes to us.
-pub(crate) fn names_in_command(args: &[Bytes]) -> Vec<String> {
-    let word = |i: usize| args.get(i).map(|a| a.to_ascii_lowercase());
-    match word(0).as_deref() {
-        Some(b"sentinel") => match word(1).as_deref() {
-            Some(b"monitor") if args.len() == 6 => vec![text(&args[3])],
-            Some(b"is-master-down-by-addr") if args.len() == 6 => vec![text(&args[2])],
-            _ => Vec::new(),
-        },
-        Some(b"publish") if args.len() == 3 => names_in_hello(&args[2]),
+/// The names a client command makes the core look up (`spec` its command table entry,
+/// `args` after rename-command): the host of `SENTINEL MONITOR` and `SENTINEL
+/// IS-MASTER-DOWN-BY-ADDR`, the addresses of a hello another Sentinel publishes to us.
+pub(crate) fn names_in_command(spec: &CommandSpec, args: &[Bytes]) -> Vec<String> {
+    match (spec.parent, spec.name) {
+        (Some("sentinel"), "monitor") if args.len() == 6 => vec![text(&args[3])],
+        (Some("sentinel"), "is-master-down-by-addr") if args.len() == 6 => vec![text(&args[2])],
+        (None, "publish") if args.len() == 3 => names_in_hello(&args[2]),
         _ => Vec::new(),
     }
 }
@@ -144,17 +141,26 @@ mod tests {
             .collect()
     }
 
+    /// The names a command as a client sends it makes the core look up.
+    fn names(a: &[&str]) -> Vec<String> {
+        let args = args(a);
+        let spec = rsentinel_commands::resolve(&args).expect("a command of the table");
+        names_in_command(spec, &args)
+    }
+
     #[test]
     fn commands_name_their_hosts() {
-        let monitor = args(&["SENTINEL", "monitor", "m", "db.example", "6379", "2"]);
-        assert_eq!(names_in_command(&monitor), ["db.example"]);
-        let down = args(&["sentinel", "IS-MASTER-DOWN-BY-ADDR", "db", "6379", "1", "*"]);
-        assert_eq!(names_in_command(&down), ["db"]);
+        let monitor = ["SENTINEL", "monitor", "m", "db.example", "6379", "2"];
+        assert_eq!(names(&monitor), ["db.example"]);
+        let down = ["sentinel", "IS-MASTER-DOWN-BY-ADDR", "db", "6379", "1", "*"];
+        assert_eq!(names(&down), ["db"]);
         let hello = "s1.example,26379,aaaa,1,m,db.example,6379,1";
-        let publish = args(&["PUBLISH", "__sentinel__:hello", hello]);
-        assert_eq!(names_in_command(&publish), ["s1.example", "db.example"]);
-        assert!(names_in_command(&args(&["SENTINEL", "masters"])).is_empty());
-        assert!(names_in_command(&args(&["PING"])).is_empty());
+        assert_eq!(
+            names(&["PUBLISH", "__sentinel__:hello", hello]),
+            ["s1.example", "db.example"]
+        );
+        assert!(names(&["SENTINEL", "masters"]).is_empty());
+        assert!(names(&["PING"]).is_empty());
     }
 
     #[test]

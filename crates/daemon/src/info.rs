@@ -97,7 +97,7 @@ impl Daemon {
             ("maxclients", self.config.server.maxclients.to_string()),
             (
                 "client_recent_max_input_buffer",
-                self.stats.recent_max_input.to_string(),
+                self.stats.totals().recent_max_input.to_string(),
             ),
             ("client_recent_max_output_buffer", "0".into()),
             ("blocked_clients", "0".into()),
@@ -108,7 +108,7 @@ impl Daemon {
     }
 
     fn info_stats(&self) -> String {
-        let s = &self.stats;
+        let s = self.stats.totals();
         let z = || "0".to_string();
         let fields: Vec<(&str, String)> = vec![
             (
@@ -139,8 +139,8 @@ impl Daemon {
             ("current_eviction_exceeded_time", z()),
             ("keyspace_hits", z()),
             ("keyspace_misses", z()),
-            ("pubsub_channels", self.pubsub.channel_count().to_string()),
-            ("pubsub_patterns", self.pubsub.pattern_count().to_string()),
+            ("pubsub_channels", self.clients.channel_count().to_string()),
+            ("pubsub_patterns", self.clients.pattern_count().to_string()),
             ("pubsubshard_channels", z()),
             ("latest_fork_usec", z()),
             ("total_forks", z()),

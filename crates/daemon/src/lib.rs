@@ -22,7 +22,6 @@ mod oom;
 mod os_error;
 mod panic;
 mod process;
-mod pubsub;
 mod rename;
 mod scripts;
 mod server;

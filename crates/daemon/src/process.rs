@@ -473,7 +473,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
             return 1;
         }
     };
-    let pubsub_limits = crate::pubsub::OutputLimits::pubsub(&config.server);
+    let pubsub_limits = crate::clients::OutputLimits::pubsub(&config.server);
     let wake = Wakeups::default();
     let shutdown_notify = wake.shutdown.clone();
     let (link_events, link_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -492,8 +492,7 @@ async fn serve(mut config: Config, config_path: PathBuf, log: Logger, systemd: b
         config,
         sentinel,
         acl,
-        clients: Default::default(),
-        pubsub: crate::pubsub::PubSub::with_limits(pubsub_limits),
+        clients: crate::clients::Clients::new(pubsub_limits),
         stats: Stats::default(),
         log: log.clone(),
         pause: Pause::default(),

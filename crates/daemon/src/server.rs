@@ -9,7 +9,6 @@ use std::cell::RefCell;
 use std::net::{IpAddr, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
-use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::sync::mpsc;
@@ -131,7 +130,7 @@ pub async fn accept_loop(daemon: Rc<RefCell<Daemon>>, listener: TcpListener, tls
             let mut d = daemon.borrow_mut();
             let full = d.clients.len() + handshaking.get() >= d.config.server.maxclients as usize;
             if full {
-                d.stats.rejected_connections += 1;
+                d.stats.rejected();
             }
             match &d.tls {
                 Some(t) if !full => t.acceptor(),
@@ -256,10 +255,10 @@ async fn admit<S>(
     let reject = {
         let mut d = daemon.borrow_mut();
         if d.clients.len() >= d.config.server.maxclients as usize {
-            d.stats.rejected_connections += 1;
+            d.stats.rejected();
             Some("-ERR max number of clients reached\r\n")
         } else if d.config.server.protected_mode && d.acl.default_is_nopass() && !local {
-            d.stats.rejected_connections += 1;
+            d.stats.rejected();
             Some(DENIED)
         } else {
             None
@@ -275,38 +274,11 @@ async fn admit<S>(
     let (tx, rx) = mpsc::unbounded_channel();
     let id = {
         let mut d = daemon.borrow_mut();
-        d.stats.connections_received += 1;
+        d.stats.accepted();
         let id = d.clients.next_id();
         let authenticated = !d.acl.default_requires_auth();
-        let now = Instant::now();
-        d.clients.map.insert(
-            id,
-            Client {
-                id,
-                addr: peer.clone(),
-                laddr,
-                fd,
-                name: None,
-                created: now,
-                last_interaction: now,
-                user: b"default".to_vec(),
-                authenticated,
-                protocol: rsentinel_resp::Protocol::Resp2,
-                channels: Default::default(),
-                patterns: Default::default(),
-                last_cmd: None,
-                reply_mode: crate::clients::ReplyMode::On,
-                no_evict: false,
-                tracking: None,
-                pending_out: 0,
-                soft_limit_since: None,
-                closing: false,
-                qbuf: 0,
-                lib_name: None,
-                lib_ver: None,
-                tx,
-            },
-        );
+        d.clients
+            .insert(Client::new(id, peer.clone(), laddr, fd, authenticated, tx));
         match &peer {
             PeerAddr::Tcp(a) => d.log.verbose(&format!("Accepted {a}")),
             PeerAddr::Unix(path) => d.log.verbose(&format!("Accepted connection to {path}")),

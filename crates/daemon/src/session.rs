@@ -9,6 +9,7 @@
 
 use crate::clients::Outbound;
 use crate::connection::{Replies, Requests};
+use crate::dispatch::Request;
 use crate::state::Daemon;
 use bytes::Bytes;
 use rsentinel_resp::{Limits, Protocol, ProtocolError};
@@ -94,14 +95,7 @@ pub async fn run<S>(
     let backlog_dropped = rx.len() >= RELEASE_MESSAGES_ABOVE
         || daemon.borrow().clients.get(id).is_some_and(|c| c.closing);
     drop((requests, replies, rx));
-    {
-        let mut d = daemon.borrow_mut();
-        let Daemon {
-            pubsub, clients, ..
-        } = &mut *d;
-        pubsub.drop_client(clients, id);
-        clients.map.remove(&id);
-    }
+    daemon.borrow_mut().clients.remove(id);
     if held >= RELEASE_MEMORY_ABOVE || backlog_dropped {
         release_free_memory();
     }
@@ -122,8 +116,7 @@ where
 {
     {
         let mut d = daemon.borrow_mut();
-        d.stats.net_input_bytes += n as u64;
-        d.stats.reads_processed += 1;
+        d.stats.read(n);
         if let Some(c) = d.clients.get_mut(id) {
             c.last_interaction = Instant::now();
         }
@@ -146,12 +139,13 @@ where
                 return Next::Close;
             }
         };
+        let request = Request::parse(args, &daemon.borrow().renames);
         if !auth_needed {
-            look_up_hosts(daemon, &args).await;
+            look_up_hosts(daemon, &request).await;
         }
         // Last before running: a pause that began during a lookup holds the command too.
-        wait_if_paused(daemon, &args).await;
-        let outcome = daemon.borrow_mut().execute(id, &args);
+        wait_if_paused(daemon, request.sent()).await;
+        let outcome = daemon.borrow_mut().execute(id, &request);
         let proto;
         (auth_needed, proto) = client_state(daemon, id);
         for r in &outcome.replies {
@@ -168,7 +162,7 @@ where
     }
     let pending = requests.pending();
     let mut d = daemon.borrow_mut();
-    d.stats.recent_max_input = d.stats.recent_max_input.max(pending);
+    d.stats.input_buffer(pending);
     if let Some(c) = d.clients.get_mut(id) {
         c.qbuf = pending;
     }
@@ -213,15 +207,9 @@ fn count_written(
         Ok(Some(n)) => n,
     };
     let mut d = daemon.borrow_mut();
-    d.stats.net_output_bytes += n as u64;
-    d.stats.writes_processed += 1;
+    d.stats.written(n);
     if let Some(c) = d.clients.get_mut(id) {
-        // Messages count until written; replies share the queue, so this is an estimate
-        // that errs on the side of keeping the client.
-        c.pending_out = c.pending_out.saturating_sub(n);
-        if drained {
-            c.pending_out = 0;
-        }
+        c.wrote(n, drained);
     }
     Next::Continue
 }
@@ -276,31 +264,23 @@ async fn write_before_close<W: AsyncWrite + Unpin>(
 ) {
     if let Ok(n) = replies.write_all().await {
         if n > 0 {
-            let mut d = daemon.borrow_mut();
-            d.stats.net_output_bytes += n as u64;
-            d.stats.writes_processed += 1;
+            daemon.borrow_mut().stats.written(n);
         }
     }
 }
 
 /// Under `resolve-hostnames`, looks the host names the command carries up before it runs
 /// (see [`crate::hosts`]), so the core never waits for DNS.
-async fn look_up_hosts(daemon: &Rc<RefCell<Daemon>>, args: &[Bytes]) {
-    let (hosts, names) = {
-        let d = daemon.borrow();
-        if !d.hosts.enabled() {
-            return;
-        }
-        let names = if d.renames.is_empty() {
-            crate::hosts::names_in_command(args)
-        } else {
-            d.renames
-                .map(args)
-                .map(|renamed| crate::hosts::names_in_command(&renamed))
-                .unwrap_or_default()
-        };
-        (d.hosts.clone(), names)
-    };
+async fn look_up_hosts(daemon: &Rc<RefCell<Daemon>>, request: &Request) {
+    let hosts = daemon.borrow().hosts.clone();
+    if !hosts.enabled() {
+        return;
+    }
+    // Only a command the table knows (under its name after rename-command) names hosts.
+    let names = request
+        .command()
+        .map(|(args, spec)| crate::hosts::names_in_command(spec, args))
+        .unwrap_or_default();
     if !names.is_empty() {
         hosts.refresh(names).await;
     }
@@ -347,28 +327,17 @@ fn request_limits(server: &rsentinel_config::ServerSettings) -> Limits {
 /// CLIENT PAUSE: commands wait while a pause covers them (ALL: every command; WRITE:
 /// commands that may write or propagate, which in a sentinel is PUBLISH).
 async fn wait_if_paused(daemon: &Rc<RefCell<Daemon>>, args: &[Bytes]) {
+    // By the name as sent: a PUBLISH renamed by rename-command is not held by a WRITE
+    // pause (redis checks the command's flags).
+    let is_write = args
+        .first()
+        .is_some_and(|a| a.eq_ignore_ascii_case(b"publish"));
     loop {
-        let (until, notify) = {
-            let d = daemon.borrow();
-            let Some((until, all)) = d.pause.until else {
-                return;
-            };
-            let is_write = args
-                .first()
-                .is_some_and(|a| a.eq_ignore_ascii_case(b"publish"));
-            if !all && !is_write {
-                return;
-            }
-            (until, d.pause.unpaused.clone())
-        };
-        if Instant::now() >= until {
-            let mut d = daemon.borrow_mut();
-            if d.pause.until.is_some_and(|(u, _)| u <= Instant::now()) {
-                d.pause.until = None;
-            }
+        let held = daemon.borrow_mut().pause.holds(is_write, Instant::now());
+        let Some((until, unpaused)) = held else {
             return;
-        }
-        let notified = notify.notified();
+        };
+        let notified = unpaused.notified();
         tokio::select! {
             _ = tokio::time::sleep_until(until.into()) => {}
             _ = notified => {}

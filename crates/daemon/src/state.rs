@@ -1,55 +1,63 @@
-//! The daemon's shared state: everything a command may read or change. One instance lives
-//! behind an `Rc<RefCell<_>>` on a single-threaded runtime, as redis runs one event loop;
-//! no borrow is ever held across an await.
+//! The daemon's state: everything a command, a link report or a timer may read or change,
+//! each piece in the part that owns it and changes it through its own methods. One `Daemon`
+//! lives behind an `Rc<RefCell<_>>` on a single-threaded runtime, as redis runs one event
+//! loop; no borrow is ever held across an await.
+//!
+//! What works on the whole of it lives with the concept it serves: running one command
+//! (`dispatch`, `auth`, `client_cmd`, `info`), carrying out what the core asks for
+//! (`effects`), and carrying link reports into the core (`driver`).
 
 use crate::clients::Clients;
 use crate::logger::Logger;
-use crate::pubsub::PubSub;
 use rsentinel_acl::Acl;
 use rsentinel_config::Config;
 use rsentinel_core::Sentinel;
+use rsentinel_resp::Frame;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 use tokio::sync::Notify;
 
-/// Counters behind `INFO stats`.
-#[derive(Debug, Default)]
-pub struct Stats {
-    pub connections_received: u64,
-    pub commands_processed: u64,
-    pub net_input_bytes: u64,
-    pub net_output_bytes: u64,
-    pub rejected_connections: u64,
-    pub error_replies: u64,
-    pub reads_processed: u64,
-    pub writes_processed: u64,
-    /// Peak query buffer seen recently (INFO clients).
-    pub recent_max_input: usize,
+/// Everything the daemon owns, grouped by owner.
+pub struct Daemon {
+    /// What this process is; fixed at start.
+    pub(crate) identity: Identity,
+    /// The config as loaded; the core's part of it is rewritten from `sentinel`.
+    pub(crate) config: Config,
+    /// The sentinel itself: the pure core every command, timer and link report goes to.
+    pub(crate) sentinel: Sentinel,
+    /// Users, passwords and permissions, and the ACL LOG.
+    pub(crate) acl: Acl,
+    /// The connected clients and their pub/sub subscriptions.
+    pub(crate) clients: Clients,
+    /// Counters behind `INFO stats`.
+    pub(crate) stats: Stats,
+    pub(crate) log: Logger,
+    /// `CLIENT PAUSE` in force.
+    pub(crate) pause: Pause,
+    /// Wake-ups for the monitoring driver and the main loop.
+    pub(crate) wake: Wakeups,
+    /// Connections to the monitored instances.
+    pub(crate) links: crate::links::Links,
+    /// `rename-command` renamings from the config.
+    pub(crate) renames: crate::rename::Renames,
+    /// User script processes the core started.
+    pub(crate) scripts: crate::scripts::Scripts,
+    /// Counters behind `/metrics`.
+    pub(crate) metrics: crate::metrics::Counters,
+    /// The TLS contexts when the config asks for TLS.
+    pub(crate) tls: Option<crate::tls::TlsContext>,
+    /// Host names looked up for the core (`resolve-hostnames`).
+    pub(crate) hosts: crate::hosts::Hosts,
 }
 
-/// `CLIENT PAUSE`: until when commands wait, and the wake-up of the waiting sessions.
-#[derive(Debug, Default)]
-pub struct Pause {
-    /// Until when, and whether every command (ALL) or only writes (WRITE) wait.
-    pub until: Option<(Instant, bool)>,
-    /// Wakes the sessions waiting for the pause to end.
-    pub unpaused: Rc<Notify>,
-}
-
-impl Pause {
-    /// A new pause never shortens one in force, and ALL wins over WRITE, as in redis.
-    pub fn extend(&mut self, until: Instant, all: bool) {
-        self.until = Some(match self.until {
-            Some((old, old_all)) => (old.max(until), old_all || all),
-            None => (until, all),
-        });
-    }
-
-    /// `CLIENT UNPAUSE`: the waiting commands run now.
-    pub fn lift(&mut self) {
-        self.until = None;
-        self.unpaused.notify_waiters();
+impl Daemon {
+    /// Wall-clock milliseconds, what the core's reply fields are computed from.
+    pub fn now_ms() -> u64 {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0)
     }
 }
 
@@ -66,6 +74,111 @@ pub struct Identity {
     pub supervised_systemd: bool,
 }
 
+/// Counters behind `INFO stats` (and the peak query buffer of `INFO clients`). They change
+/// only through the methods below, one per thing counted; [`Stats::totals`] reads them.
+#[derive(Debug, Default)]
+pub struct Stats {
+    totals: Totals,
+}
+
+/// The figures [`Stats`] keeps.
+#[derive(Debug, Default)]
+pub struct Totals {
+    pub connections_received: u64,
+    pub commands_processed: u64,
+    pub net_input_bytes: u64,
+    pub net_output_bytes: u64,
+    pub rejected_connections: u64,
+    pub error_replies: u64,
+    pub reads_processed: u64,
+    pub writes_processed: u64,
+    /// Peak query buffer seen recently (INFO clients).
+    pub recent_max_input: usize,
+}
+
+impl Stats {
+    pub fn totals(&self) -> &Totals {
+        &self.totals
+    }
+
+    /// A connection was accepted and became a client.
+    pub fn accepted(&mut self) {
+        self.totals.connections_received += 1;
+    }
+
+    /// A connection was refused (`maxclients`, protected mode).
+    pub fn rejected(&mut self) {
+        self.totals.rejected_connections += 1;
+    }
+
+    /// A command passed every check and ran.
+    pub fn command_processed(&mut self) {
+        self.totals.commands_processed += 1;
+    }
+
+    /// The replies of one command: its error replies are counted.
+    pub fn replied(&mut self, replies: &[Frame]) {
+        let errors = replies.iter().filter(|r| r.is_error()).count();
+        self.totals.error_replies += errors as u64;
+    }
+
+    /// One read of `n` bytes from a client.
+    pub fn read(&mut self, n: usize) {
+        self.totals.net_input_bytes += n as u64;
+        self.totals.reads_processed += 1;
+    }
+
+    /// One write of `n` bytes to a client.
+    pub fn written(&mut self, n: usize) {
+        self.totals.net_output_bytes += n as u64;
+        self.totals.writes_processed += 1;
+    }
+
+    /// A client's query buffer holds `pending` bytes after a read was served.
+    pub fn input_buffer(&mut self, pending: usize) {
+        self.totals.recent_max_input = self.totals.recent_max_input.max(pending);
+    }
+}
+
+/// `CLIENT PAUSE`: until when commands wait, and the wake-up of the waiting sessions.
+#[derive(Debug, Default)]
+pub struct Pause {
+    /// Until when, and whether every command (ALL) or only writes (WRITE) wait.
+    until: Option<(Instant, bool)>,
+    /// Wakes the sessions waiting for the pause to end.
+    unpaused: Rc<Notify>,
+}
+
+impl Pause {
+    /// A new pause never shortens one in force, and ALL wins over WRITE, as in redis.
+    pub fn extend(&mut self, until: Instant, all: bool) {
+        self.until = Some(match self.until {
+            Some((old, old_all)) => (old.max(until), old_all || all),
+            None => (until, all),
+        });
+    }
+
+    /// `CLIENT UNPAUSE`: the waiting commands run now.
+    pub fn lift(&mut self) {
+        self.until = None;
+        self.unpaused.notify_waiters();
+    }
+
+    /// Whether a command (`is_write`: one that may write) must wait at `now`: until when,
+    /// and what wakes it earlier (`CLIENT UNPAUSE`). A pause that is over ends here.
+    pub fn holds(&mut self, is_write: bool, now: Instant) -> Option<(Instant, Rc<Notify>)> {
+        let (until, all) = self.until?;
+        if !all && !is_write {
+            return None;
+        }
+        if now >= until {
+            self.until = None;
+            return None;
+        }
+        Some((until, self.unpaused.clone()))
+    }
+}
+
 /// Wake-ups the state sends to the long-running tasks.
 #[derive(Debug, Default)]
 pub struct Wakeups {
@@ -74,40 +187,4 @@ pub struct Wakeups {
     pub timer: Rc<Notify>,
     /// `SHUTDOWN`: the main loop stops.
     pub shutdown: Rc<Notify>,
-}
-
-/// Everything a command may read or change, grouped by owner.
-pub struct Daemon {
-    pub identity: Identity,
-    pub config: Config,
-    pub sentinel: Sentinel,
-    pub acl: Acl,
-    pub clients: Clients,
-    pub pubsub: PubSub,
-    pub stats: Stats,
-    pub log: Logger,
-    pub pause: Pause,
-    pub wake: Wakeups,
-    /// Connections to the monitored instances.
-    pub links: crate::links::Links,
-    /// `rename-command` renamings from the config.
-    pub renames: crate::rename::Renames,
-    /// User script processes the core started.
-    pub scripts: crate::scripts::Scripts,
-    /// Counters behind `/metrics`.
-    pub metrics: crate::metrics::Counters,
-    /// The TLS contexts when the config asks for TLS.
-    pub tls: Option<crate::tls::TlsContext>,
-    /// Host names looked up for the core (`resolve-hostnames`).
-    pub hosts: crate::hosts::Hosts,
-}
-
-impl Daemon {
-    /// Wall-clock milliseconds, what the core's reply fields are computed from.
-    pub fn now_ms() -> u64 {
-        SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_millis() as u64)
-            .unwrap_or(0)
-    }
 }

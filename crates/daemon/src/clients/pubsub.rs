@@ -1,66 +1,31 @@
-//! The pub/sub hub: who listens to which channel or pattern. Sentinel's events
+//! The pub/sub index: who listens to which channel or pattern. Sentinel's events
 //! (`+sdown`, `+switch-master`, ...) reach clients through it, so it must never block the
 //! sentinel on a slow subscriber: messages are queued per client and a subscriber whose
 //! queue passes the pubsub output limits (`client-output-buffer-limit pubsub`, redis'
-//! default 32mb hard, 8mb for 60 s soft) is disconnected.
+//! default 32mb hard, 8mb for 60 s soft) is disconnected; each client keeps that account
+//! itself ([`crate::clients::Client::queue`]).
 
-use crate::clients::{Clients, Outbound};
+use super::client::{Client, OutputLimits};
 use bytes::Bytes;
 use rsentinel_resp::Frame;
 use std::collections::{BTreeMap, BTreeSet};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-/// Redis' default `client-output-buffer-limit pubsub 32mb 8mb 60`.
-pub const HARD_LIMIT: usize = 32 * 1024 * 1024;
-pub const SOFT_LIMIT: usize = 8 * 1024 * 1024;
-pub const SOFT_SECONDS: Duration = Duration::from_secs(60);
-
-/// A subscriber's output limits; a limit of 0 is no limit, as in redis.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct OutputLimits {
-    pub hard: usize,
-    pub soft: usize,
-    pub soft_seconds: Duration,
-}
-
-impl Default for OutputLimits {
-    fn default() -> Self {
-        OutputLimits {
-            hard: HARD_LIMIT,
-            soft: SOFT_LIMIT,
-            soft_seconds: SOFT_SECONDS,
-        }
-    }
-}
-
-impl OutputLimits {
-    /// The pubsub class as the config sets it.
-    pub fn pubsub(server: &rsentinel_config::ServerSettings) -> OutputLimits {
-        let (hard, soft, secs) = server.output_buffer_limits(2);
-        OutputLimits {
-            hard: usize::try_from(hard).unwrap_or(usize::MAX),
-            soft: usize::try_from(soft).unwrap_or(usize::MAX),
-            soft_seconds: Duration::from_secs(secs),
-        }
-    }
-}
-
+/// Subscribers by channel and by pattern. Each client's own subscriptions are kept on
+/// the client too; these methods change both together.
 #[derive(Debug, Default)]
 pub struct PubSub {
     channels: BTreeMap<Bytes, BTreeSet<u64>>,
     patterns: BTreeMap<Bytes, BTreeSet<u64>>,
-    pub limits: OutputLimits,
+    limits: OutputLimits,
 }
 
 fn frame_kind(kind: &str, a: Frame, b: Frame) -> Frame {
     Frame::Push(vec![Frame::bulk_str(kind), a, b])
 }
 
-fn count(clients: &Clients, id: u64) -> i64 {
-    clients
-        .get(id)
-        .map(|c| (c.channels.len() + c.patterns.len()) as i64)
-        .unwrap_or(0)
+fn count(c: &Client) -> i64 {
+    (c.channels.len() + c.patterns.len()) as i64
 }
 
 /// Rough encoded size of a message, for output-buffer accounting.
@@ -85,36 +50,32 @@ impl PubSub {
     }
 
     /// SUBSCRIBE: one confirmation per channel.
-    pub fn subscribe(&mut self, clients: &mut Clients, id: u64, chans: &[Bytes]) -> Vec<Frame> {
+    pub fn subscribe(&mut self, c: &mut Client, chans: &[Bytes]) -> Vec<Frame> {
         let mut out = Vec::new();
         for ch in chans {
-            if let Some(c) = clients.get_mut(id) {
-                if c.channels.insert(ch.clone()) {
-                    self.channels.entry(ch.clone()).or_default().insert(id);
-                }
+            if c.channels.insert(ch.clone()) {
+                self.channels.entry(ch.clone()).or_default().insert(c.id);
             }
             out.push(frame_kind(
                 "subscribe",
                 Frame::Bulk(ch.clone()),
-                Frame::Integer(count(clients, id)),
+                Frame::Integer(count(c)),
             ));
         }
         out
     }
 
     /// PSUBSCRIBE: one confirmation per pattern.
-    pub fn psubscribe(&mut self, clients: &mut Clients, id: u64, pats: &[Bytes]) -> Vec<Frame> {
+    pub fn psubscribe(&mut self, c: &mut Client, pats: &[Bytes]) -> Vec<Frame> {
         let mut out = Vec::new();
         for p in pats {
-            if let Some(c) = clients.get_mut(id) {
-                if c.patterns.insert(p.clone()) {
-                    self.patterns.entry(p.clone()).or_default().insert(id);
-                }
+            if c.patterns.insert(p.clone()) {
+                self.patterns.entry(p.clone()).or_default().insert(c.id);
             }
             out.push(frame_kind(
                 "psubscribe",
                 Frame::Bulk(p.clone()),
-                Frame::Integer(count(clients, id)),
+                Frame::Integer(count(c)),
             ));
         }
         out
@@ -122,12 +83,9 @@ impl PubSub {
 
     /// UNSUBSCRIBE [channel ...]: none named means all; with nothing subscribed redis
     /// still answers once, with a null channel.
-    pub fn unsubscribe(&mut self, clients: &mut Clients, id: u64, chans: &[Bytes]) -> Vec<Frame> {
+    pub fn unsubscribe(&mut self, c: &mut Client, chans: &[Bytes]) -> Vec<Frame> {
         let names: Vec<Bytes> = if chans.is_empty() {
-            clients
-                .get(id)
-                .map(|c| c.channels.iter().cloned().collect())
-                .unwrap_or_default()
+            c.channels.iter().cloned().collect()
         } else {
             chans.to_vec()
         };
@@ -135,31 +93,26 @@ impl PubSub {
             return vec![frame_kind(
                 "unsubscribe",
                 Frame::Null,
-                Frame::Integer(count(clients, id)),
+                Frame::Integer(count(c)),
             )];
         }
         let mut out = Vec::new();
         for ch in names {
-            if let Some(c) = clients.get_mut(id) {
-                c.channels.remove(&ch);
-            }
-            remove_member(&mut self.channels, &ch, id);
+            c.channels.remove(&ch);
+            remove_member(&mut self.channels, &ch, c.id);
             out.push(frame_kind(
                 "unsubscribe",
                 Frame::Bulk(ch),
-                Frame::Integer(count(clients, id)),
+                Frame::Integer(count(c)),
             ));
         }
         out
     }
 
     /// PUNSUBSCRIBE [pattern ...], as UNSUBSCRIBE.
-    pub fn punsubscribe(&mut self, clients: &mut Clients, id: u64, pats: &[Bytes]) -> Vec<Frame> {
+    pub fn punsubscribe(&mut self, c: &mut Client, pats: &[Bytes]) -> Vec<Frame> {
         let names: Vec<Bytes> = if pats.is_empty() {
-            clients
-                .get(id)
-                .map(|c| c.patterns.iter().cloned().collect())
-                .unwrap_or_default()
+            c.patterns.iter().cloned().collect()
         } else {
             pats.to_vec()
         };
@@ -167,33 +120,29 @@ impl PubSub {
             return vec![frame_kind(
                 "punsubscribe",
                 Frame::Null,
-                Frame::Integer(count(clients, id)),
+                Frame::Integer(count(c)),
             )];
         }
         let mut out = Vec::new();
         for p in names {
-            if let Some(c) = clients.get_mut(id) {
-                c.patterns.remove(&p);
-            }
-            remove_member(&mut self.patterns, &p, id);
+            c.patterns.remove(&p);
+            remove_member(&mut self.patterns, &p, c.id);
             out.push(frame_kind(
                 "punsubscribe",
                 Frame::Bulk(p),
-                Frame::Integer(count(clients, id)),
+                Frame::Integer(count(c)),
             ));
         }
         out
     }
 
     /// Forgets a disconnected client.
-    pub fn drop_client(&mut self, clients: &Clients, id: u64) {
-        if let Some(c) = clients.get(id) {
-            for ch in &c.channels {
-                remove_member(&mut self.channels, ch, id);
-            }
-            for p in &c.patterns {
-                remove_member(&mut self.patterns, p, id);
-            }
+    pub fn drop_client(&mut self, c: &Client) {
+        for ch in &c.channels {
+            remove_member(&mut self.channels, ch, c.id);
+        }
+        for p in &c.patterns {
+            remove_member(&mut self.patterns, p, c.id);
         }
     }
 
@@ -202,7 +151,7 @@ impl PubSub {
     /// disconnected and reported in the returned list.
     pub fn publish(
         &self,
-        clients: &mut Clients,
+        clients: &mut BTreeMap<u64, Client>,
         channel: &[u8],
         message: &[u8],
         now: Instant,
@@ -268,36 +217,17 @@ fn remove_member(map: &mut BTreeMap<Bytes, BTreeSet<u64>>, key: &Bytes, id: u64)
     }
 }
 
-/// Queues a message; returns true when the client went over its output limits and was
+/// Queues a message for client `id`; true when it went over its output limits and was
 /// told to close.
 fn deliver(
-    clients: &mut Clients,
+    clients: &mut BTreeMap<u64, Client>,
     limits: OutputLimits,
     id: u64,
     frame: Frame,
     size: usize,
     now: Instant,
 ) -> bool {
-    let Some(c) = clients.get_mut(id) else {
-        return false;
-    };
-    if c.closing {
-        return false;
-    }
-    c.pending_out += size;
-    let over_hard = limits.hard != 0 && c.pending_out > limits.hard;
-    let over_soft = if limits.soft != 0 && c.pending_out > limits.soft {
-        let since = *c.soft_limit_since.get_or_insert(now);
-        now.saturating_duration_since(since) >= limits.soft_seconds
-    } else {
-        c.soft_limit_since = None;
-        false
-    };
-    if over_hard || over_soft {
-        c.closing = true;
-        let _ = c.tx.send(Outbound::Kill);
-        return true;
-    }
-    let _ = c.tx.send(Outbound::Message(frame));
-    false
+    clients
+        .get_mut(&id)
+        .is_some_and(|c| c.queue(frame, size, limits, now))
 }

@@ -1,12 +1,49 @@
-//! The table of connected clients: what `CLIENT LIST`, `CLIENT KILL`, `INFO clients` and the
-//! pub/sub hub need to know about each connection, and the channel to reach its session.
+//! One connected client: what `CLIENT LIST`, `CLIENT KILL`, `INFO clients` and the
+//! pub/sub hub need to know about it, and the channel to reach its session. Each client
+//! keeps its own settings (name, protocol, reply mode, tracking) and the accounting of
+//! what is queued for it against its output limits.
 
 use bytes::Bytes;
 use rsentinel_resp::{Frame, Protocol};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
+
+/// Redis' default `client-output-buffer-limit pubsub 32mb 8mb 60`.
+const HARD_LIMIT: usize = 32 * 1024 * 1024;
+const SOFT_LIMIT: usize = 8 * 1024 * 1024;
+const SOFT_SECONDS: Duration = Duration::from_secs(60);
+
+/// A subscriber's output limits; a limit of 0 is no limit, as in redis.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OutputLimits {
+    pub hard: usize,
+    pub soft: usize,
+    pub soft_seconds: Duration,
+}
+
+impl Default for OutputLimits {
+    fn default() -> Self {
+        OutputLimits {
+            hard: HARD_LIMIT,
+            soft: SOFT_LIMIT,
+            soft_seconds: SOFT_SECONDS,
+        }
+    }
+}
+
+impl OutputLimits {
+    /// The pubsub class as the config sets it.
+    pub fn pubsub(server: &rsentinel_config::ServerSettings) -> OutputLimits {
+        let (hard, soft, secs) = server.output_buffer_limits(2);
+        OutputLimits {
+            hard: usize::try_from(hard).unwrap_or(usize::MAX),
+            soft: usize::try_from(soft).unwrap_or(usize::MAX),
+            soft_seconds: Duration::from_secs(secs),
+        }
+    }
+}
 
 /// What a session is told from outside its own request/reply loop.
 #[derive(Debug)]
@@ -80,7 +117,7 @@ pub struct Client {
     /// Bytes queued for this client and not yet written (pub/sub output buffer).
     pub pending_out: usize,
     /// Since when `pending_out` is above the soft limit.
-    pub soft_limit_since: Option<Instant>,
+    soft_limit_since: Option<Instant>,
     /// Over its output limits and told to close (redis' `CLIENT_CLOSE_ASAP`): nothing more
     /// is queued for it, and its session drops the backlog instead of writing it.
     pub closing: bool,
@@ -94,6 +131,98 @@ pub struct Client {
 }
 
 impl Client {
+    /// A client just accepted: the default user, RESP2, nothing subscribed or set.
+    pub fn new(
+        id: u64,
+        addr: PeerAddr,
+        laddr: PeerAddr,
+        fd: i32,
+        authenticated: bool,
+        tx: mpsc::UnboundedSender<Outbound>,
+    ) -> Client {
+        let now = Instant::now();
+        Client {
+            id,
+            addr,
+            laddr,
+            fd,
+            name: None,
+            created: now,
+            last_interaction: now,
+            user: b"default".to_vec(),
+            authenticated,
+            protocol: Protocol::Resp2,
+            channels: BTreeSet::new(),
+            patterns: BTreeSet::new(),
+            last_cmd: None,
+            reply_mode: ReplyMode::On,
+            no_evict: false,
+            tracking: None,
+            pending_out: 0,
+            soft_limit_since: None,
+            closing: false,
+            qbuf: 0,
+            lib_name: None,
+            lib_ver: None,
+            tx,
+        }
+    }
+
+    /// `n` bytes were written to the socket (`drained`: nothing is left to send).
+    /// Messages count until written; replies share the queue, so this is an estimate
+    /// that errs on the side of keeping the client.
+    pub fn wrote(&mut self, n: usize, drained: bool) {
+        self.pending_out = self.pending_out.saturating_sub(n);
+        if drained {
+            self.pending_out = 0;
+        }
+    }
+
+    /// Queues a pub/sub message of about `size` bytes for the session; true when that
+    /// took the client over its output `limits`: it is then told to close instead, and
+    /// nothing more is queued for it.
+    pub fn queue(&mut self, frame: Frame, size: usize, limits: OutputLimits, now: Instant) -> bool {
+        if self.closing {
+            return false;
+        }
+        self.pending_out += size;
+        let over_hard = limits.hard != 0 && self.pending_out > limits.hard;
+        let over_soft = if limits.soft != 0 && self.pending_out > limits.soft {
+            let since = *self.soft_limit_since.get_or_insert(now);
+            now.saturating_duration_since(since) >= limits.soft_seconds
+        } else {
+            self.soft_limit_since = None;
+            false
+        };
+        if over_hard || over_soft {
+            self.closing = true;
+            let _ = self.tx.send(Outbound::Kill);
+            return true;
+        }
+        let _ = self.tx.send(Outbound::Message(frame));
+        false
+    }
+
+    /// AUTH and HELLO AUTH succeeded: the client runs as `user` from now on.
+    pub fn authenticate_as(&mut self, user: &[u8]) {
+        self.authenticated = true;
+        self.user = user.to_vec();
+    }
+
+    /// `CLIENT REPLY OFF/SKIP` suppress `replies`, as redis does: SKIP the replies of the
+    /// command after it (`client_reply`: this one is CLIENT REPLY itself).
+    pub fn filter_replies(&mut self, client_reply: bool, replies: &mut Vec<Frame>) {
+        match self.reply_mode {
+            ReplyMode::Off => replies.clear(),
+            ReplyMode::Skip if !client_reply => {
+                replies.clear();
+                self.reply_mode = ReplyMode::On;
+            }
+            ReplyMode::Skip => replies.clear(),
+            ReplyMode::On => {}
+        }
+    }
+
     /// In pub/sub context: subscribed to something (RESP2 restricts the commands then).
     pub fn in_pubsub(&self) -> bool {
         !self.channels.is_empty() || !self.patterns.is_empty()
@@ -184,42 +313,5 @@ impl Client {
             ));
         }
         line
-    }
-}
-
-/// Every connected client by id (ids only grow, so the map is in connection order).
-#[derive(Debug, Default)]
-pub struct Clients {
-    pub map: BTreeMap<u64, Client>,
-    next_id: u64,
-}
-
-impl Clients {
-    pub fn next_id(&mut self) -> u64 {
-        self.next_id += 1;
-        self.next_id
-    }
-
-    pub fn get(&self, id: u64) -> Option<&Client> {
-        self.map.get(&id)
-    }
-
-    pub fn get_mut(&mut self, id: u64) -> Option<&mut Client> {
-        self.map.get_mut(&id)
-    }
-
-    pub fn len(&self) -> usize {
-        self.map.len()
-    }
-
-    /// Asks a client's session to close; true if such a client exists.
-    pub fn kill(&self, id: u64) -> bool {
-        match self.map.get(&id) {
-            Some(c) => {
-                let _ = c.tx.send(Outbound::Kill);
-                true
-            }
-            None => false,
-        }
     }
 }

@@ -84,7 +84,7 @@ impl Sentinel {
     fn handle_hello(&mut self, payload: &[u8], source: Source, now: u64) {
         // With resolve-hostnames a name may resolve differently from one hello to the
         // next: then every hello goes the full way.
-        if !self.resolve_hostnames {
+        if !self.options.resolve_hostnames {
             let from_pubsub = source == Source::PubSub;
             match self
                 .hello_memo
@@ -104,14 +104,14 @@ impl Sentinel {
             let table = Table {
                 masters: &self.masters,
             };
-            let resolve_hostnames = self.resolve_hostnames;
+            let resolve_hostnames = self.options.resolve_hostnames;
             let resolver = &self.resolver.0;
             let resolve = |h: &str| resolve_host(h, resolve_hostnames, &**resolver);
             let view = View {
                 current_epoch: self.current_epoch,
                 masters: &table,
                 resolve_hostnames,
-                announce_hostnames: self.announce_hostnames,
+                announce_hostnames: self.options.announce_hostnames,
                 resolve: &resolve,
             };
             decide(payload, source, &self.myid, &view)
@@ -120,7 +120,7 @@ impl Sentinel {
         for step in steps {
             self.apply_hello_step(step, now);
         }
-        if only_heard && !self.resolve_hostnames {
+        if only_heard && !self.options.resolve_hostnames {
             self.remember_hello(payload);
         }
     }
@@ -215,7 +215,7 @@ impl Sentinel {
                 self.reset_master_and_change_address(master, addr_of(addr), now);
             }
             Step::ClientReconfigScript { master, from, to } => {
-                let ah = self.announce_hostnames;
+                let ah = self.options.announce_hostnames;
                 let host = |p: &PeerAddr| if ah { p.hostname.clone() } else { p.ip.clone() };
                 let args = vec![
                     self.masters

@@ -13,7 +13,7 @@ impl Sentinel {
     /// Tells the core the local time zone's offset from UTC, for the one log line that
     /// prints a local date ("Next failover delay: ...").
     pub fn set_utc_offset(&mut self, secs: i64) {
-        self.utc_offset_secs = secs;
+        self.options.utc_offset_secs = secs;
     }
 
     /// The election rules' view of master `m`.
@@ -38,7 +38,7 @@ impl Sentinel {
             failover_start_time: master.failover.start_time(),
             failover_delay_logged: master.failover.delay_logged(),
             failover_timeout: master.failover_timeout_ms,
-            retry_at: self.fast_failover.then_some(master.fast_retry_at),
+            retry_at: self.options.fast_failover.then_some(master.fast_retry_at),
         }
     }
 
@@ -54,7 +54,7 @@ impl Sentinel {
                 now_ms,
                 desync_ms,
                 election_timeout_ms: self.timing.election_timeout,
-                crash_after_election: self.simfailure_flags
+                crash_after_election: self.options.simfailure_flags
                     & crate::SIMFAILURE_CRASH_AFTER_ELECTION
                     != 0,
             };
@@ -87,7 +87,7 @@ impl Sentinel {
             }
             Step::Log(text) => self.log(LogLevel::Warning, text),
             Step::NextFailoverDelay { not_before_secs } => {
-                let text = next_failover_delay_text(not_before_secs, self.utc_offset_secs);
+                let text = next_failover_delay_text(not_before_secs, self.options.utc_offset_secs);
                 self.log(LogLevel::Warning, text);
             }
             Step::SetFailoverStartTime(t) => self.masters[m].failover.restart_clock(t),

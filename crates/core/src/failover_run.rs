@@ -112,9 +112,10 @@ impl Sentinel {
             ping_period: self.timing.ping_period,
             info_period: self.timing.info_period,
             slave_reconf_timeout: self.timing.slave_reconf_timeout,
-            crash_after_promotion: self.simfailure_flags & crate::SIMFAILURE_CRASH_AFTER_PROMOTION
+            crash_after_promotion: self.options.simfailure_flags
+                & crate::SIMFAILURE_CRASH_AFTER_PROMOTION
                 != 0,
-            check_history: self.fast_failover,
+            check_history: self.options.fast_failover,
         }
     }
 
@@ -124,21 +125,22 @@ impl Sentinel {
             current_epoch: self.current_epoch,
             now_ms: now,
             desync_ms,
-            election_timeout_ms: if self.fast_failover {
+            election_timeout_ms: if self.options.fast_failover {
                 self.timing
                     .election_timeout
                     .min(crate::fast::ELECTION_WAIT_MS)
             } else {
                 self.timing.election_timeout
             },
-            crash_after_election: self.simfailure_flags & crate::SIMFAILURE_CRASH_AFTER_ELECTION
+            crash_after_election: self.options.simfailure_flags
+                & crate::SIMFAILURE_CRASH_AFTER_ELECTION
                 != 0,
         }
     }
 
     /// Calls `f` with the failover crate's view of master `m` and its replicas.
     fn with_failover_view<R>(&self, m: usize, f: impl FnOnce(&MasterView<'_>) -> R) -> R {
-        ViewParts::of(&self.masters[m]).with(&self.links, self.announce_hostnames, f)
+        ViewParts::of(&self.masters[m]).with(&self.links, self.options.announce_hostnames, f)
     }
 
     /// Calls `f` with master `m`'s failover and the view of the master it decides on.
@@ -163,7 +165,9 @@ impl Sentinel {
             parallel_syncs: *parallel_syncs,
             failover_timeout_ms: *failover_timeout_ms,
         };
-        parts.with(&self.links, self.announce_hostnames, |v| f(failover, v))
+        parts.with(&self.links, self.options.announce_hostnames, |v| {
+            f(failover, v)
+        })
     }
 
     /// The replica of master `m` that would be promoted now, if any.
@@ -223,7 +227,7 @@ impl Sentinel {
 
     /// ODOWN and no failover yet: start one if the retry delay allows. True if started.
     pub(crate) fn start_failover_if_needed(&mut self, m: usize, now: u64) -> bool {
-        if self.fast_failover {
+        if self.options.fast_failover {
             let ms = &mut self.masters[m];
             if !ms.inst.flags.contains(Flags::O_DOWN) {
                 ms.fast_start_at = 0;
@@ -254,7 +258,7 @@ impl Sentinel {
     /// The random part of a new attempt's start time: redis' desync, none in fast mode
     /// (where the start itself is jittered and retries have their own delay).
     fn start_desync(&mut self) -> u64 {
-        if self.fast_failover {
+        if self.options.fast_failover {
             0
         } else {
             self.desync()
@@ -264,7 +268,7 @@ impl Sentinel {
     /// Master `m`'s failover on a timer run (`sentinelFailoverStateMachine`): one step,
     /// as redis does, or in fast mode as many as can be taken now.
     pub(crate) fn failover_state_machine(&mut self, m: usize, now: u64) {
-        if self.fast_failover {
+        if self.options.fast_failover {
             self.progress_failover(m, now);
         } else {
             self.failover_step(m, now);
@@ -281,7 +285,7 @@ impl Sentinel {
             before,
             State::WaitStart | State::SelectSlave | State::SendSlaveofNoone | State::WaitPromotion
         );
-        if self.fast_failover && attempt && after == Some(State::None) {
+        if self.options.fast_failover && attempt && after == Some(State::None) {
             self.arm_retry(m, now);
         }
     }
@@ -291,7 +295,9 @@ impl Sentinel {
         if state == State::SelectSlave && self.awaiting_replica_info(m, now) {
             return;
         }
-        if state == State::SelectSlave && self.fast_failover && !self.has_promotable_replica(m, now)
+        if state == State::SelectSlave
+            && self.options.fast_failover
+            && !self.has_promotable_replica(m, now)
         {
             self.log_exclusions(m, now);
         }
@@ -432,7 +438,7 @@ impl Sentinel {
                     },
                 };
                 self.send_slave_of(InstRef::Replica(m, i), addr.as_ref());
-                if self.fast_failover {
+                if self.options.fast_failover {
                     // The reply shows the new role (or master) at once.
                     self.ask_info_now(InstRef::Replica(m, i), now, true);
                 }
@@ -442,7 +448,7 @@ impl Sentinel {
             Step::ClientReconfigScript(a) => self.client_reconfig_script(m, a.to_args()),
             Step::ForceHello => {
                 self.force_hello_update(m);
-                if self.fast_failover {
+                if self.options.fast_failover {
                     self.publish_config_now(m);
                 }
             }

@@ -158,7 +158,7 @@ impl Sentinel {
             let (args, asked_about) = question.get_or_insert_with(|| {
                 let a = &self.masters[m].inst.addr;
                 let args = is_master_down_args(
-                    a.announced(self.announce_hostnames),
+                    a.announced(self.options.announce_hostnames),
                     a.port,
                     self.current_epoch,
                     self.masters[m].failover.in_progress(),

@@ -48,14 +48,14 @@ const POLL_PENDING_MAX: u32 = 4;
 impl Sentinel {
     /// Whether `sentinel fast-failover` is on.
     pub fn fast_failover(&self) -> bool {
-        self.fast_failover
+        self.options.fast_failover
     }
 
     /// Whether a reply may drive the failover now: fast mode, not in TILT, and the timer
     /// ran within tilt-trigger (otherwise the next timer run judges the gap first).
     pub(crate) fn may_act_now(&self, now: u64) -> bool {
         let prev = self.tilt.previous_time;
-        self.fast_failover
+        self.options.fast_failover
             && !self.tilt.active
             && prev != 0
             && now >= prev
@@ -92,7 +92,7 @@ impl Sentinel {
     /// After every timer run in fast mode: extra INFO polls for running failovers, the
     /// planned switchovers' steps, and the next wake-up moved to the earliest deadline.
     pub(crate) fn after_tick_fast(&mut self, now: u64) {
-        if !self.fast_failover {
+        if !self.options.fast_failover {
             return;
         }
         if !self.tilt.active {
@@ -159,7 +159,7 @@ impl Sentinel {
 
     /// Fast mode: the timer should run at once (a quick run).
     pub(crate) fn wake_early(&mut self) {
-        if self.fast_failover {
+        if self.options.fast_failover {
             self.schedule.wake_early(self.tilt.previous_time);
         }
     }
@@ -205,7 +205,7 @@ impl Sentinel {
     /// time of an election plus a retry delay before trying ourselves. Its repeated asks
     /// during its failover keep pushing this back, like a leader's heartbeat.
     pub(crate) fn after_vote(&mut self, m: usize, epoch: u64, runid: &str, now: u64) {
-        if !self.fast_failover || runid.eq_ignore_ascii_case(&self.myid) {
+        if !self.options.fast_failover || runid.eq_ignore_ascii_case(&self.myid) {
             return;
         }
         let voted_for_it = self.masters[m].leader_epoch == epoch
@@ -256,7 +256,7 @@ impl Sentinel {
     /// [`INFO_WAIT_MS`] ago is still coming (the selection may come within milliseconds
     /// of ODOWN, before the replicas' fresh INFO); wait for it rather than abort.
     pub(crate) fn awaiting_replica_info(&self, m: usize, now: u64) -> bool {
-        if !self.fast_failover || self.has_promotable_replica(m, now) {
+        if !self.options.fast_failover || self.has_promotable_replica(m, now) {
             return false;
         }
         self.masters[m].replicas.iter().any(|r| {
@@ -271,7 +271,7 @@ impl Sentinel {
         let ms = &self.masters[m];
         let pending = !ms.inst.flags.contains(Flags::O_DOWN)
             || ms.failover.state() == FailoverState::WaitStart;
-        if self.fast_failover && pending {
+        if self.options.fast_failover && pending {
             ASK_MS.min(self.timing.ask_period)
         } else {
             self.timing.ask_period

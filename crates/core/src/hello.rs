@@ -45,7 +45,7 @@ impl Sentinel {
             runid: Cow::Borrowed(&self.myid),
             current_epoch: self.current_epoch,
             master_name: Cow::Borrowed(&master.inst.name),
-            master_ip: Cow::Borrowed(addr.announced(self.announce_hostnames)),
+            master_ip: Cow::Borrowed(addr.announced(self.options.announce_hostnames)),
             master_port: i32::from(addr.port),
             master_config_epoch: master.inst.config_epoch,
         };

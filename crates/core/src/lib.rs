@@ -25,6 +25,7 @@ mod kind;
 mod link;
 mod master;
 mod master_table;
+mod options;
 mod parse;
 mod periods;
 mod persist;

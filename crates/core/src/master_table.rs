@@ -3,8 +3,10 @@
 //! finds one by name in constant time. Both change only here, so they cannot drift
 //! apart: a master is added or removed through [`MasterTable::add`] and
 //! [`MasterTable::remove`]; everything else reads or changes masters in place through
-//! the slice.
+//! the slice. The table also hands out the identity every instance keeps for its
+//! lifetime.
 
+use crate::kind::InstUid;
 use crate::master::Master;
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
@@ -14,9 +16,17 @@ pub(crate) struct MasterTable {
     masters: Vec<Master>,
     /// Position of each master in `masters` by name.
     index: HashMap<String, usize>,
+    /// The last instance identity given out.
+    last_uid: u64,
 }
 
 impl MasterTable {
+    /// A fresh identity for a master, replica or Sentinel about to be created.
+    pub(crate) fn new_uid(&mut self) -> InstUid {
+        self.last_uid += 1;
+        InstUid(self.last_uid)
+    }
+
     /// Appends a master; the caller checked that its name is free.
     pub(crate) fn add(&mut self, master: Master) -> usize {
         let m = self.masters.len();

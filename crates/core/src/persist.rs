@@ -43,10 +43,10 @@ impl Sentinel {
     ) -> Result<Sentinel, LoadError> {
         let mut s = Sentinel::empty(seed);
         s.current_epoch = cfg.current_epoch;
-        s.deny_scripts_reconfig = cfg.deny_scripts_reconfig;
-        s.resolve_hostnames = cfg.resolve_hostnames;
-        s.fast_failover = cfg.fast_failover;
-        s.announce_hostnames = cfg.announce_hostnames;
+        s.options.deny_scripts_reconfig = cfg.deny_scripts_reconfig;
+        s.options.resolve_hostnames = cfg.resolve_hostnames;
+        s.options.fast_failover = cfg.fast_failover;
+        s.options.announce_hostnames = cfg.announce_hostnames;
         s.announce.ip = cfg.announce_ip.filter(|ip| !ip.is_empty());
         s.announce.port = cfg.announce_port;
         s.peer_auth.user = cfg.sentinel_user.filter(|u| !u.is_empty());
@@ -150,7 +150,7 @@ impl Sentinel {
             host,
             port,
             accept_unresolved,
-            self.resolve_hostnames,
+            self.options.resolve_hostnames,
             resolve,
         );
         if failed {
@@ -166,7 +166,7 @@ impl Sentinel {
     /// `rewriteConfigSentinelOption` (the master address is the current one, announced as
     /// hostname or IP; known Sentinels without a run id are skipped).
     pub fn settings(&self) -> SentinelSettings {
-        let ah = self.announce_hostnames;
+        let ah = self.options.announce_hostnames;
         let masters = self
             .masters
             .iter()
@@ -220,10 +220,10 @@ impl Sentinel {
         SentinelSettings {
             myid: Some(self.myid.clone()),
             current_epoch: self.current_epoch,
-            deny_scripts_reconfig: self.deny_scripts_reconfig,
-            resolve_hostnames: self.resolve_hostnames,
-            announce_hostnames: self.announce_hostnames,
-            fast_failover: self.fast_failover,
+            deny_scripts_reconfig: self.options.deny_scripts_reconfig,
+            resolve_hostnames: self.options.resolve_hostnames,
+            announce_hostnames: self.options.announce_hostnames,
+            fast_failover: self.options.fast_failover,
             announce_ip: self.announce.ip.clone(),
             announce_port: self.announce.port,
             sentinel_user: self.peer_auth.user.clone(),

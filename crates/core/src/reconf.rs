@@ -16,16 +16,22 @@ impl Sentinel {
 
     /// An address learned at run time (INFO, hello), resolved as configured.
     pub(crate) fn runtime_addr(&self, host: &str, port: i64) -> Option<Addr> {
-        let (addr, _) = Addr::create(host, port, false, self.resolve_hostnames, &*self.resolver.0);
+        let (addr, _) = Addr::create(
+            host,
+            port,
+            false,
+            self.options.resolve_hostnames,
+            &*self.resolver.0,
+        );
         addr.ok()
     }
 
     /// Whether `host` names `addr` (`sentinelAddrEqualsHostname`): resolved and compared
     /// by IP when possible, else compared by name.
     pub(crate) fn addr_is_host(&self, addr: &Addr, host: &str) -> bool {
-        match crate::addr::resolve_host(host, self.resolve_hostnames, &*self.resolver.0) {
+        match crate::addr::resolve_host(host, self.options.resolve_hostnames, &*self.resolver.0) {
             Some(ip) => addr.ip == ip,
-            None if self.resolve_hostnames => addr.hostname.eq_ignore_ascii_case(host),
+            None if self.options.resolve_hostnames => addr.hostname.eq_ignore_ascii_case(host),
             None => addr.ip.eq_ignore_ascii_case(host),
         }
     }
@@ -35,7 +41,7 @@ impl Sentinel {
     /// restart and clients reconnect and rediscover the master. Replies are not checked:
     /// the effect shows in the next INFO. False if the command connection is missing.
     pub(crate) fn send_slave_of(&mut self, r: InstRef, target: Option<&Addr>) -> bool {
-        let host = target.map(|a| a.announced(self.announce_hostnames).to_string());
+        let host = target.map(|a| a.announced(self.options.announce_hostnames).to_string());
         let commands =
             rsentinel_failover::slave_of_commands(host.as_deref().zip(target.map(|a| a.port)));
         for command in commands {

@@ -54,7 +54,7 @@ impl Sentinel {
         let Some(addr) = self.runtime_addr(ip, port) else {
             return;
         };
-        let name = addr.announced_with_port(self.announce_hostnames);
+        let name = addr.announced_with_port(self.options.announce_hostnames);
         if self.masters[m].replica(&name).is_some() {
             return;
         }

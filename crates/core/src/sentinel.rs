@@ -3,7 +3,6 @@
 //! (create, remove, reset, events).
 
 use crate::conn::ConnKind;
-use crate::kind::InstUid;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -50,17 +49,10 @@ pub struct Sentinel {
     pub(crate) scripts: crate::script_queue::ScriptQueue,
     /// The address our hellos announce.
     pub(crate) announce: Announce,
-    /// The last instance identity given out.
-    pub(crate) next_uid: u64,
     /// Hellos already applied whose repeats only refresh a Sentinel's hello time.
     pub(crate) hello_memo: crate::hello_memo::HelloMemo,
-    pub(crate) simfailure_flags: u32,
-    pub(crate) deny_scripts_reconfig: bool,
-    pub(crate) resolve_hostnames: bool,
-    pub(crate) announce_hostnames: bool,
-    /// `sentinel fast-failover`: progress on replies as they arrive, quick retries
-    /// after a split vote, zero-loss planned switchovers. Off: redis' pacing exactly.
-    pub(crate) fast_failover: bool,
+    /// How it behaves: switches from the config and from SENTINEL CONFIG SET.
+    pub(crate) options: crate::options::Options,
     /// Credentials toward other Sentinels.
     pub(crate) peer_auth: PeerAuth,
     pub(crate) timing: Timing,
@@ -71,13 +63,8 @@ pub struct Sentinel {
     pub(crate) schedule: TimerSchedule,
     /// Host lookups for addresses learned at run time.
     pub(crate) resolver: crate::addr::Resolver,
-    /// Local time zone offset from UTC, for log lines with a local date.
-    pub(crate) utc_offset_secs: i64,
     /// The run id was generated at load and must be persisted by `start`.
     pub(crate) myid_generated: bool,
-    /// The server's log verbosity, which `SENTINEL CONFIG SET loglevel` changes (redis
-    /// 7.2); the daemon applies it to its logger and to the rewritten file.
-    pub(crate) loglevel: crate::event::LogLevel,
 }
 
 impl Sentinel {
@@ -96,21 +83,14 @@ impl Sentinel {
             scripts: Default::default(),
             announce: Announce::default(),
             hello_memo: Default::default(),
-            next_uid: 0,
-            simfailure_flags: 0,
-            deny_scripts_reconfig: true,
-            resolve_hostnames: false,
-            announce_hostnames: false,
-            fast_failover: true,
+            options: Default::default(),
             peer_auth: PeerAuth::default(),
             timing: Timing::default(),
             rng: StdRng::seed_from_u64(seed),
             outputs: OutputQueue::default(),
             schedule: TimerSchedule::default(),
             resolver: Default::default(),
-            utc_offset_secs: 0,
             myid_generated: false,
-            loglevel: crate::event::LogLevel::Notice,
         }
     }
 
@@ -169,7 +149,7 @@ impl Sentinel {
     }
 
     pub fn simfailure_flags(&self) -> u32 {
-        self.simfailure_flags
+        self.options.simfailure_flags
     }
 
     pub fn tilt(&self) -> bool {
@@ -185,11 +165,11 @@ impl Sentinel {
     }
 
     pub fn announce_hostnames(&self) -> bool {
-        self.announce_hostnames
+        self.options.announce_hostnames
     }
 
     pub fn resolve_hostnames(&self) -> bool {
-        self.resolve_hostnames
+        self.options.resolve_hostnames
     }
 
     /// Credentials for connecting to other Sentinels (`sentinel-user`/`sentinel-pass`).
@@ -249,7 +229,7 @@ impl Sentinel {
     /// The `%@` prefix of events: `master name ip port`, or for replicas and Sentinels
     /// `slave name ip port @ master mip mport`.
     pub(crate) fn describe(&self, r: InstRef) -> String {
-        let ah = self.announce_hostnames;
+        let ah = self.options.announce_hostnames;
         let Some(inst) = self.instance(r) else {
             return String::new();
         };
@@ -328,18 +308,12 @@ impl Sentinel {
         }
     }
 
-    /// A fresh instance identity.
-    fn new_uid(&mut self) -> InstUid {
-        self.next_uid += 1;
-        InstUid(self.next_uid)
-    }
-
     /// Add a master (`createSentinelRedisInstance` with `SRI_MASTER`); the caller checked
     /// the name is free.
     pub(crate) fn add_master(&mut self, name: &str, addr: Addr, quorum: u32, now_ms: u64) -> usize {
         let link = self.links.create(now_ms, true);
         let inst = Instance::new(
-            self.new_uid(),
+            self.masters.new_uid(),
             Kind::Master,
             name.to_string(),
             addr,
@@ -357,13 +331,13 @@ impl Sentinel {
     /// Add a replica of master `m`, named by its announced address; `None` if one with
     /// that name exists.
     pub(crate) fn add_replica(&mut self, m: usize, addr: Addr, now_ms: u64) -> Option<usize> {
-        let name = addr.announced_with_port(self.announce_hostnames);
+        let name = addr.announced_with_port(self.options.announce_hostnames);
         if self.masters[m].replica(&name).is_some() {
             return None;
         }
         let link = self.links.create(now_ms, true);
         let down_after = self.masters[m].inst.down_after_ms;
-        let uid = self.new_uid();
+        let uid = self.masters.new_uid();
         let inst = Instance::new(uid, Kind::Replica, name, addr, link, down_after, now_ms);
         self.masters[m].replicas.push(inst);
         Some(self.masters[m].replicas.len() - 1)
@@ -403,7 +377,7 @@ impl Sentinel {
         };
         let down_after = self.masters[m].inst.down_after_ms;
         let mut inst = Instance::new(
-            self.new_uid(),
+            self.masters.new_uid(),
             Kind::Sentinel,
             runid.to_string(),
             addr,
@@ -485,7 +459,7 @@ impl Sentinel {
             tilt_since,
             self.scripts.running(),
             self.scripts.len(),
-            self.simfailure_flags
+            self.options.simfailure_flags
         );
         for (i, m) in self.masters.iter().enumerate() {
             let status = if m.inst.flags.contains(Flags::O_DOWN) {
@@ -500,7 +474,7 @@ impl Sentinel {
                 i,
                 m.inst.name,
                 status,
-                m.inst.addr.announced(self.announce_hostnames),
+                m.inst.addr.announced(self.options.announce_hostnames),
                 m.inst.addr.port,
                 m.replicas.len(),
                 m.sentinels.len() + 1

@@ -29,7 +29,7 @@ impl Sentinel {
                         .links
                         .get(ms.inst.link)
                         .is_some_and(|l| !l.health.disconnected);
-                if !self.fast_failover || !forced || !reachable {
+                if !self.options.fast_failover || !forced || !reachable {
                     return true;
                 }
                 self.begin_switchover(m, promoted, now)
@@ -245,7 +245,7 @@ impl Sentinel {
         let text = format!(
             "Planned switchover of '{}': old master now replicates from {}:{}, writes were paused {} ms",
             self.masters[m].inst.name,
-            addr.announced(self.announce_hostnames),
+            addr.announced(self.options.announce_hostnames),
             addr.port,
             now.saturating_sub(started)
         );

@@ -28,7 +28,7 @@ impl Sentinel {
     /// One run of the timer at `now_ms`.
     pub fn tick(&mut self, now_ms: u64) {
         // Fast mode wakes up between full runs for deadlines (crate::fast).
-        if self.fast_failover && self.schedule.quick_run_due(now_ms) {
+        if self.options.fast_failover && self.schedule.quick_run_due(now_ms) {
             self.quick_tick(now_ms);
             return;
         }

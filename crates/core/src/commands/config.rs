@@ -61,12 +61,12 @@ enum Change {
 impl Sentinel {
     /// The server's log verbosity as loaded, before any `SENTINEL CONFIG SET loglevel`.
     pub fn set_loglevel(&mut self, level: LogLevel) {
-        self.loglevel = level;
+        self.options.loglevel = level;
     }
 
     /// The log verbosity the daemon should use now.
     pub fn loglevel(&self) -> LogLevel {
-        self.loglevel
+        self.options.loglevel
     }
 
     /// `args[0]` is GET or SET.
@@ -82,13 +82,17 @@ impl Sentinel {
     /// A parameter's value as bytes: credentials and announce-ip need not be UTF-8.
     fn param_value(&self, name: &str) -> Vec<u8> {
         match name {
-            "resolve-hostnames" => yes_no_str(self.resolve_hostnames).as_bytes().to_vec(),
-            "announce-hostnames" => yes_no_str(self.announce_hostnames).as_bytes().to_vec(),
+            "resolve-hostnames" => yes_no_str(self.options.resolve_hostnames)
+                .as_bytes()
+                .to_vec(),
+            "announce-hostnames" => yes_no_str(self.options.announce_hostnames)
+                .as_bytes()
+                .to_vec(),
             "announce-ip" => self.announce.ip.clone().unwrap_or_default(),
             "announce-port" => self.announce.port.to_string().into_bytes(),
             "sentinel-user" => self.peer_auth.user.clone().unwrap_or_default(),
             "sentinel-pass" => self.peer_auth.pass.clone().unwrap_or_default(),
-            _ => loglevel_name(self.loglevel).as_bytes().to_vec(),
+            _ => loglevel_name(self.options.loglevel).as_bytes().to_vec(),
         }
     }
 
@@ -175,8 +179,8 @@ impl Sentinel {
         let mut drop_sentinel_links = false;
         for change in changes {
             match change {
-                Change::ResolveHostnames(v) => self.resolve_hostnames = v,
-                Change::AnnounceHostnames(v) => self.announce_hostnames = v,
+                Change::ResolveHostnames(v) => self.options.resolve_hostnames = v,
+                Change::AnnounceHostnames(v) => self.options.announce_hostnames = v,
                 Change::AnnounceIp(v) => self.announce.ip = Some(v),
                 Change::AnnouncePort(v) => self.announce.port = v,
                 Change::SentinelUser(v) => {
@@ -187,7 +191,7 @@ impl Sentinel {
                     self.peer_auth.pass = v;
                     drop_sentinel_links = true;
                 }
-                Change::Loglevel(v) => self.loglevel = v,
+                Change::Loglevel(v) => self.options.loglevel = v,
             }
         }
         self.flush_config();

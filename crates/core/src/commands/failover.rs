@@ -68,11 +68,11 @@ impl Sentinel {
     /// `SIMULATE-FAILURE [CRASH-AFTER-ELECTION] [CRASH-AFTER-PROMOTION] [HELP]`: the flags
     /// are reset first and rebuilt from the arguments, as redis does.
     pub(super) fn cmd_simulate_failure(&mut self, args: &[Bytes]) -> Frame {
-        self.simfailure_flags = 0;
+        self.options.simfailure_flags = 0;
         for a in args {
             match a.to_ascii_lowercase().as_slice() {
                 b"crash-after-election" => {
-                    self.simfailure_flags |= SIMFAILURE_CRASH_AFTER_ELECTION;
+                    self.options.simfailure_flags |= SIMFAILURE_CRASH_AFTER_ELECTION;
                     self.log(
                         LogLevel::Warning,
                         "Failure simulation: this Sentinel will crash after being successfully \
@@ -81,7 +81,7 @@ impl Sentinel {
                     );
                 }
                 b"crash-after-promotion" => {
-                    self.simfailure_flags |= SIMFAILURE_CRASH_AFTER_PROMOTION;
+                    self.options.simfailure_flags |= SIMFAILURE_CRASH_AFTER_PROMOTION;
                     self.log(
                         LogLevel::Warning,
                         "Failure simulation: this Sentinel will crash after promoting the \

@@ -29,7 +29,7 @@ impl Sentinel {
             return Frame::error("ERR Quorum must be 1 or greater.").into();
         }
         if std::str::from_utf8(&args[1]).is_err()
-            || resolve_host(&host, self.resolve_hostnames, env.resolve).is_none()
+            || resolve_host(&host, self.options.resolve_hostnames, env.resolve).is_none()
         {
             return Frame::error("ERR Invalid IP address or hostname specified").into();
         }

@@ -37,7 +37,7 @@ impl Sentinel {
             &m.inst,
             Some(m),
             self.links.get(m.inst.link),
-            self.announce_hostnames,
+            self.options.announce_hostnames,
             now_ms,
         )
     }
@@ -52,7 +52,7 @@ impl Sentinel {
                         i,
                         None,
                         self.links.get(i.link),
-                        self.announce_hostnames,
+                        self.options.announce_hostnames,
                         now_ms,
                     )
                 })
@@ -97,7 +97,7 @@ impl Sentinel {
             Some(m) => {
                 let a = m.current_addr();
                 Frame::Array(vec![
-                    Frame::bulk_str(a.announced(self.announce_hostnames)),
+                    Frame::bulk_str(a.announced(self.options.announce_hostnames)),
                     Frame::bulk(port_text(a.port)),
                 ])
             }

@@ -105,7 +105,7 @@ impl Sentinel {
             b"parallel-syncs" => master.parallel_syncs = positive()? as u32,
             b"quorum" => master.quorum = positive()? as u32,
             b"notification-script" | b"client-reconfig-script" => {
-                if self.deny_scripts_reconfig {
+                if self.options.deny_scripts_reconfig {
                     return Err(Frame::error(SCRIPTS_DENIED));
                 }
                 // A path is kept as text; one that is not UTF-8 is refused, not altered.

@@ -50,8 +50,10 @@
 #![forbid(unsafe_code)]
 
 mod command;
+pub mod config;
 mod conns;
 pub mod converge;
+pub mod fault_plan;
 pub mod faults;
 pub mod invariants;
 pub mod layout;
@@ -64,10 +66,11 @@ pub mod sweep;
 pub mod trace;
 pub mod world;
 
-pub use faults::{FaultKind, FaultMix};
+pub use config::{FaultMix, SimConfig, MAX_REDIS};
+pub use fault_plan::FaultKind;
 pub use invariants::Violation;
 pub use layout::{Layout, MASTER_NAME};
-pub use runner::{run, Failure, Report, SimConfig, LOG_TAIL, MAX_REDIS};
+pub use runner::{run, Failure, Report, LOG_TAIL};
 pub use settle::SettleBound;
 pub use sweep::{failing_seeds, sweep, SeedOutcome, SweepResult};
 pub use world::Stats;

@@ -17,6 +17,9 @@ use std::collections::{BTreeMap, VecDeque};
 /// Virtual time in milliseconds since an arbitrary origin.
 pub type Time = u64;
 
+/// The virtual clock's start (wall-clock ms, November 2023), where every run begins.
+pub const T0: Time = 1_700_000_000_000;
+
 /// The port modelled redis instances listen on.
 pub const REDIS_PORT: u16 = 6379;
 /// The port Sentinels listen on.

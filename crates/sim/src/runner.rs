@@ -2,114 +2,18 @@
 //! convergence, and hand back either a report or a failure that names the seed, the
 //! broken invariant, the tail of the event log and how to replay it.
 
-use crate::faults::{window_end, FaultMix};
+use crate::config::SimConfig;
+use crate::fault_plan::window_end;
 use crate::invariants::{check_converged, InstanceView, MasterView, SentinelView, Violation};
-use crate::network::Time;
-use crate::settle::SettleBound;
-use crate::world::{Stats, World, T0};
+use crate::network::T0;
+use crate::world::{Stats, World};
 use bytes::Bytes;
 use rsentinel_core::Reply;
 use rsentinel_resp::Frame;
 use std::fmt;
 
-/// The most redis instances a run can have: they live at `10.0.0.1` to `10.0.0.100`,
-/// the Sentinels from `10.0.0.101` on.
-pub const MAX_REDIS: usize = 100;
-
 /// How many event-log lines a [`Failure`] carries.
 pub const LOG_TAIL: usize = 60;
-
-/// What a run simulates.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SimConfig {
-    /// Number of Sentinels (3, 5, 7, ...).
-    pub sentinels: usize,
-    /// Masters monitored by every Sentinel, each with its own replicas on its own hosts
-    /// (`mymaster`, `master2`, `master3`, ...; see [`crate::layout::Layout`]).
-    pub masters: usize,
-    /// Replicas of each master (the deployment has `masters * (replicas + 1)` redis
-    /// instances, at most [`MAX_REDIS`]).
-    pub replicas: usize,
-    /// Every master's quorum; `None` = a majority of the Sentinels.
-    pub quorum: Option<u32>,
-    /// `down-after-milliseconds`.
-    pub down_after_ms: u64,
-    /// `failover-timeout`.
-    pub failover_timeout_ms: u64,
-    /// Fault-free start, so the Sentinels discover each other.
-    pub warmup_ms: u64,
-    /// Faults start and heal inside this window, after the warm-up.
-    pub fault_window_ms: u64,
-    /// Duration bounds of one fault.
-    pub fault_ms: (u64, u64),
-    /// Fault-free time after the window, at whose end convergence is checked (by
-    /// default [`SettleBound`] for these timeouts; set it again after changing them).
-    pub settle_ms: u64,
-    /// Message delay bounds.
-    pub delay_ms: (u64, u64),
-    /// Extra delay bound during slow-network faults.
-    pub slow_extra_ms: u64,
-    /// Which faults, how many.
-    pub faults: FaultMix,
-}
-
-impl SimConfig {
-    /// A deployment of `sentinels` Sentinels, one master and two replicas, with every
-    /// kind of fault. Timeouts are shortened (down-after 5 s) so a run covers several
-    /// detections in about two virtual minutes; the settle time is the convergence
-    /// bound derived from the rules ([`SettleBound`]).
-    pub fn new(sentinels: usize) -> SimConfig {
-        let mut cfg = SimConfig {
-            sentinels,
-            masters: 1,
-            replicas: 2,
-            quorum: None,
-            down_after_ms: 5_000,
-            failover_timeout_ms: 20_000,
-            warmup_ms: 8_000,
-            fault_window_ms: 50_000,
-            fault_ms: (2_000, 20_000),
-            settle_ms: 0,
-            delay_ms: (1, 15),
-            slow_extra_ms: 400,
-            faults: FaultMix::all(4),
-        };
-        cfg.settle_ms = SettleBound::new(&cfg).total();
-        cfg
-    }
-
-    /// [`SimConfig::new`] with `masters` masters, each with its own replicas.
-    pub fn with_masters(sentinels: usize, masters: usize) -> SimConfig {
-        SimConfig {
-            masters,
-            ..SimConfig::new(sentinels)
-        }
-    }
-
-    /// Whether the deployment can be built: at least one Sentinel and one master, and
-    /// room for every redis instance's address.
-    pub fn validate(&self) -> Result<(), String> {
-        let redis = self.masters.saturating_mul(self.replicas.saturating_add(1));
-        if self.sentinels == 0 || self.sentinels > 100 || self.masters == 0 {
-            return Err(format!(
-                "need 1 to 100 sentinels and at least one master, not {} and {}",
-                self.sentinels, self.masters
-            ));
-        }
-        if redis > MAX_REDIS {
-            return Err(format!(
-                "{} masters with {} replicas each make {redis} redis instances, more than {MAX_REDIS}",
-                self.masters, self.replicas
-            ));
-        }
-        Ok(())
-    }
-
-    /// Virtual duration of a run.
-    pub fn duration_ms(&self) -> Time {
-        self.warmup_ms + self.fault_window_ms + self.settle_ms
-    }
-}
 
 /// A run that kept every invariant.
 #[derive(Clone, Debug)]

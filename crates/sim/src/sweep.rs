@@ -4,7 +4,8 @@
 //! sweep gives the same verdicts and trace hashes as a serial one; only the order in
 //! which failures are noticed differs.
 
-use crate::runner::{run, Failure, SimConfig};
+use crate::config::SimConfig;
+use crate::runner::{run, Failure};
 use crate::trace::combine;
 use std::collections::BTreeMap;
 use std::ops::Range;

@@ -2,13 +2,13 @@
 //! driven by one ordered event queue in virtual time with one seeded RNG. Nothing here
 //! reads a clock or touches a socket, so a seed always replays the same run.
 
-use crate::faults::Fault;
+use crate::config::SimConfig;
+use crate::fault_plan::Fault;
 use crate::invariants::{CoreView, Emitter, Invariants, Reach, Violation};
 use crate::layout::Layout;
 use crate::network::{Host, Network, Time, Wire, WireId};
 use crate::queue::EventQueue;
 use crate::redis::{RedisNode, Role};
-use crate::runner::SimConfig;
 use crate::trace::Trace;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -18,7 +18,7 @@ use std::collections::BTreeMap;
 
 /// Virtual time at which every run starts (a plausible wall-clock value, so clock jumps
 /// backwards never reach zero).
-pub const T0: Time = 1_700_000_000_000;
+pub use crate::network::T0;
 
 /// The name config errors would show for the Sentinels' config file.
 const CONFIG_FILE: &str = "/etc/redis/sentinel.conf";
@@ -225,7 +225,7 @@ impl World {
             })
             .collect();
         let net = Network::new(cfg.delay_ms.0, cfg.delay_ms.1, cfg.slow_extra_ms);
-        let faults = crate::faults::schedule(&mut rng, cfg);
+        let faults = crate::fault_plan::schedule(&mut rng, cfg);
         let mut world = World {
             now: T0,
             rng,

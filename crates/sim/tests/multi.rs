@@ -2,7 +2,7 @@
 //! confined to its own group, and the cross-group check firing through the world.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests: a panic is a failed test
 
-use rsentinel_sim::faults::Fault;
+use rsentinel_sim::fault_plan::Fault;
 use rsentinel_sim::network::Host;
 use rsentinel_sim::redis::Role;
 use rsentinel_sim::world::{Ev, World, T0};

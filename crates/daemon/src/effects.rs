@@ -29,8 +29,14 @@ impl Daemon {
             script_ok: &script_ok,
         };
         let reply = self.sentinel.command(&args[1..], &env);
-        // `SENTINEL CONFIG SET loglevel` takes effect before its own save is logged.
-        self.log.set_level(self.sentinel.loglevel());
+        // `SENTINEL CONFIG SET loglevel` takes effect before its own save is logged
+        // (only CONFIG changes it: the logger's lock stays off the other commands' path).
+        if args
+            .get(1)
+            .is_some_and(|a| a.eq_ignore_ascii_case(b"config"))
+        {
+            self.log.set_level(self.sentinel.loglevel());
+        }
         // Commands that change persistent state answer with the outcome of the save.
         let flush_ok = self.drain_outputs();
         reply.into_frame(flush_ok)

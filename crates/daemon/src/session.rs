@@ -333,7 +333,7 @@ async fn wait_if_paused(daemon: &Rc<RefCell<Daemon>>, args: &[Bytes]) {
         .first()
         .is_some_and(|a| a.eq_ignore_ascii_case(b"publish"));
     loop {
-        let held = daemon.borrow_mut().pause.holds(is_write, Instant::now());
+        let held = daemon.borrow_mut().pause.holds(is_write, Instant::now);
         let Some((until, unpaused)) = held else {
             return;
         };

@@ -166,12 +166,17 @@ impl Pause {
 
     /// Whether a command (`is_write`: one that may write) must wait at `now`: until when,
     /// and what wakes it earlier (`CLIENT UNPAUSE`). A pause that is over ends here.
-    pub fn holds(&mut self, is_write: bool, now: Instant) -> Option<(Instant, Rc<Notify>)> {
+    pub fn holds(
+        &mut self,
+        is_write: bool,
+        now: impl FnOnce() -> Instant,
+    ) -> Option<(Instant, Rc<Notify>)> {
+        // Asked before every command: the clock is read only while a pause is on.
         let (until, all) = self.until?;
         if !all && !is_write {
             return None;
         }
-        if now >= until {
+        if now() >= until {
             self.until = None;
             return None;
         }

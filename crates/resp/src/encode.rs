@@ -1,8 +1,6 @@
 //! Writing replies in the client's protocol, downgrading RESP3-only types for RESP2
 //! clients the way redis 7.0 does, and writing commands for outbound links.
 
-use std::fmt::Write as _;
-
 use bytes::{BufMut, BytesMut};
 
 use crate::double::format_double;
@@ -66,11 +64,43 @@ pub fn encode_command<A: AsRef<[u8]>>(args: &[A], out: &mut BytesMut) {
     }
 }
 
-/// `<prefix><n>\r\n`.
-fn header(out: &mut BytesMut, prefix: u8, n: impl std::fmt::Display) {
+/// A count or an integer reply's value, as the header of [`header`] prints it.
+trait Decimal: Copy {
+    /// Sign and magnitude.
+    fn parts(self) -> (bool, u64);
+}
+
+impl Decimal for usize {
+    fn parts(self) -> (bool, u64) {
+        (false, self as u64)
+    }
+}
+
+impl Decimal for &i64 {
+    fn parts(self) -> (bool, u64) {
+        (*self < 0, self.unsigned_abs())
+    }
+}
+
+/// `<prefix><n>\r\n`, with the digits written by hand: every reply has at least one
+/// header, and the formatting machinery was a visible part of a pipelined reply's cost.
+fn header(out: &mut BytesMut, prefix: u8, n: impl Decimal) {
+    let (negative, mut m) = n.parts();
+    let mut digits = [0u8; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
     out.put_u8(prefix);
-    // Writing into a BytesMut cannot fail: it grows as needed.
-    let _ = write!(out, "{n}");
+    if negative {
+        out.put_u8(b'-');
+    }
+    out.put_slice(&digits[i..]);
     out.put_slice(b"\r\n");
 }
 
@@ -95,4 +125,38 @@ fn line(out: &mut BytesMut, prefix: u8, text: &str) {
             .map(|b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
     );
     out.put_slice(b"\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The hand-written headers print what `{}` prints, for integer replies and for
+        /// the lengths of bulk strings and arrays.
+        #[test]
+        fn headers_print_as_display(n in any::<i64>(), len in 0usize..100_000) {
+            let mut out = BytesMut::new();
+            encode(&Frame::Integer(n), Protocol::Resp2, &mut out);
+            let want = format!(":{n}\r\n");
+            prop_assert_eq!(&out[..], want.as_bytes());
+            let data = vec![b'x'; len];
+            let mut out = BytesMut::new();
+            encode(&Frame::Bulk(data.clone().into()), Protocol::Resp2, &mut out);
+            let mut want = format!("${len}\r\n").into_bytes();
+            want.extend_from_slice(&data);
+            want.extend_from_slice(b"\r\n");
+            prop_assert_eq!(&out[..], &want[..]);
+        }
+    }
+
+    #[test]
+    fn extreme_integers() {
+        for n in [0, -1, i64::MIN, i64::MAX] {
+            let mut out = BytesMut::new();
+            encode(&Frame::Integer(n), Protocol::Resp2, &mut out);
+            assert_eq!(&out[..], format!(":{n}\r\n").as_bytes());
+        }
+    }
 }

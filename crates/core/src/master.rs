@@ -85,9 +85,15 @@ impl Master {
     /// The address clients should use: the promoted replica's once the failover reached
     /// reconf-slaves (`sentinelGetCurrentMasterAddress`).
     pub fn current_addr(&self) -> &Addr {
-        match self
-            .failover
-            .current_master_replica()
+        // Once a hello brought a newer configuration than our failover's own (a config
+        // epoch above the failover epoch), the promoted replica is no longer the master
+        // of record: pairing its address with that newer epoch, in hellos or in the
+        // saved file, made two configurations with one epoch that never converged
+        // (simulation seeds 12005354 and 12027500). redis pairs them.
+        let superseded = self.inst.config_epoch > self.failover.epoch();
+        match (!superseded)
+            .then(|| self.failover.current_master_replica())
+            .flatten()
             .and_then(|n| self.replica(n))
         {
             Some(p) => &p.addr,

@@ -206,16 +206,7 @@ fn hostile_values_never_add_a_directive() {
 
     // An unauthenticated PUBLISH on the master: a run id carrying directives is dropped;
     // a real hello sent after it on the same channel is taken (so the first was seen).
-    assert!(
-        wait_until(LONG, || redis_cli(
-            master.port,
-            &["PUBSUB", "NUMSUB", "__sentinel__:hello"]
-        )
-        .lines()
-        .nth(1)
-        .is_some_and(|n| n.trim() != "0")),
-        "the Sentinel never subscribed to the hello channel"
-    );
+    wait_hello_subscriber(master.port);
     let bad = format!("127.0.0.1,26999,{evil},1,m,127.0.0.1,{port},0");
     redis_cli(master.port, &["PUBLISH", "__sentinel__:hello", &bad]);
     let good_id = "abcdefabcdefabcdefabcdefabcdefabcdefabcd";

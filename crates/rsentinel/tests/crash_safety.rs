@@ -224,16 +224,7 @@ fn a_config_epoch_learnt_from_a_hello_survives_a_crash() {
     let port = master.port.to_string();
     let conf = format!("sentinel monitor m 127.0.0.1 {port} 2\n");
     let mut s = Sentinel::start(&conf, &[]);
-    assert!(
-        wait_until(LONG, || redis_cli(
-            master.port,
-            &["PUBSUB", "NUMSUB", "__sentinel__:hello"]
-        )
-        .lines()
-        .nth(1)
-        .is_some_and(|n| n.trim() != "0")),
-        "the Sentinel never subscribed to the hello channel"
-    );
+    wait_hello_subscriber(master.port);
     let peer = "abcdefabcdefabcdefabcdefabcdefabcdefabcd";
     let hello =
         |config_epoch: u64| format!("127.0.0.1,26998,{peer},5,m,127.0.0.1,{port},{config_epoch}");

@@ -84,56 +84,28 @@ impl PubSub {
     /// UNSUBSCRIBE [channel ...]: none named means all; with nothing subscribed redis
     /// still answers once, with a null channel.
     pub fn unsubscribe(&mut self, c: &mut Client, chans: &[Bytes]) -> Vec<Frame> {
-        let names: Vec<Bytes> = if chans.is_empty() {
-            c.channels.iter().cloned().collect()
-        } else {
-            chans.to_vec()
-        };
-        if names.is_empty() {
-            return vec![frame_kind(
-                "unsubscribe",
-                Frame::Null,
-                Frame::Integer(count(c)),
-            )];
-        }
-        let mut out = Vec::new();
-        for ch in names {
-            c.channels.remove(&ch);
-            remove_member(&mut self.channels, &ch, c.id);
-            out.push(frame_kind(
-                "unsubscribe",
-                Frame::Bulk(ch),
-                Frame::Integer(count(c)),
-            ));
-        }
-        out
+        let others = c.patterns.len();
+        leave(
+            "unsubscribe",
+            &mut c.channels,
+            others,
+            &mut self.channels,
+            c.id,
+            chans,
+        )
     }
 
     /// PUNSUBSCRIBE [pattern ...], as UNSUBSCRIBE.
     pub fn punsubscribe(&mut self, c: &mut Client, pats: &[Bytes]) -> Vec<Frame> {
-        let names: Vec<Bytes> = if pats.is_empty() {
-            c.patterns.iter().cloned().collect()
-        } else {
-            pats.to_vec()
-        };
-        if names.is_empty() {
-            return vec![frame_kind(
-                "punsubscribe",
-                Frame::Null,
-                Frame::Integer(count(c)),
-            )];
-        }
-        let mut out = Vec::new();
-        for p in names {
-            c.patterns.remove(&p);
-            remove_member(&mut self.patterns, &p, c.id);
-            out.push(frame_kind(
-                "punsubscribe",
-                Frame::Bulk(p),
-                Frame::Integer(count(c)),
-            ));
-        }
-        out
+        let others = c.channels.len();
+        leave(
+            "punsubscribe",
+            &mut c.patterns,
+            others,
+            &mut self.patterns,
+            c.id,
+            pats,
+        )
     }
 
     /// Forgets a disconnected client.
@@ -206,6 +178,39 @@ impl PubSub {
         }
         (delivered, over)
     }
+}
+
+/// UNSUBSCRIBE or PUNSUBSCRIBE (`kind`) of client `id` from the `named` entries of `mine`
+/// (all of them when none is named), kept in step with the server's `index`; `others`
+/// is how many subscriptions of the other kind the client holds, for the counts.
+fn leave(
+    kind: &str,
+    mine: &mut BTreeSet<Bytes>,
+    others: usize,
+    index: &mut BTreeMap<Bytes, BTreeSet<u64>>,
+    id: u64,
+    named: &[Bytes],
+) -> Vec<Frame> {
+    let names: Vec<Bytes> = if named.is_empty() {
+        mine.iter().cloned().collect()
+    } else {
+        named.to_vec()
+    };
+    let count = |mine: &BTreeSet<Bytes>| (mine.len() + others) as i64;
+    if names.is_empty() {
+        return vec![frame_kind(kind, Frame::Null, Frame::Integer(count(mine)))];
+    }
+    let mut out = Vec::new();
+    for name in names {
+        mine.remove(&name);
+        remove_member(index, &name, id);
+        out.push(frame_kind(
+            kind,
+            Frame::Bulk(name),
+            Frame::Integer(count(mine)),
+        ));
+    }
+    out
 }
 
 fn remove_member(map: &mut BTreeMap<Bytes, BTreeSet<u64>>, key: &Bytes, id: u64) {

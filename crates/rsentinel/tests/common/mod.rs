@@ -377,6 +377,21 @@ impl Drop for RedisServer {
     }
 }
 
+/// Waits until someone (a Sentinel) subscribed to the hello channel of the redis on
+/// `port`, so a hello published there is seen.
+pub fn wait_hello_subscriber(port: u16) {
+    assert!(
+        wait_until(LONG, || redis_cli(
+            port,
+            &["PUBSUB", "NUMSUB", "__sentinel__:hello"]
+        )
+        .lines()
+        .nth(1)
+        .is_some_and(|n| n.trim() != "0")),
+        "the Sentinel never subscribed to the hello channel"
+    );
+}
+
 /// `redis-cli -p <port> args...`: standard output, asserting it ran.
 pub fn redis_cli(port: u16, args: &[&str]) -> String {
     let out = Command::new("redis-cli")

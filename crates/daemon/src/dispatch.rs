@@ -278,7 +278,7 @@ impl Daemon {
             return Outcome::one(Frame::error("ERR No shutdown in progress."));
         }
         self.log.warning("User requested shutdown...");
-        self.wake.shutdown.notify_one();
+        self.wake.request_shutdown();
         Outcome {
             replies: Vec::new(),
             close_after: true,

@@ -14,7 +14,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 /// Runs until the process stops.
 pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: UnboundedReceiver<LinkEvent>) {
     let mut scripts = daemon.borrow_mut().scripts.take_receiver();
-    let wake = daemon.borrow().wake.timer.clone();
+    let wake = daemon.borrow().wake.timer();
     // The timer is scheduled on the monotonic clock, as redis does; the core reads the
     // wall clock, so a clock jump either way shows up as a TILT-triggering gap instead of
     // silently stretching the sleep.

@@ -48,7 +48,7 @@ impl Daemon {
         // SENTINEL CONFIG SET may have switched it.
         self.hosts.set_enabled(self.sentinel.resolve_hostnames());
         if self.sentinel.take_early_wake() {
-            self.wake.timer.notify_one();
+            self.wake.wake_timer();
         }
     }
 
@@ -139,7 +139,7 @@ impl Daemon {
                 self.acl.config_user_lines()
             },
         };
-        match rsentinel_config::rewrite_file(&self.identity.config_path, &config, &env) {
+        match rsentinel_config::rewrite_file(self.identity.config_path(), &config, &env) {
             Ok(()) => {
                 self.metrics.on_rewrite(true);
                 if announce {

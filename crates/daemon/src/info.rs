@@ -3,7 +3,7 @@
 
 use crate::state::Daemon;
 use bytes::Bytes;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 const SECTIONS: &[&str] = &["server", "clients", "stats", "cpu", "sentinel"];
 
@@ -48,11 +48,9 @@ impl Daemon {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
-        let uptime = Instant::now()
-            .saturating_duration_since(self.identity.started)
-            .as_secs();
-        let config_file = std::fs::canonicalize(&self.identity.config_path)
-            .unwrap_or_else(|_| self.identity.config_path.clone());
+        let uptime = self.identity.uptime().as_secs();
+        let config_file = std::fs::canonicalize(self.identity.config_path())
+            .unwrap_or_else(|_| self.identity.config_path().clone());
         let fields: Vec<(&str, String)> = vec![
             ("redis_version", crate::version::REDIS_VERSION.to_string()),
             ("redis_git_sha1", "00000000".into()),
@@ -68,22 +66,22 @@ impl Daemon {
             ("process_id", std::process::id().to_string()),
             (
                 "process_supervised",
-                if self.identity.supervised_systemd {
+                if self.identity.supervised_systemd() {
                     "systemd"
                 } else {
                     "no"
                 }
                 .into(),
             ),
-            ("run_id", self.identity.run_id.clone()),
-            ("tcp_port", self.identity.port.to_string()),
+            ("run_id", self.identity.run_id().to_string()),
+            ("tcp_port", self.identity.port().to_string()),
             ("server_time_usec", now.as_micros().to_string()),
             ("uptime_in_seconds", uptime.to_string()),
             ("uptime_in_days", (uptime / 86_400).to_string()),
             ("hz", "10".into()),
             ("configured_hz", "10".into()),
             ("lru_clock", (now.as_secs() & ((1 << 24) - 1)).to_string()),
-            ("executable", self.identity.executable.clone()),
+            ("executable", self.identity.executable().to_string()),
             ("config_file", config_file.display().to_string()),
             ("io_threads_active", "0".into()),
         ];

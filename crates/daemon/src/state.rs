@@ -62,16 +62,60 @@ impl Daemon {
 }
 
 /// What this process is: the facts INFO and `/metrics` report, and the file it rewrites.
+/// Fixed at start, so it is read only through the methods below.
 #[derive(Debug)]
 pub struct Identity {
-    pub config_path: PathBuf,
-    pub started: Instant,
-    pub run_id: String,
+    config_path: PathBuf,
+    started: Instant,
+    run_id: String,
     /// The port shown as "the" port (the TLS one when the plain one is off).
-    pub port: u16,
-    pub executable: String,
+    port: u16,
+    executable: String,
     /// systemd supervision is on (INFO `process_supervised`).
-    pub supervised_systemd: bool,
+    supervised_systemd: bool,
+}
+
+impl Identity {
+    /// The identity of this process, started now.
+    pub fn new(config_path: PathBuf, run_id: String, port: u16, supervised_systemd: bool) -> Self {
+        Identity {
+            config_path,
+            started: Instant::now(),
+            run_id,
+            port,
+            executable: std::env::current_exe()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+            supervised_systemd,
+        }
+    }
+
+    /// The config file given on the command line, rewritten in place.
+    pub fn config_path(&self) -> &PathBuf {
+        &self.config_path
+    }
+
+    /// How long the process has run.
+    pub fn uptime(&self) -> std::time::Duration {
+        Instant::now().saturating_duration_since(self.started)
+    }
+
+    /// The process' run id (INFO `run_id`), not the Sentinel's `myid`.
+    pub fn run_id(&self) -> &str {
+        &self.run_id
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn executable(&self) -> &str {
+        &self.executable
+    }
+
+    pub fn supervised_systemd(&self) -> bool {
+        self.supervised_systemd
+    }
 }
 
 /// Counters behind `INFO stats` (and the peak query buffer of `INFO clients`). They change
@@ -184,12 +228,35 @@ impl Pause {
     }
 }
 
-/// Wake-ups the state sends to the long-running tasks.
+/// Wake-ups the state sends to the long-running tasks: commands ring them, the tasks
+/// wait on the handles they took at start.
 #[derive(Debug, Default)]
 pub struct Wakeups {
     /// Wakes the monitoring driver when a command made the core want its timer sooner
     /// (fast failover: `SENTINEL FAILOVER` starts at once).
-    pub timer: Rc<Notify>,
+    timer: Rc<Notify>,
     /// `SHUTDOWN`: the main loop stops.
-    pub shutdown: Rc<Notify>,
+    shutdown: Rc<Notify>,
+}
+
+impl Wakeups {
+    /// What the monitoring driver waits on.
+    pub fn timer(&self) -> Rc<Notify> {
+        self.timer.clone()
+    }
+
+    /// What the main loop waits on.
+    pub fn shutdown(&self) -> Rc<Notify> {
+        self.shutdown.clone()
+    }
+
+    /// The core wants its timer sooner than the driver planned.
+    pub fn wake_timer(&self) {
+        self.timer.notify_one();
+    }
+
+    /// `SHUTDOWN` was accepted.
+    pub fn request_shutdown(&self) {
+        self.shutdown.notify_one();
+    }
 }

@@ -8,7 +8,6 @@ use super::DURATION_BUCKETS;
 use crate::state::Daemon;
 use rsentinel_core::{Flags, Instance, LinkTable, Master};
 use std::fmt::Write;
-use std::time::Instant;
 
 /// One metric family being written: HELP and TYPE once, then samples.
 struct Out {
@@ -133,7 +132,7 @@ pub fn render(d: &Daemon, now_ms: u64) -> String {
         &[
             ("version", env!("CARGO_PKG_VERSION")),
             ("redis_version", crate::version::REDIS_VERSION),
-            ("run_id", &d.identity.run_id),
+            ("run_id", d.identity.run_id()),
             ("myid", s.myid()),
         ],
         1.0,
@@ -141,9 +140,7 @@ pub fn render(d: &Daemon, now_ms: u64) -> String {
     o.gauge(
         "rsentinel_uptime_seconds",
         "Seconds since the process started.",
-        Instant::now()
-            .saturating_duration_since(d.identity.started)
-            .as_secs_f64(),
+        d.identity.uptime().as_secs_f64(),
     );
     o.gauge(
         "rsentinel_tilt",

@@ -132,26 +132,33 @@ pub fn due(
         return CommandsDue::default();
     }
     let ping = ping_period(input.down_after_ms, periods);
-    let ping_due = older_than(now_ms, link.last_pong_time, ping)
-        && older_than(now_ms, link.last_ping_time, ping / 2);
-    // A hello falling due within half a ping period goes with this PING instead: both
-    // then share one write and one read, and, answered together, stay together. redis
-    // gets the same pairing by chance of its timer; without it a hello costs a send and
-    // a receive of its own every other second on every link.
-    // INFO, due every ten PINGs, rides along the same way.
-    let soon = if ping_due {
-        now_ms.saturating_add(ping / 2)
-    } else {
-        now_ms
-    };
-    CommandsDue {
-        info: input.kind != InstanceKind::Sentinel
+    let half = ping / 2;
+    // Never more than one PING in half a ping period, as in redis.
+    let ping_allowed = older_than(now_ms, link.last_ping_time, half);
+    let ping_due_at = |t: u64| ping_allowed && older_than(t, link.last_pong_time, ping);
+    let info_due_at = |t: u64| {
+        input.kind != InstanceKind::Sentinel
             && (input.info_refresh == 0
-                || older_than(soon, input.info_refresh, info_period(input, periods)))
-            && paced(now_ms, pacing.info_sent),
-        ping: ping_due,
-        hello: older_than(soon, input.last_pub_time, periods.publish_ms)
-            && paced(now_ms, pacing.hello_sent),
+                || older_than(t, input.info_refresh, info_period(input, periods)))
+            && paced(now_ms, pacing.info_sent)
+    };
+    let hello_due_at = |t: u64| {
+        older_than(t, input.last_pub_time, periods.publish_ms) && paced(now_ms, pacing.hello_sent)
+    };
+    // Commands falling due within half a ping period go with one due now: they then
+    // share one write and one read, and, answered together, stay together. Without it
+    // the three periods (1, 2 and 10 s) drift apart and most hellos and INFOs cost a
+    // send and a receive of their own on every link; redis pairs them only by chance of
+    // its timer. A PING that rides along early (by less than half its period) only
+    // probes sooner: the down-after clock still starts at the first unanswered PING.
+    let soon = now_ms.saturating_add(half);
+    let ping_now =
+        ping_due_at(now_ms) || (ping_due_at(soon) && (info_due_at(now_ms) || hello_due_at(now_ms)));
+    let horizon = if ping_now { soon } else { now_ms };
+    CommandsDue {
+        info: info_due_at(horizon),
+        ping: ping_now,
+        hello: hello_due_at(horizon),
     }
 }
 

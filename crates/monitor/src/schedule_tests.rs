@@ -155,6 +155,40 @@ fn info_due_soon_rides_with_a_ping() {
 }
 
 #[test]
+fn a_ping_due_soon_rides_with_a_hello_or_info_due_now() {
+    let p = Periods::default();
+    let mut l = link_at(0, true);
+    let mut i = input(InstanceKind::Master);
+    i.info_refresh = u64::MAX / 2;
+    i.last_pub_time = 3000;
+    l.last_pong_time = 4400;
+    l.last_ping_time = 4400;
+    // At 5001 the hello is due and the PING (due after 5400) is within half a ping
+    // period: it goes along, and so the two stay paired afterwards.
+    let d = due(&l, &i, &p, &Pacing::default(), 5001);
+    assert!(d.ping && d.hello, "{d:?}");
+    // A PING due later than that waits for its own deadline.
+    l.last_pong_time = 4502;
+    let d = due(&l, &i, &p, &Pacing::default(), 5001);
+    assert!(!d.ping && d.hello, "{d:?}");
+    // Nor does it go along when one was sent less than half a period ago.
+    l.last_pong_time = 4400;
+    l.last_ping_time = 4600;
+    let d = due(&l, &i, &p, &Pacing::default(), 5001);
+    assert!(!d.ping && d.hello, "{d:?}");
+    // INFO due now brings the PING the same way, and a hello due soon after both.
+    l.last_pong_time = 13_400;
+    l.last_ping_time = 13_400;
+    i.info_refresh = 3999;
+    i.last_pub_time = 12_300;
+    let d = due(&l, &i, &p, &Pacing::default(), 14_000);
+    assert!(d.info && d.ping && d.hello, "{d:?}");
+    // Nothing due now: nothing goes early.
+    i.info_refresh = 4500;
+    assert!(due(&l, &i, &p, &Pacing::default(), 14_000).is_empty());
+}
+
+#[test]
 fn nothing_while_disconnected_or_saturated() {
     let p = Periods::default();
     let i = input(InstanceKind::Master);

@@ -130,6 +130,33 @@ const READ_SIZE: usize = 1024;
 /// An empty read buffer larger than this is freed rather than kept.
 const IDLE_BUFFER: usize = 4 * READ_SIZE;
 
+/// The most room reserved at once for the rest of a bulk reply whose header says how
+/// long it is; a longer one (only a hostile peer sends one) grows as it arrives.
+const MAX_RESERVE: usize = 64 * 1024;
+
+/// Room for the next read: the rest of a bulk reply already begun (an INFO reply, about
+/// 5 KB, then takes one read instead of one per [`READ_SIZE`]), else [`READ_SIZE`].
+fn room_for_rest(inbuf: &[u8]) -> usize {
+    let Some(rest) = inbuf.strip_prefix(b"$") else {
+        return READ_SIZE;
+    };
+    let Some(end) = rest.iter().position(|&b| b == b'\r') else {
+        return READ_SIZE;
+    };
+    let len = std::str::from_utf8(&rest[..end])
+        .ok()
+        .and_then(|s| s.parse::<usize>().ok());
+    match len {
+        // `$`, the digits, CRLF, the payload and its CRLF.
+        Some(len) => (1 + end + 2)
+            .saturating_add(len)
+            .saturating_add(2)
+            .saturating_sub(inbuf.len())
+            .clamp(READ_SIZE, MAX_RESERVE),
+        None => READ_SIZE,
+    }
+}
+
 /// How long a connection attempt may take before it counts as failed.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
 
@@ -303,7 +330,7 @@ impl Pump {
             if inbuf.is_empty() && big {
                 inbuf = BytesMut::new();
             }
-            inbuf.reserve(READ_SIZE);
+            inbuf.reserve(room_for_rest(&inbuf));
             big = inbuf.capacity() > IDLE_BUFFER;
             tokio::select! {
                 cmd = commands.recv() => match cmd {
@@ -359,6 +386,38 @@ impl Pump {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod room_tests {
+    use super::{room_for_rest, MAX_RESERVE, READ_SIZE};
+
+    #[test]
+    fn a_begun_bulk_reply_gets_room_for_all_of_it() {
+        // 5000 bytes of payload, 1024 already in: the rest of the header (7), the
+        // payload and its CRLF.
+        let mut buf = b"$5000\r\n".to_vec();
+        buf.resize(1024, b'x');
+        assert_eq!(room_for_rest(&buf), 7 + 5000 + 2 - 1024);
+        // Nearly complete: at least a normal read.
+        buf.resize(5000, b'x');
+        assert_eq!(room_for_rest(&buf), READ_SIZE);
+    }
+
+    #[test]
+    fn anything_else_gets_a_normal_read_and_a_huge_header_no_more_than_the_cap() {
+        for buf in [
+            &b""[..],
+            b"+PONG",
+            b"$12",
+            b"$x\r\n",
+            b"*3\r\n$7\r\nmessage",
+        ] {
+            assert_eq!(room_for_rest(buf), READ_SIZE, "{buf:?}");
+        }
+        assert_eq!(room_for_rest(b"$999999999999\r\n"), MAX_RESERVE);
+        assert_eq!(room_for_rest(b"$99999999999999999999999\r\n"), READ_SIZE);
     }
 }
 

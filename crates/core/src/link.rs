@@ -4,7 +4,7 @@
 
 use crate::conn::{Callback, Conn, ConnId, ConnKind, Pending};
 use rsentinel_monitor::LinkHealth;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
 
 /// Identifies a link in the [`LinkTable`]: the slot (low 32 bits) and the generation of
@@ -311,6 +311,11 @@ impl LinkTable {
             c.pending.front()?.clone()
         } else {
             let front = c.pending.pop_front()?;
+            // A burst (the handshake, INFO asked again while a reply was late) can grow
+            // the queue; an emptied one gives that room back, thousands of links over.
+            if c.pending.is_empty() && c.pending.capacity() > 4 {
+                c.pending = VecDeque::new();
+            }
             if front.callback != Callback::Ping {
                 l.health.reply_received();
             }

@@ -11,27 +11,21 @@ use bytes::{Bytes, BytesMut};
 use rsentinel_core::{ConnId, ReplyBound};
 use rsentinel_resp::{encode_command, Frame, ReplyDecoder};
 use socket2::{Domain, Protocol, Socket, Type};
-use std::collections::HashMap;
+use std::cell::{Cell, RefCell};
+use std::collections::{HashMap, VecDeque};
 use std::net::{IpAddr, SocketAddr};
+use std::rc::Rc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
+use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
 /// The core's connection id (`ConnId`) a task was opened with. It names one TCP
 /// connection, not a link: a reconnection is a new task with a new id, so the core can
 /// recognise and ignore late reports from a connection it already gave up.
 pub type ConnNumber = u64;
-
-/// What the driver asks a link to do.
-#[derive(Debug)]
-pub enum LinkCommand {
-    /// Write one command; its reply comes back as a [`LinkEvent::Reply`] in order.
-    Send(Vec<Bytes>),
-    /// Close the connection; the link task ends after reporting `Closed`.
-    Close,
-}
 
 /// What a link reports to the driver.
 #[derive(Debug, PartialEq)]
@@ -48,10 +42,42 @@ pub enum LinkEvent {
     Closed(ConnNumber, String),
 }
 
-/// The driver's handle on one link task.
-#[derive(Debug, Clone)]
+/// The commands waiting for one link task, and what wakes it. A plain queue rather
+/// than a channel: a channel's first block (32 slots, about 1 KB) stayed with every
+/// link, idle or not, and a few hundred masters make thousands of links.
+#[derive(Debug, Default)]
+struct Queue {
+    /// Each command, its reply coming back as a [`LinkEvent::Reply`] in order.
+    commands: RefCell<VecDeque<Vec<Bytes>>>,
+    /// Close the connection; the task ends after reporting `Closed`.
+    close: Cell<bool>,
+    /// The task has ended: nothing queued would be sent.
+    ended: Cell<bool>,
+    wake: Notify,
+}
+
+impl Queue {
+    /// Everything queued, oldest first; the queue's room goes with it, so an idle
+    /// link holds none.
+    fn take(&self) -> VecDeque<Vec<Bytes>> {
+        std::mem::take(&mut *self.commands.borrow_mut())
+    }
+}
+
+/// Marks the queue ended when the task ends, however it ends.
+struct Ended(Rc<Queue>);
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.0.ended.set(true);
+        self.0.commands.borrow_mut().clear();
+    }
+}
+
+/// The driver's handle on one link task; dropping it closes the link.
+#[derive(Debug)]
 pub struct LinkHandle {
-    tx: mpsc::UnboundedSender<LinkCommand>,
+    queue: Rc<Queue>,
     /// `host:port`, for log lines about the link.
     pub addr: String,
 }
@@ -59,12 +85,24 @@ pub struct LinkHandle {
 impl LinkHandle {
     /// Queues a command; false if the link task has already ended.
     pub fn send(&self, args: Vec<Bytes>) -> bool {
-        self.tx.send(LinkCommand::Send(args)).is_ok()
+        if self.queue.ended.get() {
+            return false;
+        }
+        self.queue.commands.borrow_mut().push_back(args);
+        self.queue.wake.notify_one();
+        true
     }
 
     /// Asks the link to close.
     pub fn close(&self) {
-        let _ = self.tx.send(LinkCommand::Close);
+        self.queue.close.set(true);
+        self.queue.wake.notify_one();
+    }
+}
+
+impl Drop for LinkHandle {
+    fn drop(&mut self) {
+        self.close();
     }
 }
 
@@ -127,8 +165,34 @@ impl Links {
 
 /// The least room offered to one read of a link.
 const READ_SIZE: usize = 1024;
-/// An empty read buffer larger than this is freed rather than kept.
-const IDLE_BUFFER: usize = 4 * READ_SIZE;
+
+/// One read of a link's stream into `buf`, with room for at least [`room_for_rest`].
+trait ReadSome {
+    async fn read_some(&mut self, buf: &mut BytesMut) -> std::io::Result<usize>;
+}
+
+impl ReadSome for TcpStream {
+    /// Waits for the socket to be readable before taking room in `buf`, so that a link
+    /// waiting for its next reply holds no buffer.
+    async fn read_some(&mut self, buf: &mut BytesMut) -> std::io::Result<usize> {
+        loop {
+            self.readable().await?;
+            buf.reserve(room_for_rest(buf));
+            match self.try_read_buf(buf) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+impl ReadSome for TlsStream<TcpStream> {
+    /// rustls keeps buffers of its own per connection; ours is taken up front.
+    async fn read_some(&mut self, buf: &mut BytesMut) -> std::io::Result<usize> {
+        buf.reserve(room_for_rest(buf));
+        self.read_buf(buf).await
+    }
+}
 
 /// The most room reserved at once for the rest of a bulk reply whose header says how
 /// long it is; a longer one (only a hostile peer sends one) grows as it arrives.
@@ -181,7 +245,8 @@ pub fn open(
     tls: Option<TlsConnector>,
     hosts: Hosts,
 ) -> Result<LinkHandle, String> {
-    let (tx, rx) = mpsc::unbounded_channel();
+    let queue = Rc::new(Queue::default());
+    let rx = queue.clone();
     let addr = format!("{host}:{port}");
     let decoder = ReplyDecoder::with_limits(bound.bytes, bound.elements);
     match host.parse::<IpAddr>() {
@@ -195,7 +260,7 @@ pub fn open(
             tokio::task::spawn_local(run(id, connect, tls, rx, events, decoder, hosts));
         }
     }
-    Ok(LinkHandle { tx, addr })
+    Ok(LinkHandle { queue, addr })
 }
 
 /// A non-blocking connect; errors already known after the call are returned.
@@ -229,11 +294,12 @@ async fn run(
     id: ConnNumber,
     connect: impl std::future::Future<Output = std::io::Result<TcpStream>>,
     tls: Option<TlsConnector>,
-    commands: mpsc::UnboundedReceiver<LinkCommand>,
+    commands: Rc<Queue>,
     events: mpsc::UnboundedSender<LinkEvent>,
     decoder: ReplyDecoder,
     hosts: Hosts,
 ) {
+    let _ended = Ended(commands.clone());
     let stream = match tokio::time::timeout(CONNECT_TIMEOUT, connect).await {
         Ok(Ok(s)) => s,
         Ok(Err(e)) => {
@@ -264,12 +330,7 @@ struct Pump {
 
 /// Reports the connection up and pumps it until it ends. Under TLS the link counts as
 /// connected once TCP is, as with hiredis: commands wait for the handshake.
-async fn serve(
-    link: Pump,
-    mut stream: TcpStream,
-    tls: Option<TlsConnector>,
-    mut commands: mpsc::UnboundedReceiver<LinkCommand>,
-) {
+async fn serve(link: Pump, mut stream: TcpStream, tls: Option<TlsConnector>, commands: Rc<Queue>) {
     let (id, events) = (link.id, link.events.clone());
     let _ = stream.set_nodelay(true);
     let local_ip = stream
@@ -281,13 +342,13 @@ async fn serve(
         return;
     }
     let reason = match tls {
-        None => link.pump(&mut stream, &mut commands).await,
+        None => link.pump(&mut stream, &commands).await,
         // Boxed: a link task's future is as large as its largest branch, and the TLS
         // one holds a whole rustls connection; inline, every plain link paid for it
         // (3.9 KB a link, thousands of links at a few hundred masters).
         Some(connector) => {
             let peer_ip = peer_ip.ok();
-            Box::pin(link.pump_tls(stream, peer_ip, connector, &mut commands)).await
+            Box::pin(link.pump_tls(stream, peer_ip, connector, &commands)).await
         }
     };
     let _ = events.send(LinkEvent::Closed(id, reason));
@@ -300,7 +361,7 @@ impl Pump {
         stream: TcpStream,
         peer_ip: Option<IpAddr>,
         connector: TlsConnector,
-        commands: &mut mpsc::UnboundedReceiver<LinkCommand>,
+        commands: &Queue,
     ) -> String {
         // The name is not used: SNI is off and the peer's name is not checked (redis
         // checks the chain only); rustls needs one all the same.
@@ -314,48 +375,46 @@ impl Pump {
     }
 
     /// Moves commands out and replies in until the connection ends; returns why.
-    async fn pump<S: AsyncRead + AsyncWrite + Unpin>(
+    ///
+    /// Thousands of links mostly carry PONGs and hellos, so an idle link holds no
+    /// buffer: the read buffer is taken when bytes are there (see [`ReadSome`]) and
+    /// given back once its replies are out, and the write buffer once written.
+    async fn pump<S: ReadSome + AsyncWrite + Unpin>(
         mut self,
         stream: &mut S,
-        commands: &mut mpsc::UnboundedReceiver<LinkCommand>,
+        commands: &Queue,
     ) -> String {
         let mut inbuf = BytesMut::new();
-        let mut big = false;
-        let mut out = BytesMut::new();
         loop {
-            // Room for the next read, grown as a long reply (INFO) needs; a buffer a long
-            // reply left large is given back once empty. Thousands of links mostly carry
-            // PONGs and hellos: a fixed 16 KB buffer each, walked through by successive
-            // reads, was most of the process' memory.
-            if inbuf.is_empty() && big {
-                inbuf = BytesMut::new();
-            }
-            inbuf.reserve(room_for_rest(&inbuf));
-            big = inbuf.capacity() > IDLE_BUFFER;
             tokio::select! {
-                cmd = commands.recv() => match cmd {
-                    None | Some(LinkCommand::Close) => return "closed".into(),
-                    Some(LinkCommand::Send(args)) => {
+                () = commands.wake.notified() => {
+                    if commands.close.get() {
+                        return "closed".into();
+                    }
+                    // Everything already queued goes in the same write.
+                    let mut out = BytesMut::new();
+                    for args in commands.take() {
                         encode_command(&args, &mut out);
-                        // Batch whatever else is already queued into the same write.
-                        while let Ok(LinkCommand::Send(more)) = commands.try_recv() {
-                            encode_command(&more, &mut out);
-                        }
-                        if let Err(e) = stream.write_all(&out).await {
-                            return e.to_string();
-                        }
-                        if let Err(e) = stream.flush().await {
-                            return e.to_string();
-                        }
-                        out.clear();
+                    }
+                    if out.is_empty() {
+                        continue;
+                    }
+                    if let Err(e) = stream.write_all(&out).await {
+                        return e.to_string();
+                    }
+                    if let Err(e) = stream.flush().await {
+                        return e.to_string();
                     }
                 },
-                read = stream.read_buf(&mut inbuf) => match read {
+                read = stream.read_some(&mut inbuf) => match read {
                     Ok(0) => return "connection closed by peer".into(),
                     Err(e) => return e.to_string(),
                     Ok(_) => {
                         if let Err(why) = self.report_replies(&mut inbuf).await {
                             return why;
+                        }
+                        if inbuf.is_empty() {
+                            inbuf = BytesMut::new();
                         }
                     }
                 },
@@ -426,7 +485,7 @@ mod size_tests {
     /// A plain link's task stays small: thousands of them run at a few hundred masters.
     #[test]
     fn a_link_task_is_small() {
-        let (_tx, rx) = tokio::sync::mpsc::unbounded_channel();
+        let rx = std::rc::Rc::new(super::Queue::default());
         let (events, _erx) = tokio::sync::mpsc::unbounded_channel();
         let decoder = rsentinel_resp::ReplyDecoder::with_limits(1, 1);
         let connect = async { Err::<tokio::net::TcpStream, _>(std::io::Error::other("x")) };

@@ -13,6 +13,7 @@ mod dispatch;
 mod driver;
 mod effects;
 mod fdlimit;
+mod heap;
 pub mod hosts;
 mod info;
 pub mod links;

@@ -117,6 +117,7 @@ pub(crate) async fn serve(
         tokio::task::spawn_local(watch_tls(daemon.clone()));
     }
     tokio::task::spawn_local(crate::driver::run(daemon.clone(), link_rx));
+    tokio::task::spawn_local(crate::heap::trim_periodically());
     crate::panic::inject_if_asked();
     if systemd {
         crate::supervise::notify(&log, "STATUS=Ready to accept connections\n");

@@ -9,6 +9,7 @@
 
 mod addr;
 mod announce;
+mod arena;
 mod commands;
 mod conn;
 mod discovery;
@@ -42,6 +43,7 @@ mod timer;
 mod timer_schedule;
 
 pub use addr::{Addr, AddrError};
+pub use arena::{Arena, Key};
 pub use commands::{help_frame, CommandEnv, Reply, FLUSH_FAILED};
 pub use conn::{Callback, Conn, ConnId, ConnKind, InstKey, Pending};
 pub use event::{Event, LogLevel, Output, ReplyBound};

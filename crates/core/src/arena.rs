@@ -266,6 +266,22 @@ impl<T> std::ops::IndexMut<Key<T>> for Arena<T> {
     }
 }
 
+/// Tests name values by their place in the order.
+#[cfg(test)]
+impl<T> std::ops::Index<usize> for Arena<T> {
+    type Output = T;
+    fn index(&self, pos: usize) -> &T {
+        &self.values[pos]
+    }
+}
+
+#[cfg(test)]
+impl<T> std::ops::IndexMut<usize> for Arena<T> {
+    fn index_mut(&mut self, pos: usize) -> &mut T {
+        &mut self.values[pos]
+    }
+}
+
 #[cfg(test)]
 #[path = "arena_tests.rs"]
 mod tests;

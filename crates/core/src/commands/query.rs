@@ -63,7 +63,7 @@ impl Sentinel {
     pub(super) fn cmd_masters(&self, now_ms: u64) -> Frame {
         Frame::Array(
             self.masters
-                .iter()
+                .values()
                 .map(|m| self.master_frame(m, now_ms))
                 .collect(),
         )
@@ -78,14 +78,14 @@ impl Sentinel {
 
     pub(super) fn cmd_replicas(&self, name: &[u8], now_ms: u64) -> Frame {
         match self.lookup(name) {
-            Ok(m) => self.children_frame(&m.replicas, now_ms),
+            Ok(m) => self.children_frame(m.replicas.as_slice(), now_ms),
             Err(e) => e,
         }
     }
 
     pub(super) fn cmd_sentinels(&self, name: &[u8], now_ms: u64) -> Frame {
         match self.lookup(name) {
-            Ok(m) => self.children_frame(&m.sentinels, now_ms),
+            Ok(m) => self.children_frame(m.sentinels.as_slice(), now_ms),
             Err(e) => e,
         }
     }
@@ -114,7 +114,7 @@ impl Sentinel {
         let voters = m.sentinels.len() + 1;
         let usable = 1 + m
             .sentinels
-            .iter()
+            .values()
             .filter(|s| !s.flags.intersects(Flags::S_DOWN | Flags::O_DOWN))
             .count();
         let no_quorum = usable < m.quorum as usize;
@@ -146,7 +146,7 @@ impl Sentinel {
     pub(super) fn cmd_info_cache(&self, names: &[Bytes], now_ms: u64) -> Frame {
         let mut picked: Vec<&Master> = Vec::new();
         if names.is_empty() {
-            picked.extend(self.masters.iter());
+            picked.extend(self.masters.values());
         }
         for n in names {
             if let Some(m) = self.master_bytes(n) {
@@ -175,7 +175,7 @@ impl Sentinel {
             let mut list = vec![entry(age_of(m.inst.reported.info_refresh), &m.inst.info)];
             list.extend(
                 m.replicas
-                    .iter()
+                    .values()
                     .map(|r| entry(age_of(r.reported.info_refresh), &r.info)),
             );
             out.push(Frame::Array(list));

@@ -261,7 +261,7 @@ fn per_master(o: &mut Out, d: &Daemon, masters: &[Master], tilt: bool, now_ms: u
         (
             "rsentinel_master_ok_replicas",
             "Known replicas neither subjectively nor objectively down.",
-            |m, _| m.replicas.iter().filter(|r| is_ok(r)).count() as f64,
+            |m, _| m.replicas.values().filter(|r| is_ok(r)).count() as f64,
         ),
         (
             "rsentinel_master_sentinels",
@@ -271,14 +271,14 @@ fn per_master(o: &mut Out, d: &Daemon, masters: &[Master], tilt: bool, now_ms: u
         (
             "rsentinel_master_ok_sentinels",
             "Sentinels not down, this one included.",
-            |m, _| (1 + m.sentinels.iter().filter(|s| is_ok(s)).count()) as f64,
+            |m, _| (1 + m.sentinels.values().filter(|s| is_ok(s)).count()) as f64,
         ),
         (
             "rsentinel_master_ckquorum",
             "1 when SENTINEL CKQUORUM would answer OK: enough usable Sentinels for the quorum and a majority.",
             |m, _| {
                 let voters = m.sentinels.len() + 1;
-                let usable = 1 + m.sentinels.iter().filter(|s| is_ok(s)).count();
+                let usable = 1 + m.sentinels.values().filter(|s| is_ok(s)).count();
                 flag(usable >= m.quorum as usize && usable > voters / 2)
             },
         ),
@@ -429,8 +429,8 @@ fn per_link(o: &mut Out, d: &Daemon, masters: &[Master], links: &LinkTable, now_
     let mut rows = Vec::new();
     for m in masters {
         let all = std::iter::once(&m.inst)
-            .chain(m.replicas.iter())
-            .chain(m.sentinels.iter());
+            .chain(m.replicas.values())
+            .chain(m.sentinels.values());
         for i in all {
             if let Some(l) = links.get(i.link) {
                 rows.push((m.name(), i, i.link.0, l));

@@ -8,10 +8,11 @@
 //! generation, so a key kept after its value was removed finds nothing, even once the
 //! slot holds a new value.
 //!
-//! Values are kept in insertion order in a dense vector (the slot only records where):
-//! the order of `SENTINEL MASTERS`, `REPLICAS`, `SENTINELS`, of the config file and of
-//! the simulator's traces is the order instances were added, and a walk over them is a
-//! walk over a slice. Removal shifts the later values, O(n); it is rare.
+//! A value lives in its slot, so a lookup costs what indexing a vector does (the timer
+//! looks instances up several times per instance per run). Walks follow a separate
+//! list of keys in insertion order: the order of `SENTINEL MASTERS`, `REPLICAS`,
+//! `SENTINELS`, of the config file and of the simulator's traces is the order
+//! instances were added. Removal takes the key out of that list, O(n); it is rare.
 
 use std::fmt;
 use std::hash::{Hash, Hasher};
@@ -54,24 +55,24 @@ impl<T> fmt::Debug for Key<T> {
     }
 }
 
-/// One slot: the generation of its current (or next) use, and where its value is in
-/// the dense order, if it holds one.
+/// One slot: the generation of its current (or next) use, its place in the order, and
+/// its value while it holds one.
 #[derive(Clone, Debug)]
-struct Slot {
+struct Slot<T> {
     generation: u32,
-    pos: Option<usize>,
+    pos: u32,
+    value: Option<T>,
 }
 
-/// Values of type `T` in insertion order, each reachable in constant time by its [`Key`].
+/// Values of type `T`, each reachable in constant time by its [`Key`], walked in
+/// insertion order.
 #[derive(Clone, Debug)]
 pub struct Arena<T> {
-    slots: Vec<Slot>,
+    slots: Vec<Slot<T>>,
     /// Slots free for reuse.
     free: Vec<u32>,
-    /// The keys of `values`, position for position.
-    keys: Vec<Key<T>>,
-    /// The values, in insertion order.
-    values: Vec<T>,
+    /// The keys of the values held, in insertion order.
+    order: Vec<Key<T>>,
 }
 
 impl<T> Default for Arena<T> {
@@ -79,8 +80,7 @@ impl<T> Default for Arena<T> {
         Arena {
             slots: Vec::new(),
             free: Vec::new(),
-            keys: Vec::new(),
-            values: Vec::new(),
+            order: Vec::new(),
         }
     }
 }
@@ -88,18 +88,20 @@ impl<T> Default for Arena<T> {
 impl<T: PartialEq> PartialEq for Arena<T> {
     /// Same values with the same keys in the same order.
     fn eq(&self, o: &Self) -> bool {
-        self.keys == o.keys && self.values == o.values
+        self.order == o.order && self.values().eq(o.values())
     }
 }
 
 impl<T> Arena<T> {
     /// Appends `value`; its key is new (a reused slot has a new generation).
     pub fn insert(&mut self, value: T) -> Key<T> {
-        let pos = self.values.len();
+        // More than 2^32 values cannot be held in memory anyway.
+        let pos = u32::try_from(self.order.len()).unwrap_or(u32::MAX);
         let key = match self.free.pop() {
             Some(slot) => {
                 let s = &mut self.slots[slot as usize];
-                s.pos = Some(pos);
+                s.pos = pos;
+                s.value = Some(value);
                 Key {
                     slot,
                     generation: s.generation,
@@ -107,11 +109,11 @@ impl<T> Arena<T> {
                 }
             }
             None => {
-                // More than 2^32 values at once cannot be held in memory anyway.
                 let slot = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
                 self.slots.push(Slot {
                     generation: 0,
-                    pos: Some(pos),
+                    pos,
+                    value: Some(value),
                 });
                 Key {
                     slot,
@@ -120,55 +122,65 @@ impl<T> Arena<T> {
                 }
             }
         };
-        self.keys.push(key);
-        self.values.push(value);
+        self.order.push(key);
         key
+    }
+
+    /// The slot of `key`, if the key is current.
+    #[inline]
+    fn slot(&self, key: Key<T>) -> Option<&Slot<T>> {
+        self.slots
+            .get(key.slot as usize)
+            .filter(|s| s.generation == key.generation)
     }
 
     /// Where the value of `key` is in insertion order, if it is still there.
     pub fn position(&self, key: Key<T>) -> Option<usize> {
-        self.slots
-            .get(key.slot as usize)
-            .filter(|s| s.generation == key.generation)?
-            .pos
+        let s = self.slot(key)?;
+        s.value.as_ref().map(|_| s.pos as usize)
     }
 
+    #[inline]
     pub fn contains(&self, key: Key<T>) -> bool {
-        self.position(key).is_some()
+        self.get(key).is_some()
     }
 
+    #[inline]
     pub fn get(&self, key: Key<T>) -> Option<&T> {
-        self.position(key).map(|p| &self.values[p])
+        self.slot(key)?.value.as_ref()
     }
 
+    #[inline]
     pub fn get_mut(&mut self, key: Key<T>) -> Option<&mut T> {
-        self.position(key).map(|p| &mut self.values[p])
+        self.slots
+            .get_mut(key.slot as usize)
+            .filter(|s| s.generation == key.generation)?
+            .value
+            .as_mut()
     }
 
-    /// Takes the value of `key` out; the values after it move up, and the key (and any
-    /// copy of it) finds nothing from now on.
+    /// Takes the value of `key` out; the values after it move up in the order, and the
+    /// key (and any copy of it) finds nothing from now on.
     pub fn remove(&mut self, key: Key<T>) -> Option<T> {
         let pos = self.position(key)?;
-        self.release(key);
-        self.keys.remove(pos);
-        for k in &self.keys[pos..] {
-            if let Some(p) = &mut self.slots[k.slot as usize].pos {
-                *p -= 1;
-            }
+        self.order.remove(pos);
+        for k in &self.order[pos..] {
+            self.slots[k.slot as usize].pos -= 1;
         }
-        Some(self.values.remove(pos))
+        self.release(key)
     }
 
-    /// Retires `key`'s slot: a new generation, so old keys miss, and back on the free
-    /// list unless the generation would wrap (a retired slot is never reused: no key,
-    /// however old, can ever match again).
-    fn release(&mut self, key: Key<T>) {
+    /// Empties `key`'s slot and retires the key: a new generation, so old keys miss,
+    /// and back on the free list unless the generation would wrap (a retired slot is
+    /// never reused: no key, however old, can ever match again).
+    fn release(&mut self, key: Key<T>) -> Option<T> {
         let s = &mut self.slots[key.slot as usize];
-        s.pos = None;
+        let value = s.value.take();
         if let Some(g) = s.generation.checked_add(1) {
             s.generation = g;
             self.free.push(key.slot);
         }
+        value
     }
 
     /// Removes every value for which `keep` is false, keeping the order of the rest.
@@ -186,56 +198,73 @@ impl<T> Arena<T> {
     /// Takes every value out, in order; all their keys find nothing from now on.
     /// (Replacing the arena with a new one instead would hand out the old keys again.)
     pub fn drain(&mut self) -> Vec<T> {
-        for k in std::mem::take(&mut self.keys) {
-            self.release(k);
-        }
-        std::mem::take(&mut self.values)
+        std::mem::take(&mut self.order)
+            .into_iter()
+            .filter_map(|k| self.release(k))
+            .collect()
     }
 
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.order.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.order.is_empty()
     }
 
     /// The key of the value at `pos` in insertion order: for walks that must see the
     /// list as it is at each step, when what the walk does may change it.
+    #[inline]
     pub fn key_at(&self, pos: usize) -> Option<Key<T>> {
-        self.keys.get(pos).copied()
+        self.order.get(pos).copied()
     }
 
     /// The keys, in insertion order.
     pub fn keys(&self) -> std::iter::Copied<std::slice::Iter<'_, Key<T>>> {
-        self.keys.iter().copied()
-    }
-
-    /// The values, in insertion order.
-    pub fn values(&self) -> std::slice::Iter<'_, T> {
-        self.values.iter()
-    }
-
-    /// The values, in insertion order, to change in place.
-    pub fn values_mut(&mut self) -> std::slice::IterMut<'_, T> {
-        self.values.iter_mut()
-    }
-
-    /// The values as a slice, in insertion order.
-    pub fn as_slice(&self) -> &[T] {
-        &self.values
+        self.order.iter().copied()
     }
 
     /// Keys with their values, in insertion order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = (Key<T>, &T)> + ExactSizeIterator {
-        self.keys.iter().copied().zip(self.values.iter())
+    pub fn iter(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = (Key<T>, &T)> + ExactSizeIterator + Clone {
+        self.order.iter().map(move |&k| (k, self.held(k)))
     }
 
-    /// Keys with their values to change in place, in insertion order.
-    pub fn iter_mut(
-        &mut self,
-    ) -> impl DoubleEndedIterator<Item = (Key<T>, &mut T)> + ExactSizeIterator {
-        self.keys.iter().copied().zip(self.values.iter_mut())
+    /// The value of a key of `order`, which always holds one.
+    #[inline]
+    fn held(&self, k: Key<T>) -> &T {
+        match &self.slots[k.slot as usize].value {
+            Some(v) => v,
+            None => unreachable!("the order lists only slots holding a value"),
+        }
+    }
+
+    /// The values, in insertion order.
+    pub fn values(&self) -> Values<'_, T> {
+        Values {
+            arena: self,
+            keys: self.order.iter(),
+        }
+    }
+
+    /// Keys with their values to change in place, in insertion order. (Rare: it sorts
+    /// the slots into the order first.)
+    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (Key<T>, &mut T)> {
+        let mut by_slot: Vec<Option<&mut T>> =
+            self.slots.iter_mut().map(|s| s.value.as_mut()).collect();
+        let mut in_order = Vec::with_capacity(self.order.len());
+        for &k in &self.order {
+            if let Some(v) = by_slot.get_mut(k.slot as usize).and_then(Option::take) {
+                in_order.push((k, v));
+            }
+        }
+        in_order.into_iter()
+    }
+
+    /// The values, in insertion order, to change in place.
+    pub fn values_mut(&mut self) -> impl DoubleEndedIterator<Item = &mut T> {
+        self.iter_mut().map(|(_, v)| v)
     }
 
     /// The key of the first value (in insertion order) for which `pred` holds.
@@ -244,26 +273,85 @@ impl<T> Arena<T> {
     }
 }
 
+/// The values of an arena, in insertion order.
+pub struct Values<'a, T> {
+    arena: &'a Arena<T>,
+    keys: std::slice::Iter<'a, Key<T>>,
+}
+
+impl<T> Clone for Values<'_, T> {
+    fn clone(&self) -> Self {
+        Values {
+            arena: self.arena,
+            keys: self.keys.clone(),
+        }
+    }
+}
+
+impl<'a, T> Iterator for Values<'a, T> {
+    type Item = &'a T;
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a T> {
+        let k = self.keys.next()?;
+        Some(self.arena.held(*k))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.keys.size_hint()
+    }
+}
+
+impl<T> DoubleEndedIterator for Values<'_, T> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        let k = self.keys.next_back()?;
+        Some(self.arena.held(*k))
+    }
+}
+
+impl<T> ExactSizeIterator for Values<'_, T> {}
+
+/// Walking an arena by reference gives its values in order, as walking a slice did.
+impl<'a, T> IntoIterator for &'a Arena<T> {
+    type Item = &'a T;
+    type IntoIter = Values<'a, T>;
+    fn into_iter(self) -> Values<'a, T> {
+        self.values()
+    }
+}
+
 impl<T> std::ops::Index<Key<T>> for Arena<T> {
     type Output = T;
 
     /// For a key just obtained from this arena; a key that may be stale is looked up
     /// with [`Arena::get`].
+    #[inline]
+    #[track_caller]
     fn index(&self, key: Key<T>) -> &T {
         match self.get(key) {
             Some(v) => v,
-            None => panic!("stale arena key {key:?}"),
+            None => stale(key.slot, key.generation),
         }
     }
 }
 
 impl<T> std::ops::IndexMut<Key<T>> for Arena<T> {
+    #[inline]
+    #[track_caller]
     fn index_mut(&mut self, key: Key<T>) -> &mut T {
-        match self.position(key) {
-            Some(p) => &mut self.values[p],
-            None => panic!("stale arena key {key:?}"),
+        match self.get_mut(key) {
+            Some(v) => v,
+            None => stale(key.slot, key.generation),
         }
     }
+}
+
+/// Out of line: the lookups that index stay small enough to inline.
+#[cold]
+#[inline(never)]
+#[track_caller]
+fn stale(slot: u32, generation: u32) -> ! {
+    panic!("stale arena key {slot}v{generation}")
 }
 
 /// Tests name values by their place in the order.
@@ -271,14 +359,15 @@ impl<T> std::ops::IndexMut<Key<T>> for Arena<T> {
 impl<T> std::ops::Index<usize> for Arena<T> {
     type Output = T;
     fn index(&self, pos: usize) -> &T {
-        &self.values[pos]
+        self.held(self.order[pos])
     }
 }
 
 #[cfg(test)]
 impl<T> std::ops::IndexMut<usize> for Arena<T> {
     fn index_mut(&mut self, pos: usize) -> &mut T {
-        &mut self.values[pos]
+        let key = self.order[pos];
+        &mut self[key]
     }
 }
 

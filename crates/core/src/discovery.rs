@@ -47,7 +47,7 @@ impl Masters for Table<'_> {
     }
 
     fn view(&self, m: usize) -> Option<MasterView<'_>> {
-        let m = self.masters.as_slice().get(m)?;
+        let m = self.masters.get(self.masters.key_at(m)?)?;
         Some(MasterView {
             name: &m.inst.name,
             addr: AddrRef {

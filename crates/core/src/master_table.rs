@@ -54,12 +54,14 @@ impl Deref for MasterTable {
 
 impl Index<MasterKey> for MasterTable {
     type Output = Master;
+    #[inline]
     fn index(&self, m: MasterKey) -> &Master {
         &self.masters[m]
     }
 }
 
 impl IndexMut<MasterKey> for MasterTable {
+    #[inline]
     fn index_mut(&mut self, m: MasterKey) -> &mut Master {
         &mut self.masters[m]
     }
@@ -119,7 +121,7 @@ mod tests {
         for (i, name) in ["a", "c", "d"].iter().enumerate() {
             let k = t.key_of(name);
             assert_eq!(k, Some(keys[[0, 2, 3][i]]));
-            assert_eq!(t.as_slice()[i].name(), *name);
+            assert_eq!(t[i].name(), *name);
         }
         // A master added again under the same name is another master.
         let b = t.add(master("b"));

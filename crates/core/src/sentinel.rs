@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng};
 
 use crate::addr::Addr;
 use crate::announce::{Announce, PeerAuth};
+use crate::arena::Arena;
 use crate::event::{Event, LogLevel, Output, OutputQueue};
 use crate::instance::{Flags, InstKey, Instance, Kind, Role};
 use crate::link::{LinkId, LinkTable};
@@ -123,8 +124,8 @@ impl Sentinel {
     }
 
     /// Monitored masters, in insertion order.
-    pub fn masters(&self) -> &[Master] {
-        self.masters.as_slice()
+    pub fn masters(&self) -> &Arena<Master> {
+        &self.masters
     }
 
     pub fn master(&self, name: &str) -> Option<&Master> {

@@ -5,6 +5,7 @@ use bytes::Bytes;
 use rsentinel_resp::Frame;
 
 use super::no_such_master;
+use crate::arena::Arena;
 use crate::instance::{Flags, Instance};
 use crate::instance_reply::instance_frame;
 use crate::master::Master;
@@ -43,9 +44,9 @@ impl Sentinel {
     }
 
     /// Replicas that announce themselves (`replica-announced yes`) and Sentinels.
-    fn children_frame(&self, list: &[Instance], now_ms: u64) -> Frame {
+    fn children_frame(&self, list: &Arena<Instance>, now_ms: u64) -> Frame {
         Frame::Array(
-            list.iter()
+            list.values()
                 .filter(|i| i.reported.replica_announced != 0)
                 .map(|i| {
                     instance_frame(
@@ -78,14 +79,14 @@ impl Sentinel {
 
     pub(super) fn cmd_replicas(&self, name: &[u8], now_ms: u64) -> Frame {
         match self.lookup(name) {
-            Ok(m) => self.children_frame(m.replicas.as_slice(), now_ms),
+            Ok(m) => self.children_frame(&m.replicas, now_ms),
             Err(e) => e,
         }
     }
 
     pub(super) fn cmd_sentinels(&self, name: &[u8], now_ms: u64) -> Frame {
         match self.lookup(name) {
-            Ok(m) => self.children_frame(m.sentinels.as_slice(), now_ms),
+            Ok(m) => self.children_frame(&m.sentinels, now_ms),
             Err(e) => e,
         }
     }

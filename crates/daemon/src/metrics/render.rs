@@ -6,7 +6,7 @@
 
 use super::DURATION_BUCKETS;
 use crate::state::Daemon;
-use rsentinel_core::{Flags, Instance, LinkTable, Master};
+use rsentinel_core::{Arena, Flags, Instance, LinkTable, Master};
 use std::fmt::Write;
 use std::time::Instant;
 
@@ -212,7 +212,7 @@ pub fn render(d: &Daemon, now_ms: u64) -> String {
     o.text
 }
 
-fn per_master(o: &mut Out, d: &Daemon, masters: &[Master], tilt: bool, now_ms: u64) {
+fn per_master(o: &mut Out, d: &Daemon, masters: &Arena<Master>, tilt: bool, now_ms: u64) {
     let ann = d.sentinel.announce_hostnames();
     o.family(
         "rsentinel_master_info",
@@ -327,7 +327,7 @@ fn per_master(o: &mut Out, d: &Daemon, masters: &[Master], tilt: bool, now_ms: u
     }
 }
 
-fn failovers(o: &mut Out, d: &Daemon, masters: &[Master]) {
+fn failovers(o: &mut Out, d: &Daemon, masters: &Arena<Master>) {
     let stats = |m: &Master| {
         d.metrics
             .failovers
@@ -424,7 +424,7 @@ fn failovers(o: &mut Out, d: &Daemon, masters: &[Master]) {
     }
 }
 
-fn per_link(o: &mut Out, d: &Daemon, masters: &[Master], links: &LinkTable, now_ms: u64) {
+fn per_link(o: &mut Out, d: &Daemon, masters: &Arena<Master>, links: &LinkTable, now_ms: u64) {
     let ann = d.sentinel.announce_hostnames();
     let mut rows = Vec::new();
     for m in masters {

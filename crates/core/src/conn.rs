@@ -2,7 +2,7 @@
 //! two connections it is, and the FIFO of what each reply on it is for (redis' reply
 //! callbacks, like hiredis' callback queue). The sockets are the daemon's.
 
-use crate::kind::{InstUid, Kind};
+use crate::sentinel::InstRef;
 use std::collections::VecDeque;
 
 /// One TCP connection of a link; a reconnection gets a new id, so late events from a
@@ -37,24 +37,15 @@ pub enum Callback {
     Switchover(SwitchoverReply),
 }
 
-/// Identifies the instance a command was sent for by identity, so a reply arriving
-/// after the table changed (SENTINEL REMOVE, RESET, a switch) finds its instance or
-/// nothing, never another one that took its name. The positions are where it was when
-/// the command was sent: still right unless an earlier instance went away since.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct InstKey {
-    pub master: InstUid,
-    pub uid: InstUid,
-    pub kind: Kind,
-    /// The master's position, and the replica's or Sentinel's under it.
-    pub at: (usize, usize),
-}
-
 /// A command waiting for its reply.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Pending {
     pub callback: Callback,
-    pub inst: InstKey,
+    /// The instance the command was sent for, by key: a reply arriving after the table
+    /// changed (SENTINEL REMOVE, RESET, a switch) finds its instance or nothing, never
+    /// another one that took its name, as redis drops the callbacks of a released
+    /// instance.
+    pub inst: InstRef,
 }
 
 /// One live (or connecting) connection.

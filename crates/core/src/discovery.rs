@@ -29,7 +29,10 @@ fn addr_of(p: PeerAddr) -> Addr {
 }
 
 /// The master table as the gossip crate looks it up: one master at a time, by name
-/// through the core's index, built only when asked for.
+/// through the core's index, built only when asked for. The gossip crate names masters
+/// by their position in the table's order; its steps are applied right after it
+/// decided, before anything could add or remove a master, and turn positions into keys
+/// as they are applied.
 struct Table<'a> {
     masters: &'a crate::master_table::MasterTable,
 }
@@ -40,11 +43,11 @@ impl Masters for Table<'_> {
     }
 
     fn position(&self, name: &str) -> Option<usize> {
-        self.masters.position(name)
+        self.masters.position(self.masters.key_of(name)?)
     }
 
     fn view(&self, m: usize) -> Option<MasterView<'_>> {
-        let m = self.masters.get(m)?;
+        let m = self.masters.get(self.masters.key_at(m)?)?;
         Some(MasterView {
             name: &m.inst.name,
             addr: AddrRef {
@@ -55,7 +58,7 @@ impl Masters for Table<'_> {
             config_epoch: m.inst.config_epoch,
             sentinels: m
                 .sentinels
-                .iter()
+                .values()
                 .map(|s| PeerView {
                     name: &s.name,
                     runid: s.reported.runid.as_deref(),
@@ -131,7 +134,7 @@ impl Sentinel {
         let Ok(hello) = HelloRef::parse(payload) else {
             return;
         };
-        let Some(master) = self.masters.position(&hello.master_name) else {
+        let Some(master) = self.masters.key_of(&hello.master_name) else {
             return;
         };
         let Ok(port) = u16::try_from(hello.port) else {
@@ -144,7 +147,6 @@ impl Sentinel {
             payload,
             Meaning {
                 master,
-                master_name: &hello.master_name,
                 runid: &hello.runid,
                 hostname: &hello.ip,
                 ip: &ip,
@@ -156,32 +158,33 @@ impl Sentinel {
         );
     }
 
-    fn sentinel_index(&self, m: usize, name: &str) -> Option<usize> {
-        self.masters
-            .get(m)?
-            .sentinels
-            .iter()
-            .position(|s| s.name == name)
-    }
-
+    /// Carries out one step of the gossip crate. Its steps name the master by position
+    /// in the table's order, unchanged since it decided: no step adds or removes a
+    /// master.
     fn apply_hello_step(&mut self, step: Step, now: u64) {
         match step {
             Step::Log { level: l, text } => self.log(level(l), text),
             Step::Event(e) => {
+                let Some(m) = self.masters.key_at(e.master) else {
+                    return;
+                };
                 let prefix = match &e.subject {
                     Subject::None => String::new(),
-                    Subject::Master => self.describe(InstRef::Master(e.master)),
-                    Subject::Sentinel(name) => self
-                        .sentinel_index(e.master, name)
-                        .map(|i| self.describe(InstRef::Sentinel(e.master, i)))
+                    Subject::Master => self.describe(InstRef::Master(m)),
+                    Subject::Sentinel(name) => self.masters[m]
+                        .sentinel_key(name)
+                        .map(|i| self.describe(InstRef::Sentinel(m, i)))
                         .unwrap_or_default(),
                 };
                 let text = e.message(&prefix);
-                self.event(level(e.level), e.kind, Some(e.master), text);
+                self.event(level(e.level), e.kind, Some(m), text);
             }
             Step::RemoveSentinel { master, name } => {
-                if let Some(i) = self.sentinel_index(master, &name) {
-                    let s = self.masters[master].sentinels.remove(i);
+                let Some(m) = self.masters.key_at(master) else {
+                    return;
+                };
+                let ms = &mut self.masters[m];
+                if let Some(s) = ms.sentinel_key(&name).and_then(|i| ms.sentinels.remove(i)) {
                     self.release_link(s.link);
                 }
             }
@@ -190,38 +193,48 @@ impl Sentinel {
                 runid,
                 addr,
             } => {
-                self.add_sentinel(master, addr_of(addr), &runid, now);
+                if let Some(m) = self.masters.key_at(master) {
+                    self.add_sentinel(m, addr_of(addr), &runid, now);
+                }
             }
             Step::CloseSentinelLink { master, name } => {
-                if let Some(i) = self.sentinel_index(master, &name) {
-                    let link = self.masters[master].sentinels[i].link;
+                let Some(m) = self.masters.key_at(master) else {
+                    return;
+                };
+                if let Some(i) = self.masters[m].sentinel_key(&name) {
+                    let link = self.masters[m].sentinels[i].link;
                     self.close_link(link);
                 }
             }
             Step::SetSentinelAddr { master, name, addr } => {
-                if let Some(i) = self.sentinel_index(master, &name) {
-                    self.masters[master].sentinels[i].addr = addr_of(addr);
+                let Some(m) = self.masters.key_at(master) else {
+                    return;
+                };
+                if let Some(i) = self.masters[m].sentinel_key(&name) {
+                    self.masters[m].sentinels[i].addr = addr_of(addr);
                 }
             }
             Step::FlushConfig => self.flush_config(),
             Step::SaveConfigQuietly => self.save_config_quietly(),
             Step::SetCurrentEpoch(epoch) => self.current_epoch = epoch,
             Step::SetMasterConfigEpoch { master, epoch } => {
-                if let Some(m) = self.masters.get_mut(master) {
-                    m.inst.config_epoch = epoch;
+                if let Some(m) = self.masters.key_at(master) {
+                    self.masters[m].inst.config_epoch = epoch;
                 }
             }
             Step::SwitchMasterAddress { master, addr } => {
-                self.reset_master_and_change_address(master, addr_of(addr), now);
+                if let Some(m) = self.masters.key_at(master) {
+                    self.reset_master_and_change_address(m, addr_of(addr), now);
+                }
             }
             Step::ClientReconfigScript { master, from, to } => {
+                let Some(m) = self.masters.key_at(master) else {
+                    return;
+                };
                 let ah = self.options.announce_hostnames;
                 let host = |p: &PeerAddr| if ah { p.hostname.clone() } else { p.ip.clone() };
                 let args = vec![
-                    self.masters
-                        .get(master)
-                        .map(|ms| ms.inst.name.clone())
-                        .unwrap_or_default(),
+                    self.masters[m].inst.name.clone(),
                     "observer".to_string(),
                     "start".to_string(),
                     host(&from),
@@ -229,11 +242,14 @@ impl Sentinel {
                     host(&to),
                     to.port.to_string(),
                 ];
-                self.client_reconfig_script(master, args);
+                self.client_reconfig_script(m, args);
             }
             Step::HelloReceived { master, name } => {
-                if let Some(i) = self.sentinel_index(master, &name) {
-                    self.masters[master].sentinels[i].last_hello_time = now;
+                let Some(m) = self.masters.key_at(master) else {
+                    return;
+                };
+                if let Some(i) = self.masters[m].sentinel_key(&name) {
+                    self.masters[m].sentinels[i].last_hello_time = now;
                 }
             }
         }

@@ -4,6 +4,7 @@
 
 use crate::event::{LogLevel, Output};
 use crate::instance::Flags;
+use crate::master::MasterKey;
 use crate::sentinel::{InstRef, Sentinel};
 use rsentinel_election::{
     next_failover_delay_text, vote_leader, MasterView, Me, PeerVote, Step, Subject,
@@ -17,14 +18,14 @@ impl Sentinel {
     }
 
     /// The election rules' view of master `m`.
-    pub(crate) fn election_view(&self, m: usize) -> MasterView<'_> {
+    pub(crate) fn election_view(&self, m: MasterKey) -> MasterView<'_> {
         let master = &self.masters[m];
         MasterView {
             leader: master.leader.as_deref(),
             leader_epoch: master.leader_epoch,
             peers: master
                 .sentinels
-                .iter()
+                .values()
                 .map(|s| PeerVote {
                     leader: s.peer.leader.as_deref(),
                     leader_epoch: s.peer.leader_epoch,
@@ -45,7 +46,7 @@ impl Sentinel {
     /// Apply a vote request to master `m` (`sentinelVoteLeader`): the epoch may advance
     /// (`+new-epoch`), a first request in an epoch gets our vote (`+vote-for-leader`),
     /// each change is saved, and voting for another Sentinel delays our own failover.
-    pub(crate) fn vote_leader(&mut self, m: usize, req_epoch: u64, runid: &str, now_ms: u64) {
+    pub(crate) fn vote_leader(&mut self, m: MasterKey, req_epoch: u64, runid: &str, now_ms: u64) {
         let desync_ms = self.desync();
         let steps = {
             let me = Me {
@@ -68,7 +69,7 @@ impl Sentinel {
 
     /// Carries out one election step for master `m`; the failover's state changes go
     /// through its [`rsentinel_failover::Failover`].
-    pub(crate) fn apply_election_step(&mut self, m: usize, step: Step, now: u64) {
+    pub(crate) fn apply_election_step(&mut self, m: MasterKey, step: Step, now: u64) {
         match step {
             Step::SetCurrentEpoch(e) => self.current_epoch = e,
             Step::SetVote { leader, epoch } => {

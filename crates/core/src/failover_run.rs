@@ -3,10 +3,11 @@
 //! a master from the instance table and carries their ordered steps out (events, flags,
 //! SLAVEOF transactions, config epoch, saves, the final address switch).
 
+use crate::arena::Arena;
 use crate::event::{LogLevel, Output};
-use crate::instance::{Flags, Instance};
+use crate::instance::{Flags, InstKey, Instance};
 use crate::link::LinkTable;
-use crate::master::Master;
+use crate::master::{Master, MasterKey};
 use crate::parse::info_field;
 use crate::sentinel::{InstRef, Sentinel};
 use rand::Rng;
@@ -20,7 +21,7 @@ use rsentinel_failover::{
 /// its [`Failover`], so that the failover can change while its view is read.
 struct ViewParts<'a> {
     inst: &'a Instance,
-    replicas: &'a [Instance],
+    replicas: &'a Arena<Instance>,
     histories: &'a [String],
     parallel_syncs: u32,
     failover_timeout_ms: u64,
@@ -41,7 +42,7 @@ impl<'a> ViewParts<'a> {
     fn with<R>(&self, links: &LinkTable, ah: bool, f: impl FnOnce(&MasterView<'_>) -> R) -> R {
         let replicas: Vec<ReplicaView<'_>> = self
             .replicas
-            .iter()
+            .values()
             .map(|r| {
                 let link = links.get(r.link);
                 ReplicaView {
@@ -139,14 +140,14 @@ impl Sentinel {
     }
 
     /// Calls `f` with the failover crate's view of master `m` and its replicas.
-    fn with_failover_view<R>(&self, m: usize, f: impl FnOnce(&MasterView<'_>) -> R) -> R {
+    fn with_failover_view<R>(&self, m: MasterKey, f: impl FnOnce(&MasterView<'_>) -> R) -> R {
         ViewParts::of(&self.masters[m]).with(&self.links, self.options.announce_hostnames, f)
     }
 
     /// Calls `f` with master `m`'s failover and the view of the master it decides on.
     fn drive_failover<R>(
         &mut self,
-        m: usize,
+        m: MasterKey,
         f: impl FnOnce(&mut Failover, &MasterView<'_>) -> R,
     ) -> R {
         let Master {
@@ -171,7 +172,7 @@ impl Sentinel {
     }
 
     /// The replica of master `m` that would be promoted now, if any.
-    pub(crate) fn selected_replica(&self, m: usize, now: u64) -> Option<String> {
+    pub(crate) fn selected_replica(&self, m: MasterKey, now: u64) -> Option<String> {
         let settings = self.failover_settings();
         self.with_failover_view(m, |v| {
             select_replica(v, &settings, now).map(|r| r.name.to_string())
@@ -180,7 +181,7 @@ impl Sentinel {
 
     /// Why no replica of master `m` can be promoted (fast mode logs it before the
     /// abort, so an operator sees the reason).
-    fn log_exclusions(&mut self, m: usize, now: u64) {
+    fn log_exclusions(&mut self, m: MasterKey, now: u64) {
         let settings = self.failover_settings();
         let reasons = self.with_failover_view(m, |v| {
             v.replicas
@@ -205,12 +206,12 @@ impl Sentinel {
     }
 
     /// Whether master `m` has a replica that could be promoted now.
-    pub(crate) fn has_promotable_replica(&self, m: usize, now: u64) -> bool {
+    pub(crate) fn has_promotable_replica(&self, m: MasterKey, now: u64) -> bool {
         self.selected_replica(m, now).is_some()
     }
 
     /// `SENTINEL FAILOVER`: start a failover that needs no election.
-    pub(crate) fn force_failover(&mut self, m: usize, now: u64) {
+    pub(crate) fn force_failover(&mut self, m: MasterKey, now: u64) {
         let desync = self.start_desync();
         let steps = start_failover(&self.me(now, desync));
         for s in steps {
@@ -226,7 +227,7 @@ impl Sentinel {
     }
 
     /// ODOWN and no failover yet: start one if the retry delay allows. True if started.
-    pub(crate) fn start_failover_if_needed(&mut self, m: usize, now: u64) -> bool {
+    pub(crate) fn start_failover_if_needed(&mut self, m: MasterKey, now: u64) -> bool {
         if self.options.fast_failover {
             let ms = &mut self.masters[m];
             if !ms.inst.flags.contains(Flags::O_DOWN) {
@@ -236,7 +237,9 @@ impl Sentinel {
                 self.masters[m].fast_start_at = now + jitter;
                 // Fresh INFO from every replica for the selection, which comes within
                 // milliseconds of the election.
-                for i in 0..self.masters[m].replicas.len() {
+                let mut next = 0;
+                while let Some(i) = self.masters[m].replicas.key_at(next) {
+                    next += 1;
                     self.ask_info_now(InstRef::Replica(m, i), now, false);
                 }
             }
@@ -267,7 +270,7 @@ impl Sentinel {
 
     /// Master `m`'s failover on a timer run (`sentinelFailoverStateMachine`): one step,
     /// as redis does, or in fast mode as many as can be taken now.
-    pub(crate) fn failover_state_machine(&mut self, m: usize, now: u64) {
+    pub(crate) fn failover_state_machine(&mut self, m: MasterKey, now: u64) {
         if self.options.fast_failover {
             self.progress_failover(m, now);
         } else {
@@ -277,7 +280,7 @@ impl Sentinel {
 
     /// One step of master `m`'s failover. In fast mode an attempt that ends here without
     /// a promotion may be retried after about a second.
-    pub(crate) fn failover_step(&mut self, m: usize, now: u64) {
+    pub(crate) fn failover_step(&mut self, m: MasterKey, now: u64) {
         let before = self.masters[m].failover.state();
         self.failover_step_once(m, now);
         let after = self.masters.get(m).map(|ms| ms.failover.state());
@@ -290,7 +293,7 @@ impl Sentinel {
         }
     }
 
-    fn failover_step_once(&mut self, m: usize, now: u64) {
+    fn failover_step_once(&mut self, m: MasterKey, now: u64) {
         let state = self.masters[m].failover.state();
         if state == State::SelectSlave && self.awaiting_replica_info(m, now) {
             return;
@@ -327,10 +330,10 @@ impl Sentinel {
     /// After the timer handled every master: the last one whose failover reached
     /// update-config switches to its promoted replica (`+switch-master`).
     pub(crate) fn switch_to_promoted_if_done(&mut self, now: u64) {
-        let Some(m) = self
+        let Some((m, _)) = self
             .masters
             .iter()
-            .rposition(|ms| ms.failover.state() == State::UpdateConfig)
+            .rfind(|(_, ms)| ms.failover.state() == State::UpdateConfig)
         else {
             return;
         };
@@ -339,7 +342,7 @@ impl Sentinel {
 
     /// Master `m`'s failover reached update-config: switch to the promoted replica,
     /// unless a newer configuration superseded it.
-    pub(crate) fn switch_master_if_done(&mut self, m: usize, now: u64) {
+    pub(crate) fn switch_master_if_done(&mut self, m: MasterKey, now: u64) {
         if self.masters[m].failover.state() != State::UpdateConfig {
             return;
         }
@@ -349,7 +352,7 @@ impl Sentinel {
 
     /// What a replica's INFO means for a failover in progress: the promotion seen, or
     /// a reconfigured replica following the promoted one.
-    pub(crate) fn failover_on_replica_info(&mut self, m: usize, i: usize, now: u64) {
+    pub(crate) fn failover_on_replica_info(&mut self, m: MasterKey, i: InstKey, now: u64) {
         let ms = &self.masters[m];
         if !ms.failover.in_progress() {
             return;
@@ -377,32 +380,28 @@ impl Sentinel {
         let steps =
             self.drive_failover(m, |f, v| f.on_replica_info(v, &name, &seen, &settings, now));
         self.apply_failover_steps(m, steps, now);
-        if m < self.masters.len() {
+        if self.masters.contains(m) {
             self.finish_switchover(m, now);
         }
     }
 
-    fn replica_index(&self, m: usize, name: &str) -> Option<usize> {
-        self.masters[m].replicas.iter().position(|r| r.name == name)
-    }
-
     /// Carries out the failover's steps for master `m`, in order.
-    pub(crate) fn apply_failover_steps(&mut self, m: usize, steps: Vec<Step>, now: u64) {
+    pub(crate) fn apply_failover_steps(&mut self, m: MasterKey, steps: Vec<Step>, now: u64) {
         for step in steps {
-            if m >= self.masters.len() {
+            if !self.masters.contains(m) {
                 return;
             }
             self.apply_failover_step(m, step, now);
         }
     }
 
-    fn apply_failover_step(&mut self, m: usize, step: Step, now: u64) {
+    fn apply_failover_step(&mut self, m: MasterKey, step: Step, now: u64) {
         match step {
             Step::Event(e) => {
                 let prefix = match &e.subject {
                     Subject::Master => self.describe(InstRef::Master(m)),
-                    Subject::Replica(name) => self
-                        .replica_index(m, name)
+                    Subject::Replica(name) => self.masters[m]
+                        .replica_key(name)
                         .map(|i| self.describe(InstRef::Replica(m, i)))
                         .unwrap_or_default(),
                     Subject::None => String::new(),
@@ -415,24 +414,24 @@ impl Sentinel {
                 set,
                 clear,
             } => {
-                if let Some(i) = self.replica_index(m, &replica) {
+                if let Some(i) = self.masters[m].replica_key(&replica) {
                     let flags = &mut self.masters[m].replicas[i].failover_flags;
                     flags.insert(set);
                     flags.remove(clear);
                 }
             }
             Step::ReconfSentTime { replica, at } => {
-                if let Some(i) = self.replica_index(m, &replica) {
+                if let Some(i) = self.masters[m].replica_key(&replica) {
                     self.masters[m].replicas[i].slave_reconf_sent_time = at;
                 }
             }
             Step::SlaveOf { replica, target } => {
-                let Some(i) = self.replica_index(m, &replica) else {
+                let Some(i) = self.masters[m].replica_key(&replica) else {
                     return;
                 };
                 let addr = match target {
                     SlaveOfTarget::NoOne => None,
-                    SlaveOfTarget::Replica(t) => match self.replica_index(m, &t) {
+                    SlaveOfTarget::Replica(t) => match self.masters[m].replica_key(&t) {
                         Some(j) => Some(self.masters[m].replicas[j].addr.clone()),
                         None => return,
                     },
@@ -458,7 +457,7 @@ impl Sentinel {
                 self.outputs.push(Output::Crash);
             }
             Step::SwitchMaster { to } => {
-                let addr = match to.as_deref().and_then(|n| self.replica_index(m, n)) {
+                let addr = match to.as_deref().and_then(|n| self.masters[m].replica_key(n)) {
                     Some(i) => self.masters[m].replicas[i].addr.clone(),
                     None => self.masters[m].inst.addr.clone(),
                 };
@@ -469,12 +468,12 @@ impl Sentinel {
 
     /// `sentinelForceHelloUpdateForMaster`: hellos for this master go out on the next
     /// timer run, so the other Sentinels learn the new configuration at once.
-    fn force_hello_update(&mut self, m: usize) {
+    fn force_hello_update(&mut self, m: MasterKey) {
         let back = self.timing.publish_period + 1;
         let ms = &mut self.masters[m];
         for inst in std::iter::once(&mut ms.inst)
-            .chain(ms.replicas.iter_mut())
-            .chain(ms.sentinels.iter_mut())
+            .chain(ms.replicas.values_mut())
+            .chain(ms.sentinels.values_mut())
         {
             if inst.last_pub_time >= back {
                 inst.last_pub_time -= back;

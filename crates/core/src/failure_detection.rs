@@ -8,6 +8,7 @@
 use crate::conn::{Callback, ConnKind};
 use crate::event::LogLevel;
 use crate::instance::{Flags, Kind};
+use crate::master::MasterKey;
 use crate::sentinel::{InstRef, Sentinel};
 use rsentinel_monitor::{check_odown, is_master_down_args, Acting, OdownChange, SdownInput};
 
@@ -19,9 +20,7 @@ impl Sentinel {
 
     /// An instance event with the `%@` prefix and an optional suffix.
     pub(crate) fn inst_event(&mut self, level: LogLevel, kind: &str, r: InstRef, suffix: &str) {
-        let m = match r {
-            InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
-        };
+        let m = r.master();
         let text = format!("{}{suffix}", self.describe(r));
         self.event(level, kind, Some(m), text);
     }
@@ -101,7 +100,7 @@ impl Sentinel {
     }
 
     /// ODOWN: SDOWN here and enough other Sentinels said "down" recently to reach quorum.
-    pub(crate) fn check_objectively_down(&mut self, m: usize, now: u64) {
+    pub(crate) fn check_objectively_down(&mut self, m: MasterKey, now: u64) {
         let master = &self.masters[m];
         // Only answers young enough to be trusted count. Redis counts any answer not yet
         // expired, but expiry runs in the acting half of the timer, which TILT skips: at
@@ -109,7 +108,7 @@ impl Sentinel {
         let max_age = self.timing.ask_period * 5;
         let peers_down = master
             .sentinels
-            .iter()
+            .values()
             .filter(|s| s.peer.master_down && now.saturating_sub(s.peer.last_reply_time) <= max_age)
             .count();
         let change = check_odown(
@@ -138,14 +137,21 @@ impl Sentinel {
     /// it agrees (and, during our failover, for its vote); answers older than five ask
     /// periods are forgotten. An unanswered question is repeated on every timer run, as
     /// redis does, so the asks are not paced further.
-    pub(crate) fn ask_master_state_to_other_sentinels(&mut self, m: usize, now: u64, forced: bool) {
+    pub(crate) fn ask_master_state_to_other_sentinels(
+        &mut self,
+        m: MasterKey,
+        now: u64,
+        forced: bool,
+    ) {
         let ask_period = self.timing.ask_period;
         let ask_every = self.ask_period_for(m);
         let master_down = self.masters[m].inst.flags.contains(Flags::S_DOWN);
         // The question is only built when some Sentinel is to be asked: this runs for
         // every master on every timer run, and asking is rare.
         let mut question: Option<([String; 5], String)> = None;
-        for i in 0..self.masters[m].sentinels.len() {
+        let mut next = 0;
+        while let Some(i) = self.masters[m].sentinels.key_at(next) {
+            next += 1;
             let s = &mut self.masters[m].sentinels[i];
             s.peer.expire(now, ask_period);
             let disconnected = self.links.get(s.link).is_none_or(|l| l.health.disconnected);

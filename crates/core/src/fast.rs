@@ -20,8 +20,8 @@
 //! decides nothing before the timer has judged the gap.
 
 use crate::conn::{Callback, ConnKind};
-use crate::instance::{Flags, Kind};
-use crate::master::FailoverState;
+use crate::instance::{Flags, InstKey, Kind};
+use crate::master::{FailoverState, MasterKey};
 use crate::parse::info_field;
 use crate::sentinel::{InstRef, Sentinel};
 use rand::Rng;
@@ -68,16 +68,16 @@ impl Sentinel {
     pub(crate) fn quick_tick(&mut self, now: u64) {
         self.check_tilt(now);
         if self.acting_allowed(now) {
-            let mut m = 0;
-            while m < self.masters.len() {
+            let mut next = 0;
+            while let Some(m) = self.masters.key_at(next) {
+                next += 1;
                 self.quick_master(m, now);
-                m += 1;
             }
         }
         self.after_tick_fast(now);
     }
 
-    fn quick_master(&mut self, m: usize, now: u64) {
+    fn quick_master(&mut self, m: MasterKey, now: u64) {
         let r = InstRef::Master(m);
         self.reconnect_instance(r, now);
         self.check_subjectively_down(r, now);
@@ -96,7 +96,9 @@ impl Sentinel {
             return;
         }
         if !self.tilt.active {
-            for m in 0..self.masters.len() {
+            let mut next = 0;
+            while let Some(m) = self.masters.key_at(next) {
+                next += 1;
                 self.poll_failover_replicas(m, now);
                 self.switchover_tick(m, now);
             }
@@ -114,7 +116,7 @@ impl Sentinel {
         }
         let mut best: Option<u64> = None;
         let mut put = |t: u64| best = Some(best.map_or(t, |b: u64| b.min(t)));
-        for ms in self.masters.iter() {
+        for ms in self.masters.values() {
             let inst = &ms.inst;
             if let Some(link) = self.links.get(inst.link) {
                 if inst.addr.port != 0 {
@@ -173,7 +175,7 @@ impl Sentinel {
     /// Runs master `m`'s failover as far as it can go now: in fast mode each state
     /// reached is acted on at once (a few steps at most), and a failover that reached
     /// update-config switches the master at once.
-    pub(crate) fn progress_failover(&mut self, m: usize, now: u64) {
+    pub(crate) fn progress_failover(&mut self, m: MasterKey, now: u64) {
         for _ in 0..8 {
             let Some(before) = self.masters.get(m).map(|ms| ms.failover.state()) else {
                 return;
@@ -194,7 +196,7 @@ impl Sentinel {
 
     /// An attempt ended without promoting anything: the next one may start after a
     /// random delay of about a second.
-    pub(crate) fn arm_retry(&mut self, m: usize, now: u64) {
+    pub(crate) fn arm_retry(&mut self, m: MasterKey, now: u64) {
         let delay = RETRY_MIN_MS + self.rng.gen_range(0..RETRY_SPAN_MS);
         if let Some(ms) = self.masters.get_mut(m) {
             ms.fast_retry_at = now + delay;
@@ -204,7 +206,7 @@ impl Sentinel {
     /// We voted for (or were asked again by) another Sentinel in its epoch: give it the
     /// time of an election plus a retry delay before trying ourselves. Its repeated asks
     /// during its failover keep pushing this back, like a leader's heartbeat.
-    pub(crate) fn after_vote(&mut self, m: usize, epoch: u64, runid: &str, now: u64) {
+    pub(crate) fn after_vote(&mut self, m: MasterKey, epoch: u64, runid: &str, now: u64) {
         if !self.options.fast_failover || runid.eq_ignore_ascii_case(&self.myid) {
             return;
         }
@@ -222,8 +224,8 @@ impl Sentinel {
 
     /// An answer from another Sentinel about master `m` arrived: decide ODOWN, start the
     /// attempt, count the election, now.
-    pub(crate) fn after_peer_answer(&mut self, m: usize, now: u64) {
-        if !self.may_act_now(now) || m >= self.masters.len() {
+    pub(crate) fn after_peer_answer(&mut self, m: MasterKey, now: u64) {
+        if !self.may_act_now(now) || !self.masters.contains(m) {
             return;
         }
         self.check_objectively_down(m, now);
@@ -236,7 +238,7 @@ impl Sentinel {
     }
 
     /// An INFO from a replica of master `m` was applied: carry the failover on now.
-    pub(crate) fn after_replica_info(&mut self, m: usize, now: u64) {
+    pub(crate) fn after_replica_info(&mut self, m: MasterKey, now: u64) {
         if !self.may_act_now(now) {
             return;
         }
@@ -255,11 +257,11 @@ impl Sentinel {
     /// In select-slave, fast mode: no replica qualifies yet but an INFO asked less than
     /// [`INFO_WAIT_MS`] ago is still coming (the selection may come within milliseconds
     /// of ODOWN, before the replicas' fresh INFO); wait for it rather than abort.
-    pub(crate) fn awaiting_replica_info(&self, m: usize, now: u64) -> bool {
+    pub(crate) fn awaiting_replica_info(&self, m: MasterKey, now: u64) -> bool {
         if !self.options.fast_failover || self.has_promotable_replica(m, now) {
             return false;
         }
-        self.masters[m].replicas.iter().any(|r| {
+        self.masters[m].replicas.values().any(|r| {
             r.fast_info_sent > r.reported.info_refresh
                 && now.saturating_sub(r.fast_info_sent) < INFO_WAIT_MS
         })
@@ -267,7 +269,7 @@ impl Sentinel {
 
     /// The ask period toward the other Sentinels for master `m`: short while its ODOWN
     /// or our election is pending, redis' otherwise.
-    pub(crate) fn ask_period_for(&self, m: usize) -> u64 {
+    pub(crate) fn ask_period_for(&self, m: MasterKey) -> u64 {
         let ms = &self.masters[m];
         let pending = !ms.inst.flags.contains(Flags::O_DOWN)
             || ms.failover.state() == FailoverState::WaitStart;
@@ -303,20 +305,18 @@ impl Sentinel {
 
     /// While master `m` waits for a promotion or for replicas to follow the promoted
     /// one, ask them for INFO every [`POLL_MS`].
-    fn poll_failover_replicas(&mut self, m: usize, now: u64) {
+    fn poll_failover_replicas(&mut self, m: MasterKey, now: u64) {
         let ms = &self.masters[m];
-        let wanted: Vec<usize> = match ms.failover.state() {
+        let wanted: Vec<InstKey> = match ms.failover.state() {
             FailoverState::WaitPromotion => ms
                 .replicas
                 .iter()
-                .enumerate()
                 .filter(|(_, r)| r.failover_flags.contains(ReplicaFlags::PROMOTED))
                 .map(|(i, _)| i)
                 .collect(),
             FailoverState::ReconfSlaves => ms
                 .replicas
                 .iter()
-                .enumerate()
                 .filter(|(_, r)| {
                     r.failover_flags
                         .intersects(ReplicaFlags::RECONF_SENT | ReplicaFlags::RECONF_INPROG)
@@ -339,15 +339,19 @@ impl Sentinel {
     /// The new configuration goes to every Sentinel of master `m` and to its replicas
     /// now (and to the master unless a switchover holds its writes: a PUBLISH would
     /// wait behind the pause and hold up our commands on that connection).
-    pub(crate) fn publish_config_now(&mut self, m: usize) {
+    pub(crate) fn publish_config_now(&mut self, m: MasterKey) {
         let paused = self.masters[m].switchover.is_some();
         if !paused {
             self.send_hello(InstRef::Master(m));
         }
-        for i in 0..self.masters[m].replicas.len() {
+        let mut next = 0;
+        while let Some(i) = self.masters[m].replicas.key_at(next) {
+            next += 1;
             self.send_hello(InstRef::Replica(m, i));
         }
-        for i in 0..self.masters[m].sentinels.len() {
+        let mut next = 0;
+        while let Some(i) = self.masters[m].sentinels.key_at(next) {
+            next += 1;
             self.send_hello(InstRef::Sentinel(m, i));
         }
     }
@@ -394,9 +398,7 @@ impl Sentinel {
             }
             InstRef::Sentinel(..) => return,
         };
-        let m = match r {
-            InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
-        };
+        let m = r.master();
         let h = &mut self.masters[m].histories;
         for id in ids {
             // An unset ID is all zeros.

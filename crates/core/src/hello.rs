@@ -29,9 +29,7 @@ impl Sentinel {
         let Some(ip) = self.announce.hello_ip(local) else {
             return false;
         };
-        let m = match r {
-            InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
-        };
+        let m = r.master();
         if matches!(r, InstRef::Master(_)) && self.masters[m].switchover.is_some() {
             // Writes are paused there: a PUBLISH would wait, and hold up the
             // switchover's own commands queued behind it on this connection.

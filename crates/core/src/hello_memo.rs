@@ -5,7 +5,9 @@
 //! meaning, skips the parse, the address resolution and the gossip crate's view of the
 //! table for those repeats. Anything else goes the full way through the gossip crate.
 
-use crate::master::Master;
+use crate::arena::Arena;
+use crate::instance::InstKey;
+use crate::master::{Master, MasterKey};
 use std::collections::HashMap;
 
 /// How many payloads are remembered; when full the memo starts over. A payload is only
@@ -16,8 +18,9 @@ const CAPACITY: usize = 8192;
 /// What a remembered payload said, as far as the check of a repeat needs it.
 #[derive(Debug)]
 struct Known {
-    master: usize,
-    master_name: Box<str>,
+    /// The master the payload names, by key: a master removed since (even if another
+    /// took its name) no longer matches.
+    master: MasterKey,
     runid: Box<str>,
     /// The announced address as the gossip crate resolved it: the hello's IP literal
     /// and its canonical form.
@@ -36,7 +39,10 @@ pub(crate) enum Repeat {
     /// Our own echo on a pub/sub link: nothing to do.
     Ignore,
     /// Only "heard from Sentinel `sentinel` of master `master`".
-    Heard { master: usize, sentinel: usize },
+    Heard {
+        master: MasterKey,
+        sentinel: InstKey,
+    },
 }
 
 /// Payloads whose only effect was to refresh a known Sentinel's last hello time.
@@ -47,8 +53,7 @@ pub(crate) struct HelloMemo {
 
 /// The fields of a remembered payload, as the full path read them.
 pub(crate) struct Meaning<'a> {
-    pub master: usize,
-    pub master_name: &'a str,
+    pub master: MasterKey,
     pub runid: &'a str,
     pub hostname: &'a str,
     pub ip: &'a str,
@@ -68,7 +73,6 @@ impl HelloMemo {
             payload.into(),
             Known {
                 master: meaning.master,
-                master_name: meaning.master_name.into(),
                 runid: meaning.runid.into(),
                 hostname: meaning.hostname.into(),
                 ip: meaning.ip.into(),
@@ -82,14 +86,14 @@ impl HelloMemo {
 
     /// What `payload` means now, if it was remembered and the table still gives it the
     /// same meaning; `None` sends it the full way. The checks are those of the gossip
-    /// crate's `process`, in terms of the remembered fields: the master is still there
-    /// under that name, neither its config epoch nor our current epoch is older than the
-    /// hello's, and the first Sentinel with that run id and address is still there.
+    /// crate's `process`, in terms of the remembered fields: the master is still there,
+    /// neither its config epoch nor our current epoch is older than the hello's, and the
+    /// first Sentinel with that run id and address is still there.
     pub(crate) fn recall(
         &self,
         payload: &[u8],
         from_pubsub: bool,
-        masters: &[Master],
+        masters: &Arena<Master>,
         current_epoch: u64,
     ) -> Option<Repeat> {
         let k = self.known.get(payload)?;
@@ -97,13 +101,10 @@ impl HelloMemo {
             return Some(Repeat::Ignore);
         }
         let master = masters.get(k.master)?;
-        if *master.inst.name != *k.master_name
-            || k.current_epoch > current_epoch
-            || k.config_epoch > master.inst.config_epoch
-        {
+        if k.current_epoch > current_epoch || k.config_epoch > master.inst.config_epoch {
             return None;
         }
-        let sentinel = master.sentinels.iter().position(|s| {
+        let sentinel = master.sentinels.find_key(|s| {
             s.reported.runid.as_deref() == Some(&*k.runid)
                 && s.addr.port == k.port
                 && (*s.addr.ip == *k.ip || s.addr.hostname.eq_ignore_ascii_case(&k.hostname))

@@ -111,12 +111,12 @@ fn op_lists() -> impl Strategy<Value = Vec<Op>> {
 fn observe(s: &mut Sentinel) -> String {
     let outputs: Vec<_> = std::iter::from_fn(|| s.poll_output()).collect();
     let mut out = format!("{outputs:?} epoch {}", s.current_epoch);
-    for m in &s.masters {
+    for m in s.masters.values() {
         out.push_str(&format!(
             " | {} {}:{} cfg {}",
             m.inst.name, m.inst.addr.ip, m.inst.addr.port, m.inst.config_epoch
         ));
-        for p in &m.sentinels {
+        for p in m.sentinels.values() {
             out.push_str(&format!(
                 " [{} {:?} {}:{} hello {}]",
                 p.name, p.reported.runid, p.addr.ip, p.addr.port, p.last_hello_time

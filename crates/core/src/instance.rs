@@ -2,7 +2,6 @@
 //! `sentinelRedisInstance` minus the master-only part (see `master.rs`).
 
 use crate::addr::Addr;
-use crate::kind::InstUid;
 pub use crate::kind::Kind;
 use crate::link::LinkId;
 use rsentinel_failover::ReplicaFlags;
@@ -49,13 +48,14 @@ impl std::ops::BitOr for Flags {
 /// The role an instance reports in INFO (redis 7.0: `role:master` / `role:slave`).
 pub use rsentinel_monitor::Role;
 
+/// Names a replica or another Sentinel in its master's list (see [`crate::Master`]):
+/// replies, events and walks keep this, never a position, so an instance removed since
+/// is found missing rather than mistaken for the one that took its place.
+pub type InstKey = crate::arena::Key<Instance>;
+
 /// State common to every instance. Times are wall-clock ms, 0 = never.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Instance {
-    /// Never reused within a process: replies to commands sent for this instance find
-    /// it by this, and a reply for an instance since removed (even if another took its
-    /// name) finds nothing, as redis drops callbacks of a released instance.
-    pub uid: InstUid,
     pub kind: Kind,
     /// Master name, `ip:port` for replicas, the run id for Sentinels.
     pub name: String,
@@ -92,7 +92,6 @@ pub struct Instance {
 impl Instance {
     /// A fresh instance as `createSentinelRedisInstance` makes it.
     pub fn new(
-        uid: InstUid,
         kind: Kind,
         name: String,
         addr: Addr,
@@ -101,7 +100,6 @@ impl Instance {
         now_ms: u64,
     ) -> Instance {
         Instance {
-            uid,
             kind,
             name,
             addr,

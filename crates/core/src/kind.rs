@@ -1,12 +1,6 @@
-//! The three kinds of instance a Sentinel tracks, their names in events and flags, and
-//! the identity each instance keeps for its lifetime.
+//! The three kinds of instance a Sentinel tracks, and their names in events and flags.
 
 use rsentinel_monitor::InstanceKind;
-
-/// An instance's identity for its lifetime, never reused within a process; see
-/// `Instance::uid`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub struct InstUid(pub u64);
 
 /// What kind of instance this is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -9,6 +9,7 @@
 
 mod addr;
 mod announce;
+mod arena;
 mod commands;
 mod conn;
 mod discovery;
@@ -42,14 +43,14 @@ mod timer;
 mod timer_schedule;
 
 pub use addr::{Addr, AddrError};
+pub use arena::{Arena, Key};
 pub use commands::{help_frame, CommandEnv, Reply, FLUSH_FAILED};
-pub use conn::{Callback, Conn, ConnId, ConnKind, InstKey, Pending};
+pub use conn::{Callback, Conn, ConnId, ConnKind, Pending};
 pub use event::{Event, LogLevel, Output, ReplyBound};
-pub use instance::{Flags, Instance, Kind, Role};
+pub use instance::{Flags, InstKey, Instance, Kind, Role};
 pub use instance_reply::{flags_string, instance_frame};
-pub use kind::InstUid;
 pub use link::{Link, LinkId, LinkTable};
-pub use master::{FailoverState, Master};
+pub use master::{FailoverState, Master, MasterKey};
 pub use periods::Timing;
 pub use persist::LoadError;
 /// redis' `stringmatchlen`, shared with the ACL and command-table crates.

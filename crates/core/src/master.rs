@@ -3,12 +3,16 @@
 //! our vote for it, and its failover (owned by the failover crate's [`Failover`]).
 
 use crate::addr::Addr;
-use crate::instance::Instance;
+use crate::arena::{Arena, Key};
+use crate::instance::{InstKey, Instance};
 use rsentinel_failover::Failover;
 
 /// Failover state machine states (`SENTINEL_FAILOVER_STATE_*`), as the failover crate
 /// defines them.
 pub use rsentinel_failover::State as FailoverState;
+
+/// Names a master in the master table for as long as it is monitored.
+pub type MasterKey = Key<Master>;
 
 /// One monitored master.
 #[derive(Clone, Debug, PartialEq)]
@@ -24,10 +28,12 @@ pub struct Master {
     pub client_reconfig_script: Option<String>,
     /// Renamed commands (case-insensitive source name), in insertion order.
     pub renamed_commands: Vec<(String, String)>,
-    /// Replicas keyed by their announced `ip:port` name, in discovery order.
-    pub replicas: Vec<Instance>,
-    /// Other Sentinels keyed by run id, in discovery order.
-    pub sentinels: Vec<Instance>,
+    /// Replicas named by their announced `ip:port`, in discovery order. Emptied with
+    /// [`Arena::drain`], never replaced by a new arena: a new arena would hand the keys
+    /// of the replicas forgotten to new ones.
+    pub replicas: Arena<Instance>,
+    /// Other Sentinels named by run id, in discovery order; emptied like `replicas`.
+    pub sentinels: Arena<Instance>,
     /// Run id we voted for as failover leader, and in which epoch.
     pub leader: Option<String>,
     pub leader_epoch: u64,
@@ -62,8 +68,8 @@ impl Master {
             notification_script: None,
             client_reconfig_script: None,
             renamed_commands: Vec::new(),
-            replicas: Vec::new(),
-            sentinels: Vec::new(),
+            replicas: Arena::default(),
+            sentinels: Arena::default(),
             leader: None,
             leader_epoch: 0,
             failover: Failover::default(),
@@ -79,7 +85,17 @@ impl Master {
     }
 
     pub fn replica(&self, name: &str) -> Option<&Instance> {
-        self.replicas.iter().find(|r| r.name == name)
+        self.replicas.values().find(|r| r.name == name)
+    }
+
+    /// The key of the replica named `name` (`ip:port`).
+    pub fn replica_key(&self, name: &str) -> Option<InstKey> {
+        self.replicas.find_key(|r| r.name == name)
+    }
+
+    /// The key of the Sentinel named `name` (its run id).
+    pub fn sentinel_key(&self, name: &str) -> Option<InstKey> {
+        self.sentinels.find_key(|s| s.name == name)
     }
 
     /// The address clients should use: the promoted replica's once the failover reached
@@ -123,7 +139,11 @@ impl Master {
     /// Set `down-after-milliseconds` here and on every replica and Sentinel.
     pub fn set_down_after(&mut self, ms: u64) {
         self.inst.down_after_ms = ms;
-        for i in self.replicas.iter_mut().chain(self.sentinels.iter_mut()) {
+        for i in self
+            .replicas
+            .values_mut()
+            .chain(self.sentinels.values_mut())
+        {
             i.down_after_ms = ms;
         }
     }

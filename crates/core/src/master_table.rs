@@ -2,75 +2,84 @@
 //! MASTERS`, of the config file and of every pass over them), with the index that
 //! finds one by name in constant time. Both change only here, so they cannot drift
 //! apart: a master is added or removed through [`MasterTable::add`] and
-//! [`MasterTable::remove`]; everything else reads or changes masters in place through
-//! the slice. The table also hands out the identity every instance keeps for its
-//! lifetime.
+//! [`MasterTable::remove`]; everything else reads the arena or changes masters in
+//! place through their keys.
 
-use crate::kind::InstUid;
-use crate::master::Master;
+use crate::arena::Arena;
+use crate::master::{Master, MasterKey};
 use std::collections::HashMap;
-use std::ops::{Deref, DerefMut};
+use std::ops::{Deref, Index, IndexMut};
 
 #[derive(Debug, Default)]
 pub(crate) struct MasterTable {
-    masters: Vec<Master>,
-    /// Position of each master in `masters` by name.
-    index: HashMap<String, usize>,
-    /// The last instance identity given out.
-    last_uid: u64,
+    masters: Arena<Master>,
+    /// The key of each master by name.
+    index: HashMap<String, MasterKey>,
 }
 
 impl MasterTable {
-    /// A fresh identity for a master, replica or Sentinel about to be created.
-    pub(crate) fn new_uid(&mut self) -> InstUid {
-        self.last_uid += 1;
-        InstUid(self.last_uid)
-    }
-
     /// Appends a master; the caller checked that its name is free.
-    pub(crate) fn add(&mut self, master: Master) -> usize {
-        let m = self.masters.len();
-        self.index.insert(master.inst.name.clone(), m);
-        self.masters.push(master);
+    pub(crate) fn add(&mut self, master: Master) -> MasterKey {
+        let name = master.inst.name.clone();
+        let m = self.masters.insert(master);
+        self.index.insert(name, m);
         m
     }
 
-    /// Removes the master at `m`; those after it move up by one.
-    pub(crate) fn remove(&mut self, m: usize) -> Master {
-        let master = self.masters.remove(m);
+    /// Removes the master of key `m`, if it is still there.
+    pub(crate) fn remove(&mut self, m: MasterKey) -> Option<Master> {
+        let master = self.masters.remove(m)?;
         self.index.remove(&master.inst.name);
-        for ix in self.index.values_mut() {
-            if *ix > m {
-                *ix -= 1;
-            }
-        }
-        master
+        Some(master)
     }
 
-    /// Where the master of that name is.
-    pub(crate) fn position(&self, name: &str) -> Option<usize> {
+    /// The key of the master of that name.
+    pub(crate) fn key_of(&self, name: &str) -> Option<MasterKey> {
         self.index.get(name).copied()
+    }
+
+    pub(crate) fn get_mut(&mut self, m: MasterKey) -> Option<&mut Master> {
+        self.masters.get_mut(m)
     }
 }
 
+/// Reading goes straight to the arena; changes that add or remove a master go through
+/// the table, which keeps the index.
 impl Deref for MasterTable {
-    type Target = [Master];
-    fn deref(&self) -> &[Master] {
+    type Target = Arena<Master>;
+    fn deref(&self) -> &Arena<Master> {
         &self.masters
     }
 }
 
-impl DerefMut for MasterTable {
-    fn deref_mut(&mut self) -> &mut [Master] {
-        &mut self.masters
+impl Index<MasterKey> for MasterTable {
+    type Output = Master;
+    #[inline]
+    fn index(&self, m: MasterKey) -> &Master {
+        &self.masters[m]
     }
 }
 
-impl<'a> IntoIterator for &'a MasterTable {
-    type Item = &'a Master;
-    type IntoIter = std::slice::Iter<'a, Master>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.masters.iter()
+impl IndexMut<MasterKey> for MasterTable {
+    #[inline]
+    fn index_mut(&mut self, m: MasterKey) -> &mut Master {
+        &mut self.masters[m]
+    }
+}
+
+/// Tests name masters by their place in the order.
+#[cfg(test)]
+impl Index<usize> for MasterTable {
+    type Output = Master;
+    fn index(&self, pos: usize) -> &Master {
+        &self.masters[pos]
+    }
+}
+
+#[cfg(test)]
+impl IndexMut<usize> for MasterTable {
+    fn index_mut(&mut self, pos: usize) -> &mut Master {
+        &mut self.masters[pos]
     }
 }
 
@@ -79,7 +88,6 @@ mod tests {
     use super::*;
     use crate::addr::Addr;
     use crate::instance::{Instance, Kind};
-    use crate::kind::InstUid;
     use crate::link::LinkTable;
 
     fn master(name: &str) -> Master {
@@ -90,7 +98,6 @@ mod tests {
             port: 6379,
         };
         let inst = Instance::new(
-            InstUid(1),
             Kind::Master,
             name.into(),
             addr,
@@ -104,19 +111,25 @@ mod tests {
     #[test]
     fn the_index_follows_every_add_and_remove() {
         let mut t = MasterTable::default();
-        for name in ["a", "b", "c", "d"] {
-            t.add(master(name));
-        }
-        assert_eq!(t.remove(1).name(), "b");
-        assert_eq!(t.position("b"), None);
+        let keys: Vec<MasterKey> = ["a", "b", "c", "d"]
+            .iter()
+            .map(|name| t.add(master(name)))
+            .collect();
+        assert_eq!(t.remove(keys[1]).map(|m| m.inst.name), Some("b".into()));
+        assert!(t.remove(keys[1]).is_none());
+        assert_eq!(t.key_of("b"), None);
         for (i, name) in ["a", "c", "d"].iter().enumerate() {
-            assert_eq!(t.position(name), Some(i));
+            let k = t.key_of(name);
+            assert_eq!(k, Some(keys[[0, 2, 3][i]]));
             assert_eq!(t[i].name(), *name);
         }
-        assert_eq!(t.add(master("b")), 3);
-        assert_eq!(t.position("b"), Some(3));
-        t.remove(0);
-        assert_eq!(t.position("d"), Some(1));
+        // A master added again under the same name is another master.
+        let b = t.add(master("b"));
+        assert_ne!(b, keys[1]);
+        assert_eq!(t.key_of("b"), Some(b));
+        assert_eq!(t[b].name(), "b");
+        t.remove(keys[0]);
+        assert_eq!(t.key_of("d"), Some(keys[3]));
         assert_eq!(t.len(), 3);
     }
 }

@@ -86,7 +86,7 @@ impl Sentinel {
         let addr = self
             .make_addr(&mc.host, i64::from(mc.port), true, resolve)
             .map_err(|e| err(addr_error(e)))?;
-        if self.master_index(&mc.name).is_some() {
+        if self.master_key(&mc.name).is_some() {
             return Err(err("Duplicate master name."));
         }
         let m = self.add_master(&mc.name, addr, mc.quorum, now_ms);
@@ -169,12 +169,12 @@ impl Sentinel {
         let ah = self.options.announce_hostnames;
         let masters = self
             .masters
-            .iter()
+            .values()
             .map(|m| {
                 let cur = m.current_addr();
                 let known_replicas = m
                     .replicas
-                    .iter()
+                    .values()
                     .map(|r| {
                         // The promoted replica is recorded under the old master address.
                         let a = if r.addr.same_as(cur) {
@@ -187,7 +187,7 @@ impl Sentinel {
                     .collect();
                 let known_sentinels = m
                     .sentinels
-                    .iter()
+                    .values()
                     .filter_map(|s| {
                         Some(KnownSentinel {
                             host: s.addr.announced(ah).to_string(),

@@ -6,6 +6,7 @@ use crate::addr::Addr;
 use crate::addr::{ResolveFn, Resolver};
 use crate::conn::{Callback, ConnKind};
 use crate::event::LogLevel;
+use crate::master::MasterKey;
 use crate::sentinel::{InstRef, Sentinel};
 
 impl Sentinel {
@@ -56,11 +57,16 @@ impl Sentinel {
     /// Points master `m` at `host:port`: every known replica except the new address is
     /// kept, the old address becomes a replica (to be reconfigured when it returns), and
     /// the rest of the master's state is reset. Emits `+slave` per replica and saves.
-    pub(crate) fn reset_master_and_change_address(&mut self, m: usize, new_addr: Addr, now: u64) {
+    pub(crate) fn reset_master_and_change_address(
+        &mut self,
+        m: MasterKey,
+        new_addr: Addr,
+        now: u64,
+    ) {
         let master = &self.masters[m];
         let mut keep: Vec<Addr> = master
             .replicas
-            .iter()
+            .values()
             .filter(|r| !r.addr.same_as(&new_addr))
             .map(|r| r.addr.clone())
             .collect();
@@ -71,7 +77,7 @@ impl Sentinel {
         // Answers about the old address say nothing about the new one. Redis keeps them
         // (they then count toward ODOWN of the new master for up to 5 s; found by the
         // simulator, seeds 2593, 2721).
-        for s in &mut self.masters[m].sentinels {
+        for s in self.masters[m].sentinels.values_mut() {
             s.peer.master_down = false;
             s.peer.leader = None;
         }

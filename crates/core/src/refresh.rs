@@ -5,7 +5,8 @@
 //! `+fix-slave-config`), plus the reconfiguration progress of a failover.
 
 use crate::event::LogLevel;
-use crate::instance::{Flags, Kind};
+use crate::instance::{Flags, InstKey, Kind};
+use crate::master::MasterKey;
 use crate::sentinel::{InstRef, Sentinel};
 use rsentinel_monitor::{
     convert_to_slave_due, fix_chained_replica_due, fix_slave_config_due, master_looks_sane,
@@ -16,9 +17,7 @@ impl Sentinel {
     /// Applies one INFO reply from instance `r`.
     pub(crate) fn refresh_instance_info(&mut self, r: InstRef, text: &str, now: u64) {
         let report = parse_info(text);
-        let m = match r {
-            InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
-        };
+        let m = r.master();
         let reboot_period = self.masters[m].inst.master_reboot_down_after_ms;
         let Some(inst) = self.instance_mut(r) else {
             return;
@@ -50,7 +49,7 @@ impl Sentinel {
     }
 
     /// A replica named in its master's INFO: added if new (`+slave`, config saved).
-    fn discover_replica(&mut self, m: usize, ip: &str, port: i64, now: u64) {
+    fn discover_replica(&mut self, m: MasterKey, ip: &str, port: i64, now: u64) {
         let Some(addr) = self.runtime_addr(ip, port) else {
             return;
         };
@@ -67,7 +66,7 @@ impl Sentinel {
     /// A replica that claims to be a master, or replicates from the wrong address, is
     /// told to follow our master once things look stable; during our failover, replicas
     /// being reconfigured advance from "sent" to "in progress" to "done".
-    fn reconfigure_replica_if_needed(&mut self, m: usize, i: usize, now: u64) {
+    fn reconfigure_replica_if_needed(&mut self, m: MasterKey, i: InstKey, now: u64) {
         let master = &self.masters[m];
         let down = master.inst.flags.intersects(Flags::S_DOWN | Flags::O_DOWN);
         let sane = master.inst.kind == Kind::Master
@@ -105,11 +104,11 @@ impl Sentinel {
     }
 
     /// The other replica of master `m` that replica `i` says it replicates from, if any.
-    fn upstream_replica(&self, m: usize, i: usize) -> Option<&crate::instance::Instance> {
+    fn upstream_replica(&self, m: MasterKey, i: InstKey) -> Option<&crate::instance::Instance> {
         let master = &self.masters[m];
         let rep = &master.replicas.get(i)?.reported;
         let host = rep.slave_master_host.as_deref()?;
-        master.replicas.iter().enumerate().find_map(|(k, up)| {
+        master.replicas.iter().find_map(|(k, up)| {
             let same = k != i
                 && i32::from(up.addr.port) == rep.slave_master_port
                 && self.addr_is_host(&up.addr, host);

@@ -26,7 +26,8 @@ impl Sentinel {
             self.drop_conn(conn);
             return;
         };
-        let Some(r) = self.find_inst(&pending.inst) else {
+        let r = pending.inst;
+        if self.instance(r).is_none() {
             // The instance is gone; the reply still leaves the link's pending count.
             if pending.callback == Callback::Ping {
                 if let Some(l) = self.links.get_mut(link) {
@@ -34,7 +35,7 @@ impl Sentinel {
                 }
             }
             return;
-        };
+        }
         match pending.callback {
             Callback::Discard => {}
             Callback::Ping => self.on_ping_reply(link, r, &frame, now),
@@ -46,9 +47,7 @@ impl Sentinel {
                 }
             }
             Callback::MasterDown(asked_about) => {
-                let m = match r {
-                    InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
-                };
+                let m = r.master();
                 let a = &self.masters[m].inst.addr;
                 if asked_about == format!("{}:{}", a.ip, a.port) {
                     self.on_master_down_reply(r, &frame, now);

@@ -6,6 +6,7 @@
 use rsentinel_resp::Frame;
 
 use crate::event::{LogLevel, Output};
+use crate::master::MasterKey;
 use crate::script_queue::{retry_delay, ScriptId, ScriptOutcome, MAX_RETRY, MAX_RUNNING};
 use crate::sentinel::Sentinel;
 
@@ -17,7 +18,7 @@ impl Sentinel {
 
     /// `sentinelCallClientReconfScript`: the master's client-reconfig-script, if any,
     /// as `<master> <role> <state> <from-ip> <from-port> <to-ip> <to-port>`.
-    pub(crate) fn client_reconfig_script(&mut self, m: usize, args: Vec<String>) {
+    pub(crate) fn client_reconfig_script(&mut self, m: MasterKey, args: Vec<String>) {
         if let Some(path) = self
             .masters
             .get(m)

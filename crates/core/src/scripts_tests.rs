@@ -45,13 +45,9 @@ fn runs(out: &[String]) -> Vec<u64> {
 #[test]
 fn warning_events_schedule_the_notification_script() {
     let mut s = sentinel();
-    s.event(LogLevel::Notice, "+x", Some(0), "a".into());
-    s.event(
-        LogLevel::Warning,
-        "+sdown",
-        Some(0),
-        "master mymaster 1 2".into(),
-    );
+    let m = s.masters.key_at(0);
+    s.event(LogLevel::Notice, "+x", m, "a".into());
+    s.event(LogLevel::Warning, "+sdown", m, "master mymaster 1 2".into());
     s.event(LogLevel::Warning, "+z", None, "b".into());
     assert_eq!(s.script_counts(), (0, 1));
     drain(&mut s);

@@ -1,6 +1,6 @@
 //! Sending commands to instances, and the daemon's reports on connections: opening and
-//! closing the connections of a link as outputs, queueing a command with what its
-//! reply is for, and finding the instance a reply belongs to.
+//! closing the connections of a link as outputs, and queueing a command with what its
+//! reply is for and the instance it was sent for.
 //!
 //! The daemon owns the sockets; the core asks for them with [`Output::Connect`], writes
 //! with [`Output::Send`] and drops them with [`Output::Close`], and hears back through
@@ -9,49 +9,13 @@
 //! their purpose, like hiredis' callback queue. Commands may be queued before the
 //! connection is up (as hiredis does): the daemon buffers them.
 
-use crate::conn::{Callback, ConnId, ConnKind, InstKey, Pending};
+use crate::conn::{Callback, ConnId, ConnKind, Pending};
 use crate::event::Output;
-use crate::instance::Kind;
 use crate::link::LinkId;
 use crate::sentinel::{InstRef, Sentinel};
 use bytes::Bytes;
 
 impl Sentinel {
-    /// The stable key of an instance.
-    pub(crate) fn inst_key(&self, r: InstRef) -> Option<InstKey> {
-        let inst = self.instance(r)?;
-        let (m, i) = match r {
-            InstRef::Master(m) => (m, 0),
-            InstRef::Replica(m, i) | InstRef::Sentinel(m, i) => (m, i),
-        };
-        Some(InstKey {
-            master: self.masters.get(m)?.inst.uid,
-            uid: inst.uid,
-            kind: inst.kind,
-            at: (m, i),
-        })
-    }
-
-    /// Finds an instance by key, if it still exists: where it was, or else by a search
-    /// (an instance before it went away since).
-    pub(crate) fn find_inst(&self, key: &InstKey) -> Option<InstRef> {
-        let (hint_m, hint_i) = key.at;
-        let m = match self.masters.get(hint_m) {
-            Some(master) if master.inst.uid == key.master => hint_m,
-            _ => self.masters.iter().position(|x| x.inst.uid == key.master)?,
-        };
-        let master = &self.masters[m];
-        let find = |list: &[crate::instance::Instance]| match list.get(hint_i) {
-            Some(x) if x.uid == key.uid => Some(hint_i),
-            _ => list.iter().position(|x| x.uid == key.uid),
-        };
-        match key.kind {
-            Kind::Master => Some(InstRef::Master(m)),
-            Kind::Replica => find(&master.replicas).map(|i| InstRef::Replica(m, i)),
-            Kind::Sentinel => find(&master.sentinels).map(|i| InstRef::Sentinel(m, i)),
-        }
-    }
-
     /// The link an instance uses.
     pub(crate) fn link_of(&self, r: InstRef) -> Option<LinkId> {
         self.instance(r).map(|i| i.link)
@@ -109,15 +73,10 @@ impl Sentinel {
         callback: Callback,
         args: &[&[u8]],
     ) -> bool {
-        let Some(key) = self.inst_key(r) else {
-            return false;
-        };
         let Some(link) = self.link_of(r) else {
             return false;
         };
-        let m = match r {
-            InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
-        };
+        let m = r.master();
         let mut words: Vec<Bytes> = Vec::with_capacity(args.len());
         for (i, a) in args.iter().enumerate() {
             let w = match std::str::from_utf8(a) {
@@ -133,10 +92,7 @@ impl Sentinel {
         let Some(conn) = l.conn_mut(kind) else {
             return false;
         };
-        conn.pending.push_back(Pending {
-            callback,
-            inst: key,
-        });
+        conn.pending.push_back(Pending { callback, inst: r });
         let id = conn.id;
         if counted {
             l.health.command_sent();
@@ -158,7 +114,7 @@ impl Sentinel {
         let Some(link) = self.links.conn_lost(conn) else {
             return;
         };
-        if self.masters.iter().any(|m| m.inst.link == link) {
+        if self.masters.values().any(|m| m.inst.link == link) {
             self.on_master_conn_lost();
         }
     }

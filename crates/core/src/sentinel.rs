@@ -9,10 +9,11 @@ use rand::{Rng, SeedableRng};
 
 use crate::addr::Addr;
 use crate::announce::{Announce, PeerAuth};
+use crate::arena::Arena;
 use crate::event::{Event, LogLevel, Output, OutputQueue};
-use crate::instance::{Flags, Instance, Kind, Role};
+use crate::instance::{Flags, InstKey, Instance, Kind, Role};
 use crate::link::{LinkId, LinkTable};
-use crate::master::Master;
+use crate::master::{Master, MasterKey};
 use crate::master_table::MasterTable;
 use crate::periods::Timing;
 use crate::timer_schedule::TimerSchedule;
@@ -25,12 +26,23 @@ pub const SIMFAILURE_CRASH_AFTER_PROMOTION: u32 = 1 << 1;
 /// Bound on the random delay added to failover start times (`SENTINEL_MAX_DESYNC`).
 const MAX_DESYNC_MS: u64 = 1000;
 
-/// Where an instance sits in the table: a master, or a replica/Sentinel of a master.
+/// Which instance of the table: a master, or a replica/Sentinel of a master, by keys.
+/// Kept across changes of the table (a pending reply keeps one), it finds its instance
+/// or nothing: never another instance that took its place.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InstRef {
-    Master(usize),
-    Replica(usize, usize),
-    Sentinel(usize, usize),
+    Master(MasterKey),
+    Replica(MasterKey, InstKey),
+    Sentinel(MasterKey, InstKey),
+}
+
+impl InstRef {
+    /// The master the instance is, or belongs to.
+    pub fn master(self) -> MasterKey {
+        match self {
+            InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
+        }
+    }
 }
 
 /// The whole pure state of one Sentinel.
@@ -112,32 +124,32 @@ impl Sentinel {
     }
 
     /// Monitored masters, in insertion order.
-    pub fn masters(&self) -> &[Master] {
+    pub fn masters(&self) -> &Arena<Master> {
         &self.masters
     }
 
     pub fn master(&self, name: &str) -> Option<&Master> {
-        self.masters.get(self.masters.position(name)?)
+        self.masters.get(self.masters.key_of(name)?)
     }
 
     /// [`Sentinel::master`] for a name from the wire, compared as bytes.
     pub(crate) fn master_bytes(&self, name: &[u8]) -> Option<&Master> {
-        self.master_index_bytes(name).map(|m| &self.masters[m])
+        self.master_key_bytes(name).map(|m| &self.masters[m])
     }
 
     /// Names of the monitored masters, in order (for `ROLE`).
     pub fn master_names(&self) -> Vec<String> {
-        self.masters.iter().map(|m| m.inst.name.clone()).collect()
+        self.masters.values().map(|m| m.inst.name.clone()).collect()
     }
 
-    pub(crate) fn master_index(&self, name: &str) -> Option<usize> {
-        self.masters.position(name)
+    pub(crate) fn master_key(&self, name: &str) -> Option<MasterKey> {
+        self.masters.key_of(name)
     }
 
-    /// [`Sentinel::master_index`] for a name from the wire: compared as bytes, so a name
+    /// [`Sentinel::master_key`] for a name from the wire: compared as bytes, so a name
     /// that is not UTF-8 matches nothing (instead of a name holding U+FFFD).
-    pub(crate) fn master_index_bytes(&self, name: &[u8]) -> Option<usize> {
-        self.master_index(std::str::from_utf8(name).ok()?)
+    pub(crate) fn master_key_bytes(&self, name: &[u8]) -> Option<MasterKey> {
+        self.master_key(std::str::from_utf8(name).ok()?)
     }
 
     pub fn links(&self) -> &LinkTable {
@@ -188,13 +200,14 @@ impl Sentinel {
             self.flush_config();
         }
         self.log(LogLevel::Warning, format!("Sentinel ID is {}", self.myid));
-        for m in 0..self.masters.len() {
+        let keys: Vec<MasterKey> = self.masters.keys().collect();
+        for m in keys {
             self.announce_monitor(m);
         }
     }
 
     /// The `+monitor` event for master `m`, sent at start-up and by `SENTINEL MONITOR`.
-    pub(crate) fn announce_monitor(&mut self, m: usize) {
+    pub(crate) fn announce_monitor(&mut self, m: MasterKey) {
         let Some(master) = self.masters.get(m) else {
             return;
         };
@@ -260,7 +273,7 @@ impl Sentinel {
         &mut self,
         level: LogLevel,
         kind: &str,
-        master: Option<usize>,
+        master: Option<MasterKey>,
         mut text: String,
     ) {
         truncate_event_text(&mut text);
@@ -310,10 +323,15 @@ impl Sentinel {
 
     /// Add a master (`createSentinelRedisInstance` with `SRI_MASTER`); the caller checked
     /// the name is free.
-    pub(crate) fn add_master(&mut self, name: &str, addr: Addr, quorum: u32, now_ms: u64) -> usize {
+    pub(crate) fn add_master(
+        &mut self,
+        name: &str,
+        addr: Addr,
+        quorum: u32,
+        now_ms: u64,
+    ) -> MasterKey {
         let link = self.links.create(now_ms, true);
         let inst = Instance::new(
-            self.masters.new_uid(),
             Kind::Master,
             name.to_string(),
             addr,
@@ -330,41 +348,38 @@ impl Sentinel {
 
     /// Add a replica of master `m`, named by its announced address; `None` if one with
     /// that name exists.
-    pub(crate) fn add_replica(&mut self, m: usize, addr: Addr, now_ms: u64) -> Option<usize> {
+    pub(crate) fn add_replica(&mut self, m: MasterKey, addr: Addr, now_ms: u64) -> Option<InstKey> {
         let name = addr.announced_with_port(self.options.announce_hostnames);
         if self.masters[m].replica(&name).is_some() {
             return None;
         }
         let link = self.links.create(now_ms, true);
         let down_after = self.masters[m].inst.down_after_ms;
-        let uid = self.masters.new_uid();
-        let inst = Instance::new(uid, Kind::Replica, name, addr, link, down_after, now_ms);
-        self.masters[m].replicas.push(inst);
-        Some(self.masters[m].replicas.len() - 1)
+        let inst = Instance::new(Kind::Replica, name, addr, link, down_after, now_ms);
+        Some(self.masters[m].replicas.insert(inst))
     }
 
     /// Add another Sentinel of master `m`, named by its run id, sharing the link of the
     /// same Sentinel under another master when there is one; `None` on duplicate run id.
     pub(crate) fn add_sentinel(
         &mut self,
-        m: usize,
+        m: MasterKey,
         addr: Addr,
         runid: &str,
         now_ms: u64,
-    ) -> Option<usize> {
-        if self.masters[m].sentinels.iter().any(|s| s.name == runid) {
+    ) -> Option<InstKey> {
+        if self.masters[m].sentinel_key(runid).is_some() {
             return None;
         }
         // sentinelTryConnectionSharing: same run id under another master.
         let shared = self
             .masters
             .iter()
-            .enumerate()
-            .filter(|(i, _)| *i != m)
+            .filter(|(k, _)| *k != m)
             .find_map(|(_, other)| {
                 other
                     .sentinels
-                    .iter()
+                    .values()
                     .find(|s| s.reported.runid.as_deref() == Some(runid))
                     .map(|s| s.link)
             });
@@ -377,7 +392,6 @@ impl Sentinel {
         };
         let down_after = self.masters[m].inst.down_after_ms;
         let mut inst = Instance::new(
-            self.masters.new_uid(),
             Kind::Sentinel,
             runid.to_string(),
             addr,
@@ -386,14 +400,15 @@ impl Sentinel {
             now_ms,
         );
         inst.reported.runid = Some(runid.to_string());
-        self.masters[m].sentinels.push(inst);
-        Some(self.masters[m].sentinels.len() - 1)
+        Some(self.masters[m].sentinels.insert(inst))
     }
 
     /// Remove master `m` with its replicas and Sentinels, releasing their links.
-    pub(crate) fn remove_master(&mut self, m: usize) {
-        let master = self.masters.remove(m);
-        for inst in master.replicas.iter().chain(master.sentinels.iter()) {
+    pub(crate) fn remove_master(&mut self, m: MasterKey) {
+        let Some(master) = self.masters.remove(m) else {
+            return;
+        };
+        for inst in master.replicas.values().chain(master.sentinels.values()) {
             self.release_link(inst.link);
         }
         self.release_link(master.inst.link);
@@ -403,17 +418,19 @@ impl Sentinel {
     /// runtime flags, vote, failover state and timers; reconnect.
     pub(crate) fn reset_master(
         &mut self,
-        m: usize,
+        m: MasterKey,
         keep_sentinels: bool,
         generate_event: bool,
         now_ms: u64,
     ) {
-        let replicas = std::mem::take(&mut self.masters[m].replicas);
+        // Drained, not replaced: the keys of the instances forgotten must find nothing,
+        // even once new instances take their slots.
+        let replicas = self.masters[m].replicas.drain();
         for r in &replicas {
             self.release_link(r.link);
         }
         if !keep_sentinels {
-            let sentinels = std::mem::take(&mut self.masters[m].sentinels);
+            let sentinels = self.masters[m].sentinels.drain();
             for s in &sentinels {
                 self.release_link(s.link);
             }
@@ -461,7 +478,7 @@ impl Sentinel {
             self.scripts.len(),
             self.options.simfailure_flags
         );
-        for (i, m) in self.masters.iter().enumerate() {
+        for (i, m) in self.masters.values().enumerate() {
             let status = if m.inst.flags.contains(Flags::O_DOWN) {
                 "odown"
             } else if m.inst.flags.contains(Flags::S_DOWN) {
@@ -509,54 +526,66 @@ mod tests {
         Sentinel::new(cfg, 1000, 1, &no_dns).unwrap_or_else(|e| panic!("{e}"))
     }
 
-    /// A reply finds the instance it was sent for after others moved up, and finds
-    /// nothing once that instance is gone, even if a new one took its name.
+    /// A key finds its instance after others before it went away, and nothing once that
+    /// instance is gone, even if a new one took its name and its slot.
     #[test]
-    fn replies_find_their_instance_by_identity() {
+    fn keys_find_their_instance_or_nothing() {
         let mut s = sample();
         let addr = |port| Addr {
             hostname: "10.0.0.3".into(),
             ip: "10.0.0.3".into(),
             port,
         };
-        let second = s.add_replica(0, addr(6381), 1000);
-        assert_eq!(second, Some(1));
-        let key = s.inst_key(InstRef::Replica(0, 1));
-        let key = key.unwrap_or_else(|| panic!("no key"));
-        // The first replica goes away: the second is now at 0, and still found.
-        let first = s.masters[0].replicas.remove(0);
-        s.release_link(first.link);
-        assert_eq!(s.find_inst(&key), Some(InstRef::Replica(0, 0)));
-        // It goes away too, and a new replica takes its name: not the same instance.
-        let gone = s.masters[0].replicas.remove(0);
+        let m = s.master_key("mymaster").unwrap();
+        let first = s.masters[m].replicas.key_at(0).unwrap();
+        let second = s.add_replica(m, addr(6381), 1000).unwrap();
+        let r = InstRef::Replica(m, second);
+        // The first replica goes away: the second is still found.
+        let gone = s.masters[m].replicas.remove(first).unwrap();
         s.release_link(gone.link);
-        assert_eq!(s.add_replica(0, addr(6381), 2000), Some(0));
-        assert_eq!(s.masters[0].replicas[0].name, gone.name);
-        assert_eq!(s.find_inst(&key), None);
-        // The master itself, found after an earlier master was removed.
-        let master_key = s.inst_key(InstRef::Master(0));
-        let master_key = master_key.unwrap_or_else(|| panic!("no key"));
+        assert_eq!(s.instance(r).map(|i| i.addr.port), Some(6381));
+        // It goes away too, and a new replica takes its name: not the same instance.
+        let gone = s.masters[m].replicas.remove(second).unwrap();
+        s.release_link(gone.link);
+        let new = s.add_replica(m, addr(6381), 2000).unwrap();
+        assert_eq!(s.masters[m].replicas[new].name, gone.name);
+        assert_eq!(s.instance(r), None);
+        // A reset forgets the replicas: their keys find nothing, nor do the Sentinels'.
+        let sentinel = InstRef::Sentinel(m, s.masters[m].sentinels.key_at(0).unwrap());
+        s.reset_master(m, false, false, 3000);
+        assert_eq!(s.instance(InstRef::Replica(m, new)), None);
+        assert_eq!(s.instance(sentinel), None);
+        let again = s.add_replica(m, addr(6381), 3000).unwrap();
+        assert_ne!(again, new);
+        // The master itself, and another found after it was removed.
         let m2 = s.add_master("other", addr(7000), 2, 3000);
-        let other_key = s.inst_key(InstRef::Master(m2));
-        let other_key = other_key.unwrap_or_else(|| panic!("no key"));
-        s.remove_master(0);
-        assert_eq!(s.find_inst(&master_key), None);
-        assert_eq!(s.find_inst(&other_key), Some(InstRef::Master(0)));
+        s.remove_master(m);
+        assert_eq!(s.instance(InstRef::Master(m)), None);
+        assert_eq!(s.instance(InstRef::Replica(m, again)), None);
+        let other = s.instance(InstRef::Master(m2)).map(|i| i.name.as_str());
+        assert_eq!(other, Some("other"));
+        assert_eq!(s.master_key("other"), Some(m2));
     }
 
     #[test]
     fn event_prefixes() {
         let s = sample();
+        let m = s.masters.key_at(0).unwrap();
+        let (r, p) = (
+            s.masters[m].replicas.key_at(0),
+            s.masters[m].sentinels.key_at(0),
+        );
+        let (r, p) = (r.unwrap(), p.unwrap());
         assert_eq!(
-            s.describe(InstRef::Master(0)),
+            s.describe(InstRef::Master(m)),
             "master mymaster 127.0.0.1 6379"
         );
         assert_eq!(
-            s.describe(InstRef::Replica(0, 0)),
+            s.describe(InstRef::Replica(m, r)),
             "slave 10.0.0.2:6380 10.0.0.2 6380 @ mymaster 127.0.0.1 6379"
         );
         assert_eq!(
-            s.describe(InstRef::Sentinel(0, 0)),
+            s.describe(InstRef::Sentinel(m, p)),
             format!(
                 "sentinel {} ::1 26379 @ mymaster 127.0.0.1 6379",
                 "c".repeat(40)
@@ -584,8 +613,9 @@ mod tests {
     fn warning_events_carry_the_notification_script() {
         let mut s = sample();
         s.masters[0].notification_script = Some("/n.sh".into());
-        s.event(LogLevel::Notice, "+x", Some(0), String::new());
-        s.event(LogLevel::Warning, "+y", Some(0), String::new());
+        let m = s.masters.key_at(0);
+        s.event(LogLevel::Notice, "+x", m, String::new());
+        s.event(LogLevel::Warning, "+y", m, String::new());
         s.event(LogLevel::Warning, "+z", None, String::new());
         let scripts: Vec<_> = std::iter::from_fn(|| s.poll_output())
             .filter_map(|o| match o {

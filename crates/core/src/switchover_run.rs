@@ -5,7 +5,7 @@
 use crate::conn::{Callback, ConnKind, SwitchoverReply};
 use crate::event::LogLevel;
 use crate::instance::Flags;
-use crate::master::FailoverState;
+use crate::master::{FailoverState, MasterKey};
 use crate::parse::info_number;
 use crate::sentinel::{InstRef, Sentinel};
 use crate::switchover::{Switchover, CATCHUP_MS, PAUSE_MS, POLL_MS};
@@ -15,7 +15,7 @@ impl Sentinel {
     /// In `send_slaveof_noone`: whether `SLAVEOF NO ONE` may go out now. A planned
     /// switchover first pauses the master's writes and waits for the replica's offset;
     /// a failover of an unreachable master (or with fast mode off) goes ahead at once.
-    pub(crate) fn switchover_gate(&mut self, m: usize, now: u64) -> bool {
+    pub(crate) fn switchover_gate(&mut self, m: MasterKey, now: u64) -> bool {
         let ms = &self.masters[m];
         let Some(promoted) = ms.failover.promoted().map(str::to_string) else {
             return true;
@@ -53,7 +53,7 @@ impl Sentinel {
         }
     }
 
-    fn begin_switchover(&mut self, m: usize, replica: String, now: u64) -> bool {
+    fn begin_switchover(&mut self, m: MasterKey, replica: String, now: u64) -> bool {
         let r = InstRef::Master(m);
         let pause = PAUSE_MS.to_string();
         let pause_cb = Callback::Switchover(SwitchoverReply::Pause);
@@ -86,7 +86,7 @@ impl Sentinel {
 
     /// Gives the switchover up: the master's writes resume, the failover goes on the
     /// classic way.
-    fn abandon_switchover(&mut self, m: usize, why: &str) {
+    fn abandon_switchover(&mut self, m: MasterKey, why: &str) {
         if self.masters[m].switchover.take().is_none() {
             return;
         }
@@ -111,9 +111,7 @@ impl Sentinel {
         frame: &Frame,
         now: u64,
     ) {
-        let m = match r {
-            InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
-        };
+        let m = r.master();
         if self.masters[m].switchover.is_none() {
             return;
         }
@@ -166,7 +164,7 @@ impl Sentinel {
 
     /// Asks the chosen replica for its offset, every [`POLL_MS`] once the master's is
     /// known.
-    fn poll_switchover_replica(&mut self, m: usize, now: u64) {
+    fn poll_switchover_replica(&mut self, m: MasterKey, now: u64) {
         let Some(s) = &self.masters[m].switchover else {
             return;
         };
@@ -176,11 +174,7 @@ impl Sentinel {
         if s.last_poll != 0 && now < s.last_poll + POLL_MS {
             return;
         }
-        let Some(i) = self.masters[m]
-            .replicas
-            .iter()
-            .position(|r| r.name == s.replica)
-        else {
+        let Some(i) = self.masters[m].replica_key(&s.replica) else {
             return;
         };
         let cb = Callback::Switchover(SwitchoverReply::Offset);
@@ -197,7 +191,7 @@ impl Sentinel {
 
     /// Timer part: polls, the catch-up deadline, and the end of a switchover whose
     /// failover is gone.
-    pub(crate) fn switchover_tick(&mut self, m: usize, now: u64) {
+    pub(crate) fn switchover_tick(&mut self, m: MasterKey, now: u64) {
         let Some(s) = &self.masters[m].switchover else {
             return;
         };
@@ -221,7 +215,7 @@ impl Sentinel {
     /// The promotion was seen: the old master follows the new one, then its writes
     /// resume (its clients were disconnected by the SLAVEOF transaction and will find
     /// the new master).
-    pub(crate) fn finish_switchover(&mut self, m: usize, now: u64) {
+    pub(crate) fn finish_switchover(&mut self, m: MasterKey, now: u64) {
         let Some(s) = &self.masters[m].switchover else {
             return;
         };

@@ -33,20 +33,24 @@ impl Sentinel {
             return;
         }
         self.check_tilt(now_ms);
-        let mut m = 0;
-        while m < self.masters.len() {
+        // The lists are walked by position, each step taking the key now there: what a
+        // step does may change them (a failover switching the master to its promoted
+        // replica replaces the replicas), and the walk goes on over the lists as they
+        // are then, in redis' order.
+        let mut next = 0;
+        while let Some(m) = self.masters.key_at(next) {
+            next += 1;
             self.handle_instance(InstRef::Master(m), now_ms);
-            let mut i = 0;
-            while m < self.masters.len() && i < self.masters[m].replicas.len() {
+            let mut at = 0;
+            while let Some(i) = self.masters.get(m).and_then(|ms| ms.replicas.key_at(at)) {
+                at += 1;
                 self.handle_instance(InstRef::Replica(m, i), now_ms);
-                i += 1;
             }
-            let mut i = 0;
-            while m < self.masters.len() && i < self.masters[m].sentinels.len() {
+            let mut at = 0;
+            while let Some(i) = self.masters.get(m).and_then(|ms| ms.sentinels.key_at(at)) {
+                at += 1;
                 self.handle_instance(InstRef::Sentinel(m, i), now_ms);
-                i += 1;
             }
-            m += 1;
         }
         self.switch_to_promoted_if_done(now_ms);
         self.run_scripts(now_ms);

@@ -614,7 +614,7 @@ impl World {
         let epoch = core.current_epoch();
         let masters = core
             .masters()
-            .iter()
+            .values()
             .map(|m| (m.inst.name.as_str(), m.inst.config_epoch));
         if let Err(v) = self.inv.observe_epochs(s, epoch, masters) {
             self.fail(v);

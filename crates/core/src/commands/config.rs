@@ -206,8 +206,8 @@ impl Sentinel {
     fn drop_sentinel_connections(&mut self) {
         let ids: Vec<_> = self
             .masters
-            .iter()
-            .flat_map(|m| m.sentinels.iter().map(|s| s.link))
+            .values()
+            .flat_map(|m| m.sentinels.values().map(|s| s.link))
             .collect();
         for id in ids {
             if self.links.get(id).is_some_and(|l| !l.health.disconnected) {

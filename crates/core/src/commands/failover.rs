@@ -25,7 +25,7 @@ impl Sentinel {
         let m = self
             .make_addr(&host, port, true, env.resolve)
             .ok()
-            .and_then(|addr| self.masters.iter().position(|m| m.inst.addr.same_as(&addr)));
+            .and_then(|addr| self.masters.find_key(|m| m.inst.addr.same_as(&addr)));
         let mut down = false;
         let mut leader: Option<String> = None;
         let mut leader_epoch = 0;
@@ -47,7 +47,7 @@ impl Sentinel {
 
     /// `FAILOVER <name>`: force a failover without agreement, if a replica is promotable.
     pub(super) fn cmd_failover(&mut self, name: &[u8], now_ms: u64) -> Frame {
-        let Some(m) = self.master_index_bytes(name) else {
+        let Some(m) = self.master_key_bytes(name) else {
             return no_such_master();
         };
         if self.masters[m].failover.in_progress() {
@@ -125,13 +125,13 @@ mod tests {
             ..SentinelSettings::default()
         };
         let mut s = Sentinel::new(cfg, T0, 3, &no_dns).unwrap_or_else(|e| panic!("{e}"));
-        let ids: Vec<_> = s.masters[0].replicas.iter().map(|r| r.link).collect();
+        let ids: Vec<_> = s.masters[0].replicas.values().map(|r| r.link).collect();
         for id in ids {
             if let Some(l) = s.links.get_mut(id) {
                 l.health.disconnected = false;
             }
         }
-        for r in &mut s.masters[0].replicas {
+        for r in s.masters[0].replicas.values_mut() {
             r.reported.info_refresh = T0;
         }
         s
@@ -157,7 +157,8 @@ mod tests {
     #[test]
     fn replica_selection_order() {
         let mut s = with_replicas();
-        let pick = |s: &Sentinel| s.selected_replica(0, T0 + 10);
+        let m = s.masters.key_at(0).unwrap();
+        let pick = |s: &Sentinel| s.selected_replica(m, T0 + 10);
         // All equal and no run ids: first in order.
         assert_eq!(pick(&s).as_deref(), Some("10.0.0.1:6379"));
         s.masters[0].replicas[2].reported.slave_repl_offset = 50;
@@ -216,10 +217,12 @@ mod tests {
     #[test]
     fn voting_for_another_sentinel_delays_our_failover() {
         let mut s = with_replicas();
-        s.vote_leader(0, 3, "abc", T0);
+        let m = s.masters.key_at(0).unwrap();
+        s.vote_leader(m, 3, "abc", T0);
         assert!((T0..T0 + 1000).contains(&s.masters[0].failover.start_time()));
         let mut s = with_replicas();
-        s.vote_leader(0, 3, &"F".repeat(40), T0);
+        let m = s.masters.key_at(0).unwrap();
+        s.vote_leader(m, 3, &"F".repeat(40), T0);
         assert_eq!(
             s.masters[0].failover.start_time(),
             0,

@@ -6,6 +6,7 @@ use rsentinel_resp::Frame;
 use super::{no_such_master, CommandEnv, Reply};
 use crate::addr::{resolve_host, AddrError};
 use crate::event::LogLevel;
+use crate::master::MasterKey;
 use crate::parse::{parse_i64, text};
 use crate::sentinel::{InstRef, Sentinel};
 
@@ -40,7 +41,7 @@ impl Sentinel {
                 return Frame::error("ERR Can't resolve instance hostname.").into()
             }
         };
-        if self.master_index(name).is_some() {
+        if self.master_key(name).is_some() {
             return Frame::error("ERR Duplicate master name.").into();
         }
         // redis keeps the quorum in an unsigned int.
@@ -52,7 +53,7 @@ impl Sentinel {
 
     /// `REMOVE <name>`.
     pub(super) fn cmd_remove(&mut self, name: &[u8]) -> Reply {
-        let Some(m) = self.master_index_bytes(name) else {
+        let Some(m) = self.master_key_bytes(name) else {
             return no_such_master().into();
         };
         let text = self.describe(InstRef::Master(m));
@@ -65,7 +66,8 @@ impl Sentinel {
     /// `RESET <pattern>`: reset every master whose name matches; replies the count.
     pub(super) fn cmd_reset(&mut self, pattern: &[u8], now_ms: u64) -> Frame {
         let mut count = 0;
-        for m in 0..self.masters.len() {
+        let keys: Vec<MasterKey> = self.masters.keys().collect();
+        for m in keys {
             if rsentinel_commands::glob_match(pattern, self.masters[m].inst.name.as_bytes(), false)
             {
                 self.reset_master(m, false, true, now_ms);

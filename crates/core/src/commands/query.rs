@@ -5,6 +5,7 @@ use bytes::Bytes;
 use rsentinel_resp::Frame;
 
 use super::no_such_master;
+use crate::arena::Arena;
 use crate::instance::{Flags, Instance};
 use crate::instance_reply::instance_frame;
 use crate::master::Master;
@@ -43,9 +44,9 @@ impl Sentinel {
     }
 
     /// Replicas that announce themselves (`replica-announced yes`) and Sentinels.
-    fn children_frame(&self, list: &[Instance], now_ms: u64) -> Frame {
+    fn children_frame(&self, list: &Arena<Instance>, now_ms: u64) -> Frame {
         Frame::Array(
-            list.iter()
+            list.values()
                 .filter(|i| i.reported.replica_announced != 0)
                 .map(|i| {
                     instance_frame(
@@ -63,7 +64,7 @@ impl Sentinel {
     pub(super) fn cmd_masters(&self, now_ms: u64) -> Frame {
         Frame::Array(
             self.masters
-                .iter()
+                .values()
                 .map(|m| self.master_frame(m, now_ms))
                 .collect(),
         )
@@ -114,7 +115,7 @@ impl Sentinel {
         let voters = m.sentinels.len() + 1;
         let usable = 1 + m
             .sentinels
-            .iter()
+            .values()
             .filter(|s| !s.flags.intersects(Flags::S_DOWN | Flags::O_DOWN))
             .count();
         let no_quorum = usable < m.quorum as usize;
@@ -146,7 +147,7 @@ impl Sentinel {
     pub(super) fn cmd_info_cache(&self, names: &[Bytes], now_ms: u64) -> Frame {
         let mut picked: Vec<&Master> = Vec::new();
         if names.is_empty() {
-            picked.extend(self.masters.iter());
+            picked.extend(self.masters.values());
         }
         for n in names {
             if let Some(m) = self.master_bytes(n) {
@@ -175,7 +176,7 @@ impl Sentinel {
             let mut list = vec![entry(age_of(m.inst.reported.info_refresh), &m.inst.info)];
             list.extend(
                 m.replicas
-                    .iter()
+                    .values()
                     .map(|r| entry(age_of(r.reported.info_refresh), &r.info)),
             );
             out.push(Frame::Array(list));

@@ -6,6 +6,7 @@ use rsentinel_resp::Frame;
 
 use super::{arity_error, no_such_master, CommandEnv, Reply};
 use crate::event::LogLevel;
+use crate::master::MasterKey;
 use crate::parse::{err_text, parse_i64, text};
 use crate::sentinel::{InstRef, Sentinel};
 
@@ -23,7 +24,7 @@ fn bad_arg(value: &[u8], option: &[u8]) -> Frame {
 impl Sentinel {
     /// `args[0]` is the master name, then option/value pairs.
     pub(super) fn cmd_set(&mut self, args: &[Bytes], env: &CommandEnv) -> Reply {
-        let Some(m) = self.master_index_bytes(&args[0]) else {
+        let Some(m) = self.master_key_bytes(&args[0]) else {
             return no_such_master().into();
         };
         if args.len() < 3 {
@@ -66,7 +67,7 @@ impl Sentinel {
     /// `+set` event (the password redacted).
     fn set_option(
         &mut self,
-        m: usize,
+        m: MasterKey,
         option: &[u8],
         values: &[Bytes],
         more: usize,
@@ -175,9 +176,9 @@ impl Sentinel {
 
     /// Close the links of a master and its replicas so they reconnect with new
     /// credentials (`dropInstanceConnections`).
-    pub(crate) fn drop_master_connections(&mut self, m: usize) {
+    pub(crate) fn drop_master_connections(&mut self, m: MasterKey) {
         let mut ids = vec![self.masters[m].inst.link];
-        ids.extend(self.masters[m].replicas.iter().map(|r| r.link));
+        ids.extend(self.masters[m].replicas.values().map(|r| r.link));
         for id in ids {
             self.close_link(id);
         }

@@ -6,7 +6,7 @@
 
 use super::DURATION_BUCKETS;
 use crate::state::Daemon;
-use rsentinel_core::{Flags, Instance, LinkTable, Master};
+use rsentinel_core::{Arena, Flags, Instance, LinkTable, Master};
 use std::fmt::Write;
 
 /// One metric family being written: HELP and TYPE once, then samples.
@@ -209,7 +209,7 @@ pub fn render(d: &Daemon, now_ms: u64) -> String {
     o.text
 }
 
-fn per_master(o: &mut Out, d: &Daemon, masters: &[Master], tilt: bool, now_ms: u64) {
+fn per_master(o: &mut Out, d: &Daemon, masters: &Arena<Master>, tilt: bool, now_ms: u64) {
     let ann = d.sentinel.announce_hostnames();
     o.family(
         "rsentinel_master_info",
@@ -258,7 +258,7 @@ fn per_master(o: &mut Out, d: &Daemon, masters: &[Master], tilt: bool, now_ms: u
         (
             "rsentinel_master_ok_replicas",
             "Known replicas neither subjectively nor objectively down.",
-            |m, _| m.replicas.iter().filter(|r| is_ok(r)).count() as f64,
+            |m, _| m.replicas.values().filter(|r| is_ok(r)).count() as f64,
         ),
         (
             "rsentinel_master_sentinels",
@@ -268,14 +268,14 @@ fn per_master(o: &mut Out, d: &Daemon, masters: &[Master], tilt: bool, now_ms: u
         (
             "rsentinel_master_ok_sentinels",
             "Sentinels not down, this one included.",
-            |m, _| (1 + m.sentinels.iter().filter(|s| is_ok(s)).count()) as f64,
+            |m, _| (1 + m.sentinels.values().filter(|s| is_ok(s)).count()) as f64,
         ),
         (
             "rsentinel_master_ckquorum",
             "1 when SENTINEL CKQUORUM would answer OK: enough usable Sentinels for the quorum and a majority.",
             |m, _| {
                 let voters = m.sentinels.len() + 1;
-                let usable = 1 + m.sentinels.iter().filter(|s| is_ok(s)).count();
+                let usable = 1 + m.sentinels.values().filter(|s| is_ok(s)).count();
                 flag(usable >= m.quorum as usize && usable > voters / 2)
             },
         ),
@@ -324,7 +324,7 @@ fn per_master(o: &mut Out, d: &Daemon, masters: &[Master], tilt: bool, now_ms: u
     }
 }
 
-fn failovers(o: &mut Out, d: &Daemon, masters: &[Master]) {
+fn failovers(o: &mut Out, d: &Daemon, masters: &Arena<Master>) {
     let stats = |m: &Master| {
         d.metrics
             .failovers
@@ -421,13 +421,13 @@ fn failovers(o: &mut Out, d: &Daemon, masters: &[Master]) {
     }
 }
 
-fn per_link(o: &mut Out, d: &Daemon, masters: &[Master], links: &LinkTable, now_ms: u64) {
+fn per_link(o: &mut Out, d: &Daemon, masters: &Arena<Master>, links: &LinkTable, now_ms: u64) {
     let ann = d.sentinel.announce_hostnames();
     let mut rows = Vec::new();
     for m in masters {
         let all = std::iter::once(&m.inst)
-            .chain(m.replicas.iter())
-            .chain(m.sentinels.iter());
+            .chain(m.replicas.values())
+            .chain(m.sentinels.values());
         for i in all {
             if let Some(l) = links.get(i.link) {
                 rows.push((m.name(), i, i.link.0, l));

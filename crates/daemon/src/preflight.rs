@@ -95,14 +95,7 @@ pub(crate) fn test_config(config: &Config, path: &str, abs_path: &Path) -> i32 {
     }
     let resolve = |host: &str| hosts.resolve(host);
     if let Err(e) = Sentinel::new(config.sentinel.clone(), 0, 0, &resolve) {
-        eprint!(
-            "{}",
-            rsentinel_config::fatal_error_text(
-                &abs_path.display().to_string(),
-                e.master.as_deref(),
-                e.message
-            )
-        );
+        print_fatal(abs_path, e);
         return 1;
     }
     println!("Configuration of {path} is OK");
@@ -185,4 +178,17 @@ pub(crate) fn build_acl(config: &Config, log: &Logger) -> Option<Acl> {
         }
     }
     Some(acl)
+}
+
+/// redis' report of a config the core cannot be built from, on standard error: a start
+/// and `--test-config` print it alike.
+pub(crate) fn print_fatal(config_path: &Path, e: rsentinel_core::LoadError) {
+    eprint!(
+        "{}",
+        rsentinel_config::fatal_error_text(
+            &config_path.display().to_string(),
+            e.master.as_deref(),
+            e.message
+        )
+    );
 }

@@ -298,14 +298,7 @@ fn build_sentinel(
         match Sentinel::new(config.sentinel.clone(), Daemon::now_ms(), seed, &resolve) {
             Ok(s) => s,
             Err(e) => {
-                eprint!(
-                    "{}",
-                    rsentinel_config::fatal_error_text(
-                        &config_path.display().to_string(),
-                        e.master.as_deref(),
-                        e.message
-                    )
-                );
+                crate::preflight::print_fatal(config_path, e);
                 return None;
             }
         };

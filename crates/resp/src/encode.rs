@@ -85,22 +85,12 @@ impl Decimal for &i64 {
 /// `<prefix><n>\r\n`, with the digits written by hand: every reply has at least one
 /// header, and the formatting machinery was a visible part of a pipelined reply's cost.
 fn header(out: &mut BytesMut, prefix: u8, n: impl Decimal) {
-    let (negative, mut m) = n.parts();
-    let mut digits = [0u8; 20];
-    let mut i = digits.len();
-    loop {
-        i -= 1;
-        digits[i] = b'0' + (m % 10) as u8;
-        m /= 10;
-        if m == 0 {
-            break;
-        }
-    }
+    let (negative, m) = n.parts();
     out.put_u8(prefix);
     if negative {
         out.put_u8(b'-');
     }
-    out.put_slice(&digits[i..]);
+    out.put_slice(crate::number::Digits::new(m).as_bytes());
     out.put_slice(b"\r\n");
 }
 

@@ -32,7 +32,7 @@ pub use double::format_double;
 pub use encode::{encode, encode_command};
 pub use error::{query_buffer_sample, repr, ProtocolError};
 pub use frame::{Frame, Protocol};
-pub use number::string2ll;
+pub use number::{string2ll, Digits};
 pub use reply::{ReplyDecoder, ReplyError, DEFAULT_MAX_REPLY_SIZE};
 pub use request::{
     Limits, RequestParser, PROTO_INLINE_MAX_SIZE, PROTO_IOBUF_LEN, UNAUTHENTICATED_MAX_ARGS,

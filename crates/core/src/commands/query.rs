@@ -14,18 +14,7 @@ use crate::sentinel::Sentinel;
 /// A port in decimal, without the formatting machinery (this is on the hot path of
 /// `GET-MASTER-ADDR-BY-NAME`, which clients poll).
 fn port_text(port: u16) -> Bytes {
-    let mut digits = [0u8; 5];
-    let mut at = digits.len();
-    let mut n = port;
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    Bytes::copy_from_slice(&digits[at..])
+    Bytes::copy_from_slice(rsentinel_resp::Digits::new(port.into()).as_bytes())
 }
 
 impl Sentinel {

@@ -2,7 +2,7 @@
 //! two connections it is, and the FIFO of what each reply on it is for (redis' reply
 //! callbacks, like hiredis' callback queue). The sockets are the daemon's.
 
-use crate::sentinel::InstRef;
+use crate::master::InstRef;
 use std::collections::VecDeque;
 
 /// One TCP connection of a link; a reconnection gets a new id, so late events from a

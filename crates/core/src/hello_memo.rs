@@ -120,7 +120,3 @@ impl HelloMemo {
         self.known.len()
     }
 }
-
-#[cfg(test)]
-#[path = "hello_memo_tests.rs"]
-mod tests;

@@ -3,7 +3,7 @@
 
 use crate::addr::Addr;
 pub use crate::kind::Kind;
-use crate::link::LinkId;
+use crate::link_id::LinkId;
 use rsentinel_failover::ReplicaFlags;
 use rsentinel_monitor::{PeerDownState, ReportedState};
 

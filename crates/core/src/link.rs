@@ -3,15 +3,10 @@
 //! same Sentinel are shared between the masters it monitors, hence the table and refcount.
 
 use crate::conn::{Callback, Conn, ConnId, ConnKind, Pending};
+pub use crate::link_id::LinkId;
 use rsentinel_monitor::LinkHealth;
 use std::collections::{HashMap, VecDeque};
 use std::hash::{BuildHasherDefault, Hasher};
-
-/// Identifies a link in the [`LinkTable`]: the slot (low 32 bits) and the generation of
-/// its use (high 32 bits). The daemon never sees it: its sockets are keyed by
-/// [`ConnId`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct LinkId(pub u64);
 
 /// Link state the core reasons about; the sockets themselves belong to the daemon. The
 /// liveness clocks and the rules on them are the monitor crate's [`LinkHealth`], whose
@@ -123,20 +118,6 @@ pub struct LinkTable {
 struct Slot {
     generation: u32,
     link: Option<Link>,
-}
-
-impl LinkId {
-    fn new(slot: u32, generation: u32) -> LinkId {
-        LinkId(u64::from(generation) << 32 | u64::from(slot))
-    }
-
-    fn slot(self) -> usize {
-        (self.0 & 0xffff_ffff) as usize
-    }
-
-    fn generation(self) -> u32 {
-        (self.0 >> 32) as u32
-    }
 }
 
 impl LinkTable {

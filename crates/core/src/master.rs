@@ -148,3 +148,22 @@ impl Master {
         }
     }
 }
+
+/// Which instance of the table: a master, or a replica/Sentinel of a master, by keys.
+/// Kept across changes of the table (a pending reply keeps one), it finds its instance
+/// or nothing: never another instance that took its place.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstRef {
+    Master(MasterKey),
+    Replica(MasterKey, InstKey),
+    Sentinel(MasterKey, InstKey),
+}
+
+impl InstRef {
+    /// The master the instance is, or belongs to.
+    pub fn master(self) -> MasterKey {
+        match self {
+            InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
+        }
+    }
+}

@@ -1,6 +1,27 @@
 //! The Sentinel state: global settings, the master table, the link table, the output
 //! queue and the seeded RNG; plus the operations on the table that commands share
 //! (create, remove, reset, events).
+//!
+//! Its behaviour lives in the child modules below, one concept each (timers, failure
+//! detection, election, failover, commands ...). The fields are private, so only this
+//! module tree changes a Sentinel: the rest of the crate holds data types, and the
+//! daemon and the simulator go through the public methods.
+
+pub(crate) mod commands;
+mod discovery;
+mod election;
+mod failover_run;
+mod failure_detection;
+mod fast;
+mod hello;
+pub(crate) mod persist;
+mod reconf;
+mod refresh;
+mod reply_handlers;
+mod scripts;
+mod sending;
+mod switchover_run;
+pub(crate) mod timer;
 
 use crate::conn::ConnKind;
 
@@ -12,8 +33,9 @@ use crate::announce::{Announce, PeerAuth};
 use crate::arena::Arena;
 use crate::event::{Event, LogLevel, Output, OutputQueue};
 use crate::instance::{Flags, InstKey, Instance, Kind, Role};
-use crate::link::{LinkId, LinkTable};
-use crate::master::{Master, MasterKey};
+use crate::link::LinkTable;
+use crate::link_id::LinkId;
+use crate::master::{InstRef, Master, MasterKey};
 use crate::master_table::MasterTable;
 use crate::periods::Timing;
 use crate::timer_schedule::TimerSchedule;
@@ -26,57 +48,38 @@ pub const SIMFAILURE_CRASH_AFTER_PROMOTION: u32 = 1 << 1;
 /// Bound on the random delay added to failover start times (`SENTINEL_MAX_DESYNC`).
 const MAX_DESYNC_MS: u64 = 1000;
 
-/// Which instance of the table: a master, or a replica/Sentinel of a master, by keys.
-/// Kept across changes of the table (a pending reply keeps one), it finds its instance
-/// or nothing: never another instance that took its place.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum InstRef {
-    Master(MasterKey),
-    Replica(MasterKey, InstKey),
-    Sentinel(MasterKey, InstKey),
-}
-
-impl InstRef {
-    /// The master the instance is, or belongs to.
-    pub fn master(self) -> MasterKey {
-        match self {
-            InstRef::Master(m) | InstRef::Replica(m, _) | InstRef::Sentinel(m, _) => m,
-        }
-    }
-}
-
 /// The whole pure state of one Sentinel.
 #[derive(Debug)]
 pub struct Sentinel {
-    pub(crate) myid: String,
-    pub(crate) current_epoch: u64,
+    myid: String,
+    current_epoch: u64,
     /// The masters in order, with their index by name.
-    pub(crate) masters: MasterTable,
+    masters: MasterTable,
     /// The links to every instance, and which link each connection belongs to.
-    pub(crate) links: LinkTable,
+    links: LinkTable,
     /// TILT state; its `previous_time` is 0 until the timer first runs, so the first
     /// run never counts as a clock jump.
-    pub(crate) tilt: Tilt,
+    tilt: Tilt,
     /// User scripts waiting, running or due for a retry.
-    pub(crate) scripts: crate::script_queue::ScriptQueue,
+    scripts: crate::script_queue::ScriptQueue,
     /// The address our hellos announce.
-    pub(crate) announce: Announce,
+    announce: Announce,
     /// Hellos already applied whose repeats only refresh a Sentinel's hello time.
-    pub(crate) hello_memo: crate::hello_memo::HelloMemo,
+    hello_memo: crate::hello_memo::HelloMemo,
     /// How it behaves: switches from the config and from SENTINEL CONFIG SET.
-    pub(crate) options: crate::options::Options,
+    options: crate::options::Options,
     /// Credentials toward other Sentinels.
-    pub(crate) peer_auth: PeerAuth,
-    pub(crate) timing: Timing,
-    pub(crate) rng: StdRng,
+    peer_auth: PeerAuth,
+    timing: Timing,
+    rng: StdRng,
     /// What the daemon is to do, in order.
-    pub(crate) outputs: OutputQueue,
+    outputs: OutputQueue,
     /// When the timer runs next.
-    pub(crate) schedule: TimerSchedule,
+    schedule: TimerSchedule,
     /// Host lookups for addresses learned at run time.
-    pub(crate) resolver: crate::addr::Resolver,
+    resolver: crate::addr::Resolver,
     /// The run id was generated at load and must be persisted by `start`.
-    pub(crate) myid_generated: bool,
+    myid_generated: bool,
 }
 
 impl Sentinel {

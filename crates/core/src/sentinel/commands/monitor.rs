@@ -6,9 +6,10 @@ use rsentinel_resp::Frame;
 use super::{no_such_master, CommandEnv, Reply};
 use crate::addr::{resolve_host, AddrError};
 use crate::event::LogLevel;
+use crate::master::InstRef;
 use crate::master::MasterKey;
 use crate::parse::{parse_i64, text};
-use crate::sentinel::{InstRef, Sentinel};
+use crate::sentinel::Sentinel;
 
 impl Sentinel {
     /// `MONITOR <name> <ip> <port> <quorum>`.

@@ -4,8 +4,9 @@
 
 use crate::event::{LogLevel, Output};
 use crate::instance::Flags;
+use crate::master::InstRef;
 use crate::master::MasterKey;
-use crate::sentinel::{InstRef, Sentinel};
+use crate::sentinel::Sentinel;
 use rsentinel_election::{
     next_failover_delay_text, vote_leader, MasterView, Me, PeerVote, Step, Subject,
 };

@@ -5,8 +5,9 @@
 
 use crate::conn::{Callback, ConnId, ConnKind};
 use crate::instance::Flags;
-use crate::link::LinkId;
-use crate::sentinel::{InstRef, Sentinel};
+use crate::link_id::LinkId;
+use crate::master::InstRef;
+use crate::sentinel::Sentinel;
 use rsentinel_monitor::{IsMasterDownReply, PingReply};
 use rsentinel_resp::Frame;
 

@@ -1,8 +1,8 @@
-//! The memo changes nothing: the same hellos and commands, given to a Sentinel that
+//! Hello handling with the memo of repeats changes nothing: the same hellos and commands, given to a Sentinel that
 //! remembers hellos and to one that forgets them before each, give the same outputs
 //! and the same table.
 
-use super::HelloMemo;
+use crate::hello_memo::HelloMemo;
 use crate::{CommandEnv, Sentinel};
 use bytes::Bytes;
 use proptest::prelude::*;

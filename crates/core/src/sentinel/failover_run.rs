@@ -7,9 +7,10 @@ use crate::arena::Arena;
 use crate::event::{LogLevel, Output};
 use crate::instance::{Flags, InstKey, Instance};
 use crate::link::LinkTable;
+use crate::master::InstRef;
 use crate::master::{Master, MasterKey};
 use crate::parse::info_field;
-use crate::sentinel::{InstRef, Sentinel};
+use crate::sentinel::Sentinel;
 use rand::Rng;
 use rsentinel_election::{start_failover, start_failover_if_needed, wait_start, Me};
 use rsentinel_failover::{
@@ -129,7 +130,7 @@ impl Sentinel {
             election_timeout_ms: if self.options.fast_failover {
                 self.timing
                     .election_timeout
-                    .min(crate::fast::ELECTION_WAIT_MS)
+                    .min(crate::sentinel::fast::ELECTION_WAIT_MS)
             } else {
                 self.timing.election_timeout
             },
@@ -233,7 +234,9 @@ impl Sentinel {
             if !ms.inst.flags.contains(Flags::O_DOWN) {
                 ms.fast_start_at = 0;
             } else if !ms.failover.in_progress() && ms.fast_start_at == 0 {
-                let jitter = self.rng.gen_range(0..crate::fast::START_JITTER_MS);
+                let jitter = self
+                    .rng
+                    .gen_range(0..crate::sentinel::fast::START_JITTER_MS);
                 self.masters[m].fast_start_at = now + jitter;
                 // Fresh INFO from every replica for the selection, which comes within
                 // milliseconds of the election.

@@ -6,8 +6,9 @@ use crate::addr::Addr;
 use crate::addr::{ResolveFn, Resolver};
 use crate::conn::{Callback, ConnKind};
 use crate::event::LogLevel;
+use crate::master::InstRef;
 use crate::master::MasterKey;
-use crate::sentinel::{InstRef, Sentinel};
+use crate::sentinel::Sentinel;
 
 impl Sentinel {
     /// Installs the host resolver used for addresses learned at run time.

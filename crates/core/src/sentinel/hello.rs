@@ -4,7 +4,8 @@
 //! spreads after a failover. The payload format and announce rules are the gossip crate's.
 
 use crate::conn::{Callback, ConnKind};
-use crate::sentinel::{InstRef, Sentinel};
+use crate::master::InstRef;
+use crate::sentinel::Sentinel;
 use rsentinel_gossip::hello::HelloRef;
 use rsentinel_gossip::HELLO_CHANNEL;
 use std::borrow::Cow;
@@ -56,3 +57,7 @@ impl Sentinel {
         )
     }
 }
+
+#[cfg(test)]
+#[path = "hello_tests.rs"]
+mod tests;

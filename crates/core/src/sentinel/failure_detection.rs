@@ -8,8 +8,9 @@
 use crate::conn::{Callback, ConnKind};
 use crate::event::LogLevel;
 use crate::instance::{Flags, Kind};
+use crate::master::InstRef;
 use crate::master::MasterKey;
-use crate::sentinel::{InstRef, Sentinel};
+use crate::sentinel::Sentinel;
 use rsentinel_monitor::{check_odown, is_master_down_args, Acting, OdownChange, SdownInput};
 
 impl Sentinel {

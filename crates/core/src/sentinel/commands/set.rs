@@ -6,9 +6,10 @@ use rsentinel_resp::Frame;
 
 use super::{arity_error, no_such_master, CommandEnv, Reply};
 use crate::event::LogLevel;
+use crate::master::InstRef;
 use crate::master::MasterKey;
 use crate::parse::{err_text, parse_i64, text};
-use crate::sentinel::{InstRef, Sentinel};
+use crate::sentinel::Sentinel;
 
 const SCRIPTS_DENIED: &str = "ERR Reconfiguration of scripts path is denied for security reasons. \
      Check the deny-scripts-reconfig configuration directive in your Sentinel configuration";

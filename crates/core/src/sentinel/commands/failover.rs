@@ -102,7 +102,7 @@ impl Sentinel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::commands::{CommandEnv, Reply};
+    use crate::sentinel::commands::{CommandEnv, Reply};
     use rsentinel_config::{MasterConfig, SentinelSettings};
 
     const T0: u64 = 1_000_000;

@@ -11,8 +11,9 @@
 
 use crate::conn::{Callback, ConnId, ConnKind, Pending};
 use crate::event::Output;
-use crate::link::LinkId;
-use crate::sentinel::{InstRef, Sentinel};
+use crate::link_id::LinkId;
+use crate::master::InstRef;
+use crate::sentinel::Sentinel;
 use bytes::Bytes;
 
 impl Sentinel {

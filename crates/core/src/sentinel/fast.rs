@@ -21,9 +21,10 @@
 
 use crate::conn::{Callback, ConnKind};
 use crate::instance::{Flags, InstKey, Kind};
+use crate::master::InstRef;
 use crate::master::{FailoverState, MasterKey};
 use crate::parse::info_field;
-use crate::sentinel::{InstRef, Sentinel};
+use crate::sentinel::Sentinel;
 use rand::Rng;
 use rsentinel_failover::ReplicaFlags;
 use rsentinel_monitor::SdownInput;

@@ -6,7 +6,8 @@
 use crate::addr::{resolve_host, Addr};
 use crate::event::LogLevel;
 use crate::hello_memo::{Meaning, Repeat};
-use crate::sentinel::{InstRef, Sentinel};
+use crate::master::InstRef;
+use crate::sentinel::Sentinel;
 use rsentinel_gossip::hello::{mentions_runid, HelloRef};
 use rsentinel_gossip::{
     receive_hello as decide, AddrRef, Level, MasterView, Masters, PeerAddr, PeerView, Source, Step,

@@ -6,8 +6,9 @@
 
 use crate::event::LogLevel;
 use crate::instance::{Flags, InstKey, Kind};
+use crate::master::InstRef;
 use crate::master::MasterKey;
-use crate::sentinel::{InstRef, Sentinel};
+use crate::sentinel::Sentinel;
 use rsentinel_monitor::{
     convert_to_slave_due, fix_chained_replica_due, fix_slave_config_due, master_looks_sane,
     parse_info, InfoContext, Role,

@@ -6,7 +6,8 @@
 use crate::conn::{Callback, ConnKind};
 use crate::event::ReplyBound;
 use crate::instance::{Flags, Kind};
-use crate::sentinel::{InstRef, Sentinel};
+use crate::master::InstRef;
+use crate::sentinel::Sentinel;
 use rand::Rng;
 use rsentinel_monitor::schedule::{self, Pacing, PeriodicInput, Periods};
 
@@ -27,7 +28,7 @@ impl Sentinel {
 
     /// One run of the timer at `now_ms`.
     pub fn tick(&mut self, now_ms: u64) {
-        // Fast mode wakes up between full runs for deadlines (crate::fast).
+        // Fast mode wakes up between full runs for deadlines (crate::sentinel::fast).
         if self.options.fast_failover && self.schedule.quick_run_due(now_ms) {
             self.quick_tick(now_ms);
             return;

@@ -5,9 +5,10 @@
 use crate::conn::{Callback, ConnKind, SwitchoverReply};
 use crate::event::LogLevel;
 use crate::instance::Flags;
+use crate::master::InstRef;
 use crate::master::{FailoverState, MasterKey};
 use crate::parse::info_number;
-use crate::sentinel::{InstRef, Sentinel};
+use crate::sentinel::Sentinel;
 use crate::switchover::{Switchover, CATCHUP_MS, PAUSE_MS, POLL_MS};
 use rsentinel_resp::Frame;
 

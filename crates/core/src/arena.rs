@@ -110,6 +110,12 @@ impl<T> Arena<T> {
             }
             None => {
                 let slot = u32::try_from(self.slots.len()).unwrap_or(u32::MAX);
+                // A master's replicas and Sentinels are a handful: the first slots are
+                // added one at a time, where a Vec would make room for four at once
+                // (1.5 KB for a master with one replica).
+                if self.slots.len() == self.slots.capacity() && self.slots.len() < 4 {
+                    self.slots.reserve_exact(1);
+                }
                 self.slots.push(Slot {
                     generation: 0,
                     pos,

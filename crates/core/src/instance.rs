@@ -78,8 +78,12 @@ pub struct Instance {
     /// fields, the `SRI_MASTER_REBOOT` state), in redis' types; a Sentinel's run id,
     /// learned from its hellos, lives here too.
     pub reported: ReportedState,
-    /// Cached INFO output.
-    pub info: Option<String>,
+    /// The last INFO reply, for `SENTINEL INFO-CACHE` (kept compact, see
+    /// [`crate::info_text`]).
+    pub info: Option<crate::info_text::InfoText>,
+    /// `master_replid` of that reply: which data the instance holds, read when a
+    /// failover picks a replica.
+    pub replid: Option<Box<str>>,
     pub slave_reconf_sent_time: u64,
     /// Sentinels only: their last answer to `is-master-down-by-addr` about our master
     /// (the `master_down` flag and their vote).
@@ -115,6 +119,7 @@ impl Instance {
             master_reboot_down_after_ms: 0,
             reported: ReportedState::new(kind.monitor_kind(), now_ms),
             info: None,
+            replid: None,
             slave_reconf_sent_time: 0,
             peer: PeerDownState::new(now_ms),
             fast_info_sent: 0,

@@ -292,10 +292,13 @@ impl LinkTable {
             c.pending.front()?.clone()
         } else {
             let front = c.pending.pop_front()?;
-            // A burst (the handshake, INFO asked again while a reply was late) can grow
-            // the queue; an emptied one gives that room back, thousands of links over.
-            if c.pending.is_empty() && c.pending.capacity() > 4 {
+            // An idle connection holds no room for replies it does not wait for: the
+            // emptied queue is freed, and the pub/sub one keeps only its standing
+            // hello entry once the handshake is answered; thousands of links over.
+            if c.pending.is_empty() {
                 c.pending = VecDeque::new();
+            } else if c.pending.len() == 1 && c.pending.capacity() > 1 {
+                c.pending.shrink_to_fit();
             }
             if front.callback != Callback::Ping {
                 l.health.reply_received();

@@ -66,6 +66,8 @@ pub struct Sentinel {
     announce: Announce,
     /// Hellos already applied whose repeats only refresh a Sentinel's hello time.
     hello_memo: crate::hello_memo::HelloMemo,
+    /// The reference the instances' kept INFO replies are diffed against.
+    info_store: crate::info_text::InfoStore,
     /// How it behaves: switches from the config and from SENTINEL CONFIG SET.
     options: crate::options::Options,
     /// Credentials toward other Sentinels.
@@ -98,6 +100,7 @@ impl Sentinel {
             scripts: Default::default(),
             announce: Announce::default(),
             hello_memo: Default::default(),
+            info_store: Default::default(),
             options: Default::default(),
             peer_auth: PeerAuth::default(),
             timing: Timing::default(),

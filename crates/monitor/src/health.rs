@@ -344,19 +344,23 @@ impl LinkHealth {
         if self.is_subjectively_down(now_ms, input) {
             return None;
         }
-        let mut deadlines = Vec::with_capacity(3);
-        if self.act_ping_time != 0 {
-            deadlines.push(first_time_over(self.act_ping_time, input.down_after_ms));
+        // Without a Vec: fast mode asks this for every master after every timer run.
+        let unanswered = if self.act_ping_time != 0 {
+            Some(first_time_over(self.act_ping_time, input.down_after_ms))
         } else if self.disconnected {
-            deadlines.push(first_time_over(self.last_avail_time, input.down_after_ms));
-        }
-        if input.configured_master && input.role_reported == Some(Role::Replica) {
-            deadlines.push(first_time_over(input.role_reported_time, role_grace(input)));
-        }
-        if let Some(since) = input.master_reboot_since {
-            deadlines.push(first_time_over(since, input.master_reboot_down_after_ms));
-        }
-        deadlines.into_iter().min()
+            Some(first_time_over(self.last_avail_time, input.down_after_ms))
+        } else {
+            None
+        };
+        let wrong_role = (input.configured_master && input.role_reported == Some(Role::Replica))
+            .then(|| first_time_over(input.role_reported_time, role_grace(input)));
+        let rebooted = input
+            .master_reboot_since
+            .map(|since| first_time_over(since, input.master_reboot_down_after_ms));
+        [unanswered, wrong_role, rebooted]
+            .into_iter()
+            .flatten()
+            .min()
     }
 }
 

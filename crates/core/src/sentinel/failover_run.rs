@@ -9,7 +9,6 @@ use crate::instance::{Flags, InstKey, Instance};
 use crate::link::LinkTable;
 use crate::master::InstRef;
 use crate::master::{Master, MasterKey};
-use crate::parse::info_field;
 use crate::sentinel::Sentinel;
 use rand::Rng;
 use rsentinel_election::{start_failover, start_failover_if_needed, wait_start, Me};
@@ -61,10 +60,7 @@ impl<'a> ViewParts<'a> {
                     repl_offset: r.reported.slave_repl_offset,
                     runid: r.reported.runid.as_deref(),
                     reconf_sent_time: r.slave_reconf_sent_time,
-                    replid: r
-                        .info
-                        .as_deref()
-                        .and_then(|t| info_field(t, "master_replid")),
+                    replid: r.replid.as_deref(),
                 }
             })
             .collect();
@@ -249,6 +245,12 @@ impl Sentinel {
             if now < self.masters[m].fast_start_at {
                 return false;
             }
+        }
+        // The election crate decides, but its view of the master is a Vec of the peers'
+        // votes: not built for the masters that are fine, on every timer run.
+        let ms = &self.masters[m];
+        if !ms.inst.flags.contains(Flags::O_DOWN) || ms.failover.in_progress() {
+            return false;
         }
         let desync = self.start_desync();
         let start = {

@@ -107,14 +107,23 @@ impl Sentinel {
         // expired, but expiry runs in the acting half of the timer, which TILT skips: at
         // -tilt answers 30 s old would count (found by the simulator, seeds 4523, 5210).
         let max_age = self.timing.ask_period * 5;
-        let peers_down = master
-            .sentinels
-            .values()
-            .filter(|s| s.peer.master_down && now.saturating_sub(s.peer.last_reply_time) <= max_age)
-            .count();
+        // Peers count only while we see SDOWN ourselves; the count is skipped otherwise,
+        // as this runs for every master on every timer run.
+        let s_down = master.inst.flags.contains(Flags::S_DOWN);
+        let peers_down = if s_down {
+            master
+                .sentinels
+                .values()
+                .filter(|s| {
+                    s.peer.master_down && now.saturating_sub(s.peer.last_reply_time) <= max_age
+                })
+                .count()
+        } else {
+            0
+        };
         let change = check_odown(
             master.inst.flags.contains(Flags::O_DOWN),
-            master.inst.flags.contains(Flags::S_DOWN),
+            s_down,
             peers_down,
             master.quorum,
         );

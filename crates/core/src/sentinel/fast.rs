@@ -366,11 +366,8 @@ impl Sentinel {
     /// the master's own, or a replica's while its link to this master is up (the
     /// master's INFO is only every 10 s, and a master takes a new ID when its first
     /// replica syncs).
-    pub(crate) fn note_history(&mut self, r: InstRef) {
+    pub(crate) fn note_history(&mut self, r: InstRef, text: &str) {
         let Some(inst) = self.instance(r) else {
-            return;
-        };
-        let Some(text) = inst.info.as_deref() else {
             return;
         };
         let ids: Vec<String> = match r {

@@ -8,6 +8,7 @@ use crate::event::LogLevel;
 use crate::instance::{Flags, InstKey, Kind};
 use crate::master::InstRef;
 use crate::master::MasterKey;
+use crate::parse::info_field;
 use crate::sentinel::Sentinel;
 use rsentinel_monitor::{
     convert_to_slave_due, fix_chained_replica_due, fix_slave_config_due, master_looks_sane,
@@ -20,10 +21,18 @@ impl Sentinel {
         let report = parse_info(text);
         let m = r.master();
         let reboot_period = self.masters[m].inst.master_reboot_down_after_ms;
+        if self.instance(r).is_none() {
+            return;
+        }
+        let kept = self.info_store.keep(text);
         let Some(inst) = self.instance_mut(r) else {
             return;
         };
-        inst.info = Some(text.to_string());
+        inst.info = Some(kept);
+        let replid = info_field(text, "master_replid");
+        if inst.replid.as_deref() != replid {
+            inst.replid = replid.map(Box::from);
+        }
         let ctx = InfoContext {
             kind: inst.kind.monitor_kind(),
             master_reboot_down_after_ms: reboot_period,
@@ -40,7 +49,7 @@ impl Sentinel {
             let suffix = format!(" new reported role is {}", change.role_word());
             self.inst_event(LogLevel::Verbose, change.event_type(), r, &suffix);
         }
-        self.note_history(r);
+        self.note_history(r, text);
         if self.tilt.active {
             return;
         }

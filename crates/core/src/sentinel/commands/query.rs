@@ -6,6 +6,7 @@ use rsentinel_resp::Frame;
 
 use super::no_such_master;
 use crate::arena::Arena;
+use crate::info_text::InfoText;
 use crate::instance::{Flags, Instance};
 use crate::instance_reply::instance_frame;
 use crate::master::Master;
@@ -145,10 +146,11 @@ impl Sentinel {
                 }
             }
         }
-        let entry = |age: i64, info: &Option<String>| {
+        let entry = |age: i64, info: &Option<InfoText>| {
             Frame::Array(vec![
                 Frame::Integer(age),
-                info.as_deref().map_or(Frame::Null, Frame::bulk_str),
+                info.as_ref()
+                    .map_or(Frame::Null, |t| Frame::Bulk(t.bytes().into())),
             ])
         };
         let mut out = Vec::with_capacity(picked.len() * 2);

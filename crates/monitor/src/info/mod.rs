@@ -94,16 +94,18 @@ fn split_crlf(text: &[u8]) -> impl Iterator<Item = &[u8]> {
     let mut rest = Some(text);
     std::iter::from_fn(move || {
         let t = rest?;
-        match t.windows(2).position(|w| w == b"\r\n") {
-            Some(i) => {
+        // A search for the CR alone, which the compiler turns into a wide scan, then a
+        // look at the byte after it.
+        let mut from = 0;
+        while let Some(i) = t[from..].iter().position(|&b| b == b'\r').map(|i| from + i) {
+            if t.get(i + 1) == Some(&b'\n') {
                 rest = Some(&t[i + 2..]);
-                Some(&t[..i])
+                return Some(&t[..i]);
             }
-            None => {
-                rest = None;
-                Some(t)
-            }
+            from = i + 1;
         }
+        rest = None;
+        Some(t)
     })
 }
 
@@ -224,6 +226,28 @@ fn parse_replica_line(l: &[u8]) -> Option<ReplicaLine> {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        /// Lines split on CRLF only, as sdssplitlen does: a lone CR or LF stays inside.
+        #[test]
+        fn split_crlf_splits_on_crlf_only(text in prop::collection::vec(
+            prop_oneof![Just(b'\r'), Just(b'\n'), Just(b'a')], 0..40)) {
+            let mut naive: Vec<&[u8]> = Vec::new();
+            let (mut start, mut i) = (0, 0);
+            while i + 1 < text.len() {
+                if &text[i..i + 2] == b"\r\n" {
+                    naive.push(&text[start..i]);
+                    i += 2;
+                    start = i;
+                } else {
+                    i += 1;
+                }
+            }
+            naive.push(&text[start..]);
+            let ours: Vec<&[u8]> = split_crlf(&text).collect();
+            prop_assert_eq!(ours, naive);
+        }
+    }
 
     const REPLICA: &str = "# Server\r\nredis_version:7.0.15\r\nrun_id:\
         0123456789abcdef0123456789abcdef01234567\r\n\r\n# Replication\r\nrole:slave\r\n\

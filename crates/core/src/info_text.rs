@@ -125,7 +125,8 @@ impl Reference {
     /// `text` as ops on this reference: runs of equal lines, lines that keep the
     /// reference's key with a value of their own, and lines of their own.
     fn diff(&self, text: &[u8]) -> Vec<u8> {
-        let mut out = Vec::new();
+        // Room for a typical delta at once, rather than growing through eight sizes.
+        let mut out = Vec::with_capacity(text.len() / 4);
         let mut next = 0usize; // the reference line expected next
         let mut run: Option<(usize, usize)> = None; // (first line, count) of a COPY
         let flush = |out: &mut Vec<u8>, run: &mut Option<(usize, usize)>| {

@@ -133,8 +133,15 @@ impl ReplyDecoder {
         // The reply is copied out rather than split off: a frame sharing the read
         // buffer would pin it, so every read while a frame is alive would need a new
         // buffer, and each link would keep a buffer as large as its longest reply.
-        let data = Bytes::copy_from_slice(&src[..len]);
-        src.advance(len);
+        // A reply that is all the buffer holds (an INFO reply read into room sized for
+        // it) takes the buffer itself: nothing is left to pin, and 5 KB is not copied.
+        let data = if len == src.len() {
+            std::mem::take(src).freeze()
+        } else {
+            let data = Bytes::copy_from_slice(&src[..len]);
+            src.advance(len);
+            data
+        };
         let frame = match self.proto {
             Protocol::Resp2 => {
                 let range = complete(decode_resp2(&data), len)?;

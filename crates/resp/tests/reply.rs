@@ -369,3 +369,26 @@ fn limit_does_not_depend_on_how_the_reply_arrives() {
     let mut d = ReplyDecoder::with_max_frame_size(reply.len());
     assert!(decode_all(&mut d, &[&reply]).is_ok_and(|v| v.len() == 1));
 }
+
+#[test]
+fn a_reply_alone_in_the_buffer_takes_it_without_a_copy() {
+    let mut d = decoder(Protocol::Resp2);
+    let mut buf = BytesMut::with_capacity(64);
+    buf.extend_from_slice(b"$5\r\nhello\r\n");
+    let start = buf.as_ptr() as usize;
+    let frame = d.decode(&mut buf).unwrap().unwrap();
+    assert!(buf.is_empty());
+    let Frame::Bulk(data) = frame else {
+        panic!("not a bulk reply");
+    };
+    assert_eq!(&data[..], b"hello");
+    // The payload lies in the original buffer, after the `$5\r\n` header.
+    assert_eq!(data.as_ptr() as usize, start + 4);
+    // With another reply behind it, the first is copied out and the rest stays.
+    buf.extend_from_slice(b"+OK\r\n:1\r\n");
+    assert_eq!(
+        d.decode(&mut buf).unwrap(),
+        Some(Frame::Simple("OK".into()))
+    );
+    assert_eq!(&buf[..], b":1\r\n");
+}

@@ -18,6 +18,12 @@ const COPY: u8 = 0;
 const KEY_VALUE: u8 = 1;
 const LITERAL: u8 = 2;
 
+/// A reply of more lines than this is kept as it came and never becomes a reference:
+/// a reference indexes its lines (about 50 bytes a line), so a hostile reply of a
+/// million one-byte lines would otherwise cost 25 times its size. A real INFO reply
+/// has about 150 lines, plus one per replica of a master.
+const MAX_REFERENCE_LINES: usize = 4096;
+
 /// A reply that keeps less than this share of its bytes from the reference becomes the
 /// next reference (numerator over 8: a delta over 1/2 of the text).
 const NEW_REFERENCE_OVER: usize = 4;
@@ -46,7 +52,8 @@ impl fmt::Debug for Reference {
 /// One kept INFO reply.
 #[derive(Clone)]
 pub struct InfoText {
-    reference: Rc<Reference>,
+    /// `None` for a reply kept whole: its delta is one literal.
+    reference: Option<Rc<Reference>>,
     delta: Box<[u8]>,
 }
 
@@ -181,16 +188,26 @@ impl InfoStore {
             let delta = reference.diff(text);
             if delta.len() * 8 <= text.len() * NEW_REFERENCE_OVER {
                 return InfoText {
-                    reference: reference.clone(),
+                    reference: Some(reference.clone()),
                     delta: delta.into(),
                 };
             }
+        }
+        if lines(text).nth(MAX_REFERENCE_LINES).is_some() {
+            let mut delta = Vec::with_capacity(text.len() + 11);
+            delta.push(LITERAL);
+            push_varint(&mut delta, text.len());
+            delta.extend_from_slice(text);
+            return InfoText {
+                reference: None,
+                delta: delta.into(),
+            };
         }
         let reference = Rc::new(Reference::new(text));
         let delta = reference.diff(text);
         self.reference = Some(reference.clone());
         InfoText {
-            reference,
+            reference: Some(reference),
             delta: delta.into(),
         }
     }
@@ -199,8 +216,15 @@ impl InfoStore {
 impl InfoText {
     /// The reply as it was received.
     pub fn bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.reference.text.len());
-        let r = &self.reference;
+        let Some(r) = &self.reference else {
+            // Kept whole: one literal op.
+            let mut at = 1;
+            return read_varint(&self.delta, &mut at)
+                .and_then(|len| self.delta.get(at..at.checked_add(len)?))
+                .map(<[u8]>::to_vec)
+                .unwrap_or_default();
+        };
+        let mut out = Vec::with_capacity(r.text.len());
         let d = &self.delta;
         let mut at = 0usize;
         // A delta is only ever made by `diff`: a malformed one cannot occur, and would
@@ -270,7 +294,10 @@ mod tests {
         let kept = store.keep(&other);
         assert_eq!(kept.text(), other);
         assert!(kept.own_bytes() < other.len() / 2, "{}", kept.own_bytes());
-        assert!(Rc::ptr_eq(&kept.reference, &first.reference));
+        assert!(Rc::ptr_eq(
+            kept.reference.as_ref().unwrap(),
+            first.reference.as_ref().unwrap()
+        ));
     }
 
     #[test]
@@ -280,7 +307,10 @@ mod tests {
         let unlike = "# Keyspace\r\ndb0:keys=1,expires=0\r\ndb1:keys=2,expires=0\r\n";
         let kept = store.keep(unlike);
         assert_eq!(kept.text(), unlike);
-        assert!(!Rc::ptr_eq(&kept.reference, &first.reference));
+        assert!(!Rc::ptr_eq(
+            kept.reference.as_ref().unwrap(),
+            first.reference.as_ref().unwrap()
+        ));
         // The first reply still has its own reference.
         assert_eq!(first.text(), MASTER);
     }
@@ -298,6 +328,22 @@ mod tests {
         ] {
             assert_eq!(store.keep(text).text(), text);
         }
+    }
+
+    #[test]
+    fn a_reply_of_very_many_lines_is_kept_whole_and_never_a_reference() {
+        let mut store = InfoStore::default();
+        let many: String = (0..MAX_REFERENCE_LINES + 1)
+            .map(|i| format!("{i}\n"))
+            .collect();
+        let kept = store.keep(&many);
+        assert!(kept.reference.is_none());
+        assert!(store.reference.is_none());
+        assert_eq!(kept.text(), many);
+        assert!(kept.own_bytes() <= many.len() + 11);
+        // A normal reply after it becomes the reference as usual.
+        assert_eq!(store.keep(MASTER).text(), MASTER);
+        assert!(store.reference.is_some());
     }
 
     proptest! {

@@ -216,47 +216,41 @@ impl InfoStore {
 impl InfoText {
     /// The reply as it was received.
     pub fn bytes(&self) -> Vec<u8> {
-        let Some(r) = &self.reference else {
-            // Kept whole: one literal op.
-            let mut at = 1;
-            return read_varint(&self.delta, &mut at)
-                .and_then(|len| self.delta.get(at..at.checked_add(len)?))
-                .map(<[u8]>::to_vec)
-                .unwrap_or_default();
-        };
-        let mut out = Vec::with_capacity(r.text.len());
+        // A reply kept whole has no reference, and its delta is one literal.
+        let r = self.reference.as_deref();
+        let mut out = Vec::with_capacity(r.map_or(self.delta.len(), |r| r.text.len()));
         let d = &self.delta;
         let mut at = 0usize;
         // A delta is only ever made by `diff`: a malformed one cannot occur, and would
         // only cut the text short.
         while let Some(&tag) = d.get(at) {
             at += 1;
-            let step =
-                match tag {
-                    COPY => read_varint(d, &mut at).zip(read_varint(d, &mut at)).map(
-                        |(first, count)| {
-                            for i in first..first.saturating_add(count).min(r.starts.len()) {
-                                out.extend_from_slice(r.line(i).unwrap_or_default());
-                            }
-                        },
-                    ),
-                    KEY_VALUE => read_varint(d, &mut at)
-                        .zip(read_varint(d, &mut at))
-                        .and_then(|(line, len)| {
-                            let value = d.get(at..at.checked_add(len)?)?;
-                            at += len;
-                            out.extend_from_slice(key(r.line(line)?));
-                            out.extend_from_slice(value);
-                            Some(())
-                        }),
-                    LITERAL => read_varint(d, &mut at).and_then(|len| {
-                        let bytes = d.get(at..at.checked_add(len)?)?;
+            let step = match tag {
+                COPY => read_varint(d, &mut at)
+                    .zip(read_varint(d, &mut at))
+                    .zip(r)
+                    .map(|((first, count), r)| {
+                        for i in first..first.saturating_add(count).min(r.starts.len()) {
+                            out.extend_from_slice(r.line(i).unwrap_or_default());
+                        }
+                    }),
+                KEY_VALUE => read_varint(d, &mut at)
+                    .zip(read_varint(d, &mut at))
+                    .and_then(|(line, len)| {
+                        let value = d.get(at..at.checked_add(len)?)?;
                         at += len;
-                        out.extend_from_slice(bytes);
+                        out.extend_from_slice(key(r?.line(line)?));
+                        out.extend_from_slice(value);
                         Some(())
                     }),
-                    _ => None,
-                };
+                LITERAL => read_varint(d, &mut at).and_then(|len| {
+                    let bytes = d.get(at..at.checked_add(len)?)?;
+                    at += len;
+                    out.extend_from_slice(bytes);
+                    Some(())
+                }),
+                _ => None,
+            };
             if step.is_none() {
                 break;
             }

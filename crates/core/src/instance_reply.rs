@@ -70,13 +70,7 @@ impl Fields {
         ));
     }
     fn n(&mut self, k: &'static str, v: i64) {
-        let digits = Digits::new(v.unsigned_abs());
-        let digits = digits.as_bytes();
-        let mut text = [0u8; 21];
-        let sign = usize::from(v < 0);
-        text[0] = b'-';
-        text[sign..sign + digits.len()].copy_from_slice(digits);
-        let value = Bytes::copy_from_slice(&text[..sign + digits.len()]);
+        let value = Bytes::copy_from_slice(Digits::signed(v).as_bytes());
         self.0.push((
             Frame::Bulk(Bytes::from_static(k.as_bytes())),
             Frame::Bulk(value),

@@ -19,7 +19,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{ready, Context, Poll, Waker};
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_rustls::client::TlsStream;
@@ -231,7 +231,7 @@ impl ReadSome for TcpStream {
     ) -> Poll<std::io::Result<usize>> {
         ready!(self.poll_read_ready(cx))?;
         buf.reserve(room_for_rest(buf));
-        tokio_util::io::poll_read_buf(std::pin::Pin::new(self), cx, buf)
+        tokio_util::io::poll_read_buf(Pin::new(self), cx, buf)
     }
 }
 
@@ -243,7 +243,7 @@ impl ReadSome for TlsStream<TcpStream> {
         buf: &mut BytesMut,
     ) -> Poll<std::io::Result<usize>> {
         buf.reserve(room_for_rest(buf));
-        tokio_util::io::poll_read_buf(std::pin::Pin::new(self), cx, buf)
+        tokio_util::io::poll_read_buf(Pin::new(self), cx, buf)
     }
 }
 
@@ -433,7 +433,7 @@ impl Pump {
     /// Thousands of links mostly carry PONGs and hellos, so an idle link holds no
     /// buffer: the read buffer is taken when bytes are there (see [`ReadSome`]) and
     /// given back once its replies are out, and the write buffer once written.
-    async fn pump<S: ReadSome + AsyncRead + AsyncWrite + Unpin>(
+    async fn pump<S: ReadSome + AsyncWrite + Unpin>(
         &mut self,
         stream: &mut S,
         commands: &Queue,

@@ -87,10 +87,7 @@ impl Decimal for &i64 {
 fn header(out: &mut BytesMut, prefix: u8, n: impl Decimal) {
     let (negative, m) = n.parts();
     out.put_u8(prefix);
-    if negative {
-        out.put_u8(b'-');
-    }
-    out.put_slice(crate::number::Digits::new(m).as_bytes());
+    out.put_slice(crate::number::Digits::with_sign(negative, m).as_bytes());
     out.put_slice(b"\r\n");
 }
 

@@ -9,24 +9,40 @@
 /// strictly below it).
 const MAX_LEN: usize = 20;
 
-/// The decimal digits of an unsigned number, no sign and no leading zeros.
+/// The decimal digits of a number, with a `-` when negative, no leading zeros.
 pub struct Digits {
+    /// Room for `u64::MAX` (20 digits) and for `i64::MIN` with its sign (20 characters).
     buf: [u8; 20],
     start: usize,
 }
 
 impl Digits {
     /// The digits of `n`.
-    pub fn new(mut n: u64) -> Digits {
+    pub fn new(n: u64) -> Digits {
+        Digits::with_sign(false, n)
+    }
+
+    /// `n` as `to_string` writes it.
+    pub fn signed(n: i64) -> Digits {
+        Digits::with_sign(n < 0, n.unsigned_abs())
+    }
+
+    /// The digits of `magnitude`, after a `-` when `negative`.
+    pub fn with_sign(negative: bool, mut magnitude: u64) -> Digits {
         let mut buf = [0u8; 20];
         let mut start = buf.len();
         loop {
             start -= 1;
-            buf[start] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
+            buf[start] = b'0' + (magnitude % 10) as u8;
+            magnitude /= 10;
+            if magnitude == 0 {
                 break;
             }
+        }
+        // A negative magnitude is at most 2^63, 19 digits: the sign always has room.
+        if negative && start > 0 {
+            start -= 1;
+            buf[start] = b'-';
         }
         Digits { buf, start }
     }
@@ -72,7 +88,18 @@ pub fn string2ll(text: &[u8]) -> Option<i64> {
 
 #[cfg(test)]
 mod tests {
-    use super::string2ll;
+    use super::{string2ll, Digits};
+
+    #[test]
+    fn digits_read_as_to_string_writes_them() {
+        for n in [0, 7, -7, 10, -10, i64::MAX, i64::MIN] {
+            assert_eq!(Digits::signed(n).as_bytes(), n.to_string().as_bytes());
+        }
+        assert_eq!(
+            Digits::new(u64::MAX).as_bytes(),
+            u64::MAX.to_string().as_bytes()
+        );
+    }
 
     #[test]
     fn accepts_what_string2ll_accepts() {

@@ -365,15 +365,16 @@ impl Sentinel {
     /// Records the replication IDs an INFO just applied shows for master `m`'s data:
     /// the master's own, or a replica's while its link to this master is up (the
     /// master's INFO is only every 10 s, and a master takes a new ID when its first
-    /// replica syncs).
+    /// replica syncs). `master_replid` was read into the instance as the reply was
+    /// kept; `text` is the reply, for `master_replid2`.
     pub(crate) fn note_history(&mut self, r: InstRef, text: &str) {
         let Some(inst) = self.instance(r) else {
             return;
         };
         let ids: Vec<String> = match r {
-            InstRef::Master(_) => ["master_replid", "master_replid2"]
-                .iter()
-                .filter_map(|f| info_field(text, f))
+            InstRef::Master(_) => [inst.replid.as_deref(), info_field(text, "master_replid2")]
+                .into_iter()
+                .flatten()
                 .map(str::to_string)
                 .collect(),
             InstRef::Replica(m, _) => {
@@ -389,7 +390,8 @@ impl Sentinel {
                 if !linked {
                     return;
                 }
-                info_field(text, "master_replid")
+                inst.replid
+                    .as_deref()
                     .map(str::to_string)
                     .into_iter()
                     .collect()

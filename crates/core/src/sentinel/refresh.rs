@@ -21,9 +21,6 @@ impl Sentinel {
         let report = parse_info(text);
         let m = r.master();
         let reboot_period = self.masters[m].inst.master_reboot_down_after_ms;
-        if self.instance(r).is_none() {
-            return;
-        }
         let kept = self.info_store.keep(text);
         let Some(inst) = self.instance_mut(r) else {
             return;

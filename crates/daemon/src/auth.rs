@@ -162,7 +162,7 @@ impl Daemon {
         };
         let close_me = self.apply_acl_changes(id);
         Outcome {
-            replies: vec![frame],
+            replies: smallvec::smallvec![frame],
             close_after: close_me,
         }
     }

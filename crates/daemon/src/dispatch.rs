@@ -8,11 +8,15 @@ use bytes::Bytes;
 use rsentinel_commands::CommandSpec;
 use rsentinel_resp::{Frame, Protocol};
 
+/// A command's replies: nearly always one, kept inline (a `Vec` cost a malloc and a
+/// free per pipelined command).
+pub type Replies = smallvec::SmallVec<[Frame; 1]>;
+
 /// What the session does after a command.
 #[derive(Debug, Default)]
 pub struct Outcome {
     /// Replies to write, in order (subscribe confirmations can be several).
-    pub replies: Vec<Frame>,
+    pub replies: Replies,
     /// Close the connection once the replies are written.
     pub close_after: bool,
 }
@@ -20,7 +24,7 @@ pub struct Outcome {
 impl Outcome {
     pub(crate) fn one(frame: Frame) -> Outcome {
         Outcome {
-            replies: vec![frame],
+            replies: smallvec::smallvec![frame],
             close_after: false,
         }
     }
@@ -58,6 +62,11 @@ impl Request {
     /// The arguments as the client sent them.
     pub fn sent(&self) -> &[Bytes] {
         &self.sent
+    }
+
+    /// The arguments as sent, for the parser to reuse their vector.
+    pub fn into_sent(self) -> Vec<Bytes> {
+        self.sent
     }
 
     /// The arguments under the table's names and their table entry, or the error reply.
@@ -205,19 +214,19 @@ impl Daemon {
             Handler::Client => self.client_command(id, spec, args),
             Handler::Command => Outcome::one(rsentinel_commands::command(args)),
             Handler::Subscribe => Outcome {
-                replies: self.clients.subscribe(id, &args[1..]),
+                replies: Replies::from_vec(self.clients.subscribe(id, &args[1..])),
                 close_after: false,
             },
             Handler::Psubscribe => Outcome {
-                replies: self.clients.psubscribe(id, &args[1..]),
+                replies: Replies::from_vec(self.clients.psubscribe(id, &args[1..])),
                 close_after: false,
             },
             Handler::Unsubscribe => Outcome {
-                replies: self.clients.unsubscribe(id, &args[1..]),
+                replies: Replies::from_vec(self.clients.unsubscribe(id, &args[1..])),
                 close_after: false,
             },
             Handler::Punsubscribe => Outcome {
-                replies: self.clients.punsubscribe(id, &args[1..]),
+                replies: Replies::from_vec(self.clients.punsubscribe(id, &args[1..])),
                 close_after: false,
             },
             Handler::Publish => Outcome::one(self.publish_command(args)),
@@ -280,7 +289,7 @@ impl Daemon {
         self.log.warning("User requested shutdown...");
         self.wake.request_shutdown();
         Outcome {
-            replies: Vec::new(),
+            replies: Replies::new(),
             close_after: true,
         }
     }

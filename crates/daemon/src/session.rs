@@ -140,12 +140,16 @@ where
             }
         };
         let request = Request::parse(args, &daemon.borrow().renames);
-        if !auth_needed {
+        // The common case (no resolve-hostnames, no pause) checks both synchronously.
+        if !auth_needed && daemon.borrow().hosts.enabled() {
             look_up_hosts(daemon, &request).await;
         }
         // Last before running: a pause that began during a lookup holds the command too.
-        wait_if_paused(daemon, request.sent()).await;
+        if daemon.borrow().pause.maybe_on() {
+            wait_if_paused(daemon, request.sent()).await;
+        }
         let outcome = daemon.borrow_mut().execute(id, &request);
+        requests.recycle(request.into_sent());
         let proto;
         (auth_needed, proto) = client_state(daemon, id);
         for r in &outcome.replies {
@@ -272,10 +276,10 @@ async fn write_before_close<W: AsyncWrite + Unpin>(
 /// Under `resolve-hostnames`, looks the host names the command carries up before it runs
 /// (see [`crate::hosts`]), so the core never waits for DNS.
 async fn look_up_hosts(daemon: &Rc<RefCell<Daemon>>, request: &Request) {
-    let hosts = daemon.borrow().hosts.clone();
-    if !hosts.enabled() {
+    if !daemon.borrow().hosts.enabled() {
         return;
     }
+    let hosts = daemon.borrow().hosts.clone();
     // Only a command the table knows (under its name after rename-command) names hosts.
     let names = request
         .command()

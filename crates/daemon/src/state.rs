@@ -208,6 +208,13 @@ impl Pause {
         self.unpaused.notify_waiters();
     }
 
+    /// Whether a pause may be in force (it may have ended without being noticed yet):
+    /// the session awaits [`Pause::holds`] only then, keeping the common path free of
+    /// an async call per command.
+    pub fn maybe_on(&self) -> bool {
+        self.until.is_some()
+    }
+
     /// Whether a command (`is_write`: one that may write) must wait at `now`: until when,
     /// and what wakes it earlier (`CLIENT UNPAUSE`). A pause that is over ends here.
     pub fn holds(

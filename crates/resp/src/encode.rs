@@ -86,6 +86,11 @@ impl Decimal for &i64 {
 /// header, and the formatting machinery was a visible part of a pipelined reply's cost.
 fn header(out: &mut BytesMut, prefix: u8, n: impl Decimal) {
     let (negative, m) = n.parts();
+    // Most headers are a one-digit count or a short length: written in one slice.
+    if !negative && m < 10 {
+        out.put_slice(&[prefix, b'0' + m as u8, b'\r', b'\n']);
+        return;
+    }
     out.put_u8(prefix);
     out.put_slice(crate::number::Digits::with_sign(negative, m).as_bytes());
     out.put_slice(b"\r\n");

@@ -5,6 +5,14 @@
 //! by hand, for the hot paths (every reply header, the port of GET-MASTER-ADDR-BY-NAME)
 //! where the formatting machinery showed in the profile.
 
+/// "00" to "99", for writing two digits at a time.
+const PAIRS: &[u8; 200] = b"\
+0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
 /// Longest text redis accepts as a number (`LONG_STR_SIZE` is 21, and the length must be
 /// strictly below it).
 const MAX_LEN: usize = 20;
@@ -27,17 +35,25 @@ impl Digits {
         Digits::with_sign(n < 0, n.unsigned_abs())
     }
 
-    /// The digits of `magnitude`, after a `-` when `negative`.
+    /// The digits of `magnitude`, after a `-` when `negative`. Two digits per step from
+    /// a pair table, and the buffer filled as one word: a byte loop over a zeroed array
+    /// compiled to twenty separate stores and showed in the pipelined reply profile.
     pub fn with_sign(negative: bool, mut magnitude: u64) -> Digits {
-        let mut buf = [0u8; 20];
+        let mut buf = [b'0'; 20];
         let mut start = buf.len();
-        loop {
+        while magnitude >= 100 {
+            let pair = (magnitude % 100) as usize * 2;
+            magnitude /= 100;
+            start -= 2;
+            buf[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        }
+        if magnitude >= 10 {
+            let pair = magnitude as usize * 2;
+            start -= 2;
+            buf[start..start + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        } else {
             start -= 1;
-            buf[start] = b'0' + (magnitude % 10) as u8;
-            magnitude /= 10;
-            if magnitude == 0 {
-                break;
-            }
+            buf[start] = b'0' + magnitude as u8;
         }
         // A negative magnitude is at most 2^63, 19 digits: the sign always has room.
         if negative && start > 0 {
@@ -90,9 +106,35 @@ pub fn string2ll(text: &[u8]) -> Option<i64> {
 mod tests {
     use super::{string2ll, Digits};
 
+    proptest::proptest! {
+        #[test]
+        fn digits_of_any_number(n in proptest::prelude::any::<i64>(), u in proptest::prelude::any::<u64>(), small in 0u64..100_000) {
+            let (a, b, c) = (Digits::signed(n), Digits::new(u), Digits::new(small));
+            let want = (n.to_string(), u.to_string(), small.to_string());
+            proptest::prop_assert_eq!(a.as_bytes(), want.0.as_bytes());
+            proptest::prop_assert_eq!(b.as_bytes(), want.1.as_bytes());
+            proptest::prop_assert_eq!(c.as_bytes(), want.2.as_bytes());
+        }
+    }
+
     #[test]
     fn digits_read_as_to_string_writes_them() {
-        for n in [0, 7, -7, 10, -10, i64::MAX, i64::MIN] {
+        for n in [
+            0,
+            7,
+            -7,
+            9,
+            10,
+            -10,
+            99,
+            100,
+            -100,
+            101,
+            999,
+            1000,
+            i64::MAX,
+            i64::MIN,
+        ] {
             assert_eq!(Digits::signed(n).as_bytes(), n.to_string().as_bytes());
         }
         assert_eq!(

@@ -118,6 +118,9 @@ enum State {
 /// [`ProtocolError::reply_bytes`] (when there is a reply) and closes the connection.
 #[derive(Debug)]
 pub struct RequestParser {
+    /// The argument vector of a command already run, emptied, for the next one
+    /// (see [`RequestParser::recycle`]).
+    spare: Vec<Bytes>,
     limits: Limits,
     auth_required: bool,
     last_inline: bool,
@@ -128,10 +131,21 @@ impl RequestParser {
     /// A parser for a new connection.
     pub fn new(limits: Limits) -> Self {
         RequestParser {
+            spare: Vec::new(),
             limits,
             auth_required: false,
             last_inline: false,
             state: State::Idle,
+        }
+    }
+
+    /// Hands back the arguments of a command that has run: the vector is reused for
+    /// the next command instead of a new one per command. One of more than
+    /// `MAX_PREALLOCATED_ARGS` slots is dropped, so a huge command leaves no huge vector.
+    pub fn recycle(&mut self, mut args: Vec<Bytes>) {
+        if args.capacity() <= MAX_PREALLOCATED_ARGS {
+            args.clear();
+            self.spare = args;
         }
     }
 
@@ -257,7 +271,11 @@ impl RequestParser {
                     self.state = match usize::try_from(count) {
                         Ok(left) if left > 0 => State::Args {
                             left,
-                            args: Vec::with_capacity(left.min(MAX_PREALLOCATED_ARGS)),
+                            args: {
+                                let mut args = std::mem::take(&mut self.spare);
+                                args.reserve(left.min(MAX_PREALLOCATED_ARGS));
+                                args
+                            },
                             held: 0,
                             arg: Arg::Header(LineScan::default()),
                         },
@@ -284,6 +302,9 @@ impl RequestParser {
                                 buf.reserve((needed - buf.len()).min(MAX_RESERVE));
                                 return Ok(None);
                             }
+                            // A small argument is copied out: a view would pin the
+                            // whole read buffer for as long as the argument is kept
+                            // (a channel name in the subscription index, say).
                             let value = if len >= BIG_ARG {
                                 buf.split_to(len).freeze()
                             } else {

@@ -206,19 +206,23 @@ fn throughput_rows(o: &Opts, bins: &[(&'static str, String)]) {
         })
         .collect();
     for (_, c, p, n, cmd) in picked {
-        let (mut rps, mut p99, mut cpu) = Default::default();
+        let (mut rps, mut p99, mut cpu, mut per_req, mut client) = Default::default();
         for r in 0..o.rounds {
             for (which, _) in order(bins, r) {
                 let t = clients::bench(&sentinels[which], *c, *p, *n, cmd);
                 push(&mut rps, which, t.rps);
                 push(&mut p99, which, t.p99_ms);
                 push(&mut cpu, which, t.cpu_pct);
+                push(&mut per_req, which, t.cpu_us_per_req);
+                push(&mut client, which, t.client_cpu_pct);
             }
         }
         let what = format!("-c {c} -P {p} {}", cmd.join(" "));
         report(&format!("{what}: throughput"), "req/s", &rps);
         report(&format!("{what}: p99"), "ms", &p99);
         report(&format!("{what}: sentinel CPU"), "%", &cpu);
+        report(&format!("{what}: sentinel CPU per request"), "us", &per_req);
+        report(&format!("{what}: client CPU"), "%", &client);
     }
 }
 

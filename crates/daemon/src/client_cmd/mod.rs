@@ -116,7 +116,7 @@ impl Daemon {
                     .map(|c| c.id);
                 return match found {
                     Some(v) if v == id => Outcome {
-                        replies: vec![Frame::ok()],
+                        replies: smallvec::smallvec![Frame::ok()],
                         close_after: true,
                     },
                     Some(v) => {
@@ -138,7 +138,7 @@ impl Daemon {
                     .map(|c| c.id)
                     .collect();
                 return Outcome {
-                    replies: vec![Frame::Integer(victims.len() as i64)],
+                    replies: smallvec::smallvec![Frame::Integer(victims.len() as i64)],
                     close_after: clients.kill_all(&victims, id),
                 };
             }
@@ -152,7 +152,7 @@ impl Daemon {
                 Frame::ok()
             }
             ClientCommand::Reply(mode) => {
-                let mut replies = Vec::new();
+                let mut replies = crate::dispatch::Replies::new();
                 if let Some(c) = clients.get_mut(id) {
                     // ON answers OK; OFF and SKIP are silent (SKIP applies to the next
                     // command).

@@ -211,7 +211,7 @@ impl Client {
 
     /// `CLIENT REPLY OFF/SKIP` suppress `replies`, as redis does: SKIP the replies of the
     /// command after it (`client_reply`: this one is CLIENT REPLY itself).
-    pub fn filter_replies(&mut self, client_reply: bool, replies: &mut Vec<Frame>) {
+    pub fn filter_replies(&mut self, client_reply: bool, replies: &mut crate::dispatch::Replies) {
         match self.reply_mode {
             ReplyMode::Off => replies.clear(),
             ReplyMode::Skip if !client_reply => {

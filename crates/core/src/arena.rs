@@ -273,6 +273,12 @@ impl<T> Arena<T> {
         self.iter_mut().map(|(_, v)| v)
     }
 
+    /// The values to change in place, in no particular order: for changes that do not
+    /// depend on each other, without [`Arena::values_mut`]'s two vectors.
+    pub fn values_mut_any_order(&mut self) -> impl Iterator<Item = &mut T> {
+        self.slots.iter_mut().filter_map(|s| s.value.as_mut())
+    }
+
     /// The key of the first value (in insertion order) for which `pred` holds.
     pub fn find_key(&self, mut pred: impl FnMut(&T) -> bool) -> Option<Key<T>> {
         self.iter().find(|(_, v)| pred(v)).map(|(k, _)| k)

@@ -72,6 +72,11 @@ fn retain_keeps_the_order_of_what_stays() {
     }
     assert_eq!(contents(&a), vec![10, 30, 50]);
     assert_eq!(a.find_key(|v| *v == 30), Some(k[2]));
+    // Every value, each once, whatever the order; freed slots are skipped.
+    for v in a.values_mut_any_order() {
+        *v += 1;
+    }
+    assert_eq!(contents(&a), vec![11, 31, 51]);
 }
 
 #[test]

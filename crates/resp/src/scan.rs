@@ -55,6 +55,17 @@ pub(crate) struct Scanner {
 }
 
 impl Scanner {
+    /// Ready for the next reply. The stack of open aggregates keeps its room (at most
+    /// `MAX_DEPTH` entries): every pub/sub message is an array, and a new stack for
+    /// each was one of the allocations per message on every link.
+    fn reset(&mut self) {
+        self.pos = 0;
+        self.searched = 0;
+        self.open.clear();
+        self.nulls.clear();
+        self.declared = 0;
+    }
+
     /// Returns the length of the complete reply at the start of `buf` and, for RESP2, the
     /// kinds of its nulls; `None` while it is incomplete. Call again with the same buffer
     /// (grown) until it is complete; after `Some` or an error the scanner is reset.
@@ -68,16 +79,16 @@ impl Scanner {
         match self.walk(buf, proto, max, max_elements) {
             Ok(Some(len)) => {
                 let nulls = std::mem::take(&mut self.nulls);
-                *self = Scanner::default();
+                self.reset();
                 Ok(Some((len, nulls)))
             }
             Ok(None) if buf.len() > max => {
-                *self = Scanner::default();
+                self.reset();
                 Err(ScanError::TooLarge)
             }
             Ok(None) => Ok(None),
             Err(err) => {
-                *self = Scanner::default();
+                self.reset();
                 Err(err)
             }
         }

@@ -154,8 +154,17 @@ impl Sentinel {
         forced: bool,
     ) {
         let ask_period = self.timing.ask_period;
-        let ask_every = self.ask_period_for(m);
         let master_down = self.masters[m].inst.flags.contains(Flags::S_DOWN);
+        if !master_down {
+            // Nobody is asked about a master we do not see down (`should_ask`): only
+            // old answers expire. This runs for every master on every timer run, and
+            // the peers' links need not be looked up for it.
+            for s in self.masters[m].sentinels.values_mut_any_order() {
+                s.peer.expire(now, ask_period);
+            }
+            return;
+        }
+        let ask_every = self.ask_period_for(m);
         // The question is only built when some Sentinel is to be asked: this runs for
         // every master on every timer run, and asking is rare.
         let mut question: Option<([String; 5], String)> = None;

@@ -273,12 +273,10 @@ async fn write_before_close<W: AsyncWrite + Unpin>(
     }
 }
 
-/// Under `resolve-hostnames`, looks the host names the command carries up before it runs
-/// (see [`crate::hosts`]), so the core never waits for DNS.
+/// Under `resolve-hostnames` (the caller checks it, without an async call), looks the
+/// host names the command carries up before it runs (see [`crate::hosts`]), so the core
+/// never waits for DNS.
 async fn look_up_hosts(daemon: &Rc<RefCell<Daemon>>, request: &Request) {
-    if !daemon.borrow().hosts.enabled() {
-        return;
-    }
     let hosts = daemon.borrow().hosts.clone();
     // Only a command the table knows (under its name after rename-command) names hosts.
     let names = request

@@ -132,6 +132,15 @@ impl World {
         }
     }
 
+    /// The first PING sent to the master at or after `t`.
+    fn first_ping_since(&self, t: u64) -> u64 {
+        self.master_pings
+            .iter()
+            .copied()
+            .find(|p| *p >= t)
+            .unwrap_or_else(|| panic!("no PING after {t}"))
+    }
+
     fn first_event(&self, kind: &str) -> Option<(u64, String)> {
         self.events
             .iter()
@@ -175,12 +184,7 @@ fn silence_brings_sdown_then_peers_bring_odown_until_their_answers_age() {
         w.tick(now);
         now += 100;
     }
-    let first_unanswered = w
-        .master_pings
-        .iter()
-        .copied()
-        .find(|t| *t >= silent_from)
-        .unwrap_or_else(|| panic!("no PING after {silent_from}"));
+    let first_unanswered = w.first_ping_since(silent_from);
     // SDOWN on the first run more than down-after past the oldest unanswered PING.
     let (sdown_at, text) = w
         .first_event("+sdown")
@@ -256,12 +260,7 @@ fn fast_mode_judges_sdown_at_its_deadline_and_odown_on_the_answer() {
         w.tick(now);
         now = w.s.next_tick().max(now + 1);
     }
-    let first_unanswered = w
-        .master_pings
-        .iter()
-        .copied()
-        .find(|t| *t >= silent_from)
-        .unwrap_or_else(|| panic!("no PING after {silent_from}"));
+    let first_unanswered = w.first_ping_since(silent_from);
     let (sdown_at, _) = w
         .first_event("+sdown")
         .unwrap_or_else(|| panic!("no +sdown"));

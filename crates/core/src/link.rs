@@ -292,11 +292,15 @@ impl LinkTable {
             c.pending.front()?.clone()
         } else {
             let front = c.pending.pop_front()?;
-            // An idle connection holds no room for replies it does not wait for: the
-            // emptied queue is freed, and the pub/sub one keeps only its standing
-            // hello entry once the handshake is answered; thousands of links over.
+            // An idle connection holds little room for replies it does not wait for:
+            // an emptied queue keeps the smallest room a queue takes (four entries,
+            // reused by the next PING rather than taken and freed each second) and
+            // gives back more, and the pub/sub one keeps only its standing hello entry
+            // once the handshake is answered; thousands of links over.
             if c.pending.is_empty() {
-                c.pending = VecDeque::new();
+                if c.pending.capacity() > KEPT_PENDING {
+                    c.pending = VecDeque::new();
+                }
             } else if c.pending.len() == 1 && c.pending.capacity() > 1 {
                 c.pending.shrink_to_fit();
             }
@@ -308,6 +312,10 @@ impl LinkTable {
         Some((link, front))
     }
 }
+
+/// The room an emptied queue of pending replies keeps: what `VecDeque` takes at its
+/// first entry.
+const KEPT_PENDING: usize = 4;
 
 /// Hashes connection ids, which are unique sequence numbers: one multiplication
 /// (Fibonacci hashing) spreads them over the table instead of SipHash's rounds, which

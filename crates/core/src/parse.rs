@@ -19,13 +19,23 @@ pub fn err_text(s: String) -> String {
     }
 }
 
-/// The value of `field:<value>` in an INFO text.
+/// The value of `field:<value>` in an INFO text: the first line that starts with it,
+/// trimmed. The name is searched for in the whole text rather than line by line: an
+/// INFO reply has about 150 lines, and the timer reads two fields of each reply.
 pub(crate) fn info_field<'t>(text: &'t str, field: &str) -> Option<&'t str> {
-    text.lines().find_map(|l| {
-        l.strip_prefix(field)
-            .and_then(|v| v.strip_prefix(':'))
-            .map(str::trim)
-    })
+    let mut from = 0;
+    while let Some(at) = text.get(from..)?.find(field).map(|i| from + i) {
+        let line_start = at == 0 || text.as_bytes()[at - 1] == b'\n';
+        let rest = &text[at + field.len()..];
+        if let Some(value) = rest.strip_prefix(':').filter(|_| line_start) {
+            let end = value.find('\n').unwrap_or(value.len());
+            return Some(value[..end].trim());
+        }
+        // The match starts with the field's first character: one byte on, at the next
+        // character boundary when that character is not ASCII.
+        from = at + field.chars().next().map_or(1, char::len_utf8);
+    }
+    None
 }
 
 /// `field:<number>` from an INFO text.
@@ -58,6 +68,40 @@ mod tests {
         for (s, want) in cases {
             assert_eq!(parse_i64(s.as_bytes()), *want, "{s}");
         }
+    }
+
+    /// What `info_field` did before it searched the whole text, line by line.
+    fn info_field_by_lines<'t>(text: &'t str, field: &str) -> Option<&'t str> {
+        text.lines().find_map(|l| {
+            l.strip_prefix(field)
+                .and_then(|v| v.strip_prefix(':'))
+                .map(str::trim)
+        })
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn info_field_matches_reading_line_by_line(
+            lines in proptest::collection::vec("[a-c_: \r\né]{0,12}", 0..12),
+            field in "[a-c_é]{1,4}",
+            crlf in proptest::bool::ANY,
+        ) {
+            let text = lines.join(if crlf { "\r\n" } else { "\n" });
+            proptest::prop_assert_eq!(
+                info_field(&text, &field),
+                info_field_by_lines(&text, &field)
+            );
+        }
+    }
+
+    #[test]
+    fn info_field_takes_the_first_line_that_starts_with_the_name() {
+        let t = "xmaster_replid:no\r\nmaster_replid2:two\r\nmaster_replid: one \r\n";
+        assert_eq!(info_field(t, "master_replid"), Some("one"));
+        assert_eq!(info_field(t, "master_replid2"), Some("two"));
+        assert_eq!(info_field("a:1", "a"), Some("1"));
+        assert_eq!(info_field("a", "a"), None);
+        assert_eq!(info_field("", "a"), None);
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! report back into the core. Like every other task it borrows the shared state only
 //! between awaits, so commands and monitoring interleave as in redis' event loop.
 
+use crate::link_events::EventReceiver;
 use crate::links::LinkEvent;
 use crate::scripts::Ended;
 use crate::state::Daemon;
@@ -12,7 +13,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::mpsc::UnboundedReceiver;
 
 /// Runs until the process stops.
-pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: UnboundedReceiver<LinkEvent>) {
+pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: EventReceiver) {
     let mut scripts = daemon.borrow_mut().scripts.take_receiver();
     let wake = daemon.borrow().wake.timer();
     // The timer is scheduled on the monotonic clock, as redis does; the core reads the
@@ -50,8 +51,8 @@ pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: UnboundedReceiver<Link
                 // that each discovered a replica rewrites the config once, not per reply.
                 for _ in 1..EVENT_BATCH {
                     match events.try_recv() {
-                        Ok(ev) => d.link_event(ev, now),
-                        Err(_) => break,
+                        Some(ev) => d.link_event(ev, now),
+                        None => break,
                     }
                 }
                 d.after_command();

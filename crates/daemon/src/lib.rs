@@ -16,6 +16,7 @@ mod fdlimit;
 mod heap;
 pub mod hosts;
 mod info;
+pub mod link_events;
 pub mod links;
 pub mod logger;
 mod metrics;

@@ -7,12 +7,13 @@
 //! simulator.
 
 use crate::hosts::Hosts;
+use crate::link_events::EventSender;
 use bytes::{Bytes, BytesMut};
 use rsentinel_core::{ConnId, ReplyBound};
 use rsentinel_resp::{encode_command, Frame, ReplyDecoder};
 use socket2::{Domain, Protocol, Socket, Type};
 use std::cell::{Cell, RefCell};
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
@@ -21,7 +22,6 @@ use std::task::{ready, Context, Poll, Waker};
 use std::time::Duration;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio::sync::mpsc;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
@@ -54,8 +54,11 @@ pub enum LinkEvent {
 /// and wake) paid for many.
 #[derive(Default)]
 struct Queue {
-    /// Each command, its reply coming back as a [`LinkEvent::Reply`] in order.
-    commands: RefCell<VecDeque<Vec<Bytes>>>,
+    /// The commands not yet written, already in RESP, each reply coming back as a
+    /// [`LinkEvent::Reply`] in order. Encoded as they are queued, so that the task
+    /// writes the bytes as they are: one buffer per write, and no queue of argument
+    /// vectors besides.
+    commands: RefCell<BytesMut>,
     /// Close the connection; the task ends after reporting `Closed`.
     close: Cell<bool>,
     /// The task has ended: nothing queued would be sent.
@@ -69,7 +72,7 @@ struct Queue {
 impl std::fmt::Debug for Queue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Queue")
-            .field("queued", &self.commands.borrow().len())
+            .field("queued_bytes", &self.commands.borrow().len())
             .field("close", &self.close.get())
             .field("ended", &self.ended.get())
             .finish()
@@ -79,7 +82,7 @@ impl std::fmt::Debug for Queue {
 impl Queue {
     /// Everything queued, oldest first; the queue's room goes with it, so an idle
     /// link holds none.
-    fn take(&self) -> VecDeque<Vec<Bytes>> {
+    fn take(&self) -> BytesMut {
         std::mem::take(&mut *self.commands.borrow_mut())
     }
 
@@ -110,9 +113,13 @@ struct Ended(Rc<Queue>);
 impl Drop for Ended {
     fn drop(&mut self) {
         self.0.ended.set(true);
-        self.0.commands.borrow_mut().clear();
+        drop(self.0.take());
     }
 }
+
+/// Room taken for the first command queued on an idle link: a PING with a hello, as
+/// a timer run queues them together, fits.
+const FIRST_ROOM: usize = 256;
 
 /// The driver's handle on one link task; dropping it closes the link.
 #[derive(Debug)]
@@ -128,7 +135,17 @@ impl LinkHandle {
         if self.queue.ended.get() {
             return false;
         }
-        self.queue.commands.borrow_mut().push_back(args);
+        let mut queued = self.queue.commands.borrow_mut();
+        // Room taken once for what a timer run usually queues (a PING with a hello):
+        // growing the buffer as it filled cost reallocations.
+        let size = args.iter().map(|a| a.len() + ARG_OVERHEAD).sum::<usize>() + ARG_OVERHEAD;
+        if queued.capacity() == 0 {
+            queued.reserve(size.max(FIRST_ROOM));
+        } else {
+            queued.reserve(size);
+        }
+        encode_command(&args, &mut queued);
+        drop(queued);
         self.queue.wake();
         true
     }
@@ -149,13 +166,13 @@ impl Drop for LinkHandle {
 /// The open links by the core's connection id, and where their tasks report.
 pub struct Links {
     handles: HashMap<ConnId, LinkHandle>,
-    events: mpsc::UnboundedSender<LinkEvent>,
+    events: EventSender,
     hosts: Hosts,
 }
 
 impl Links {
     /// Links reporting to `events`; their host names go into `hosts`.
-    pub fn new(events: mpsc::UnboundedSender<LinkEvent>, hosts: Hosts) -> Links {
+    pub fn new(events: EventSender, hosts: Hosts) -> Links {
         Links {
             handles: HashMap::new(),
             events,
@@ -203,16 +220,34 @@ impl Links {
     }
 }
 
-/// The least room offered to one read of a link.
-const READ_SIZE: usize = 1024;
+/// The least room offered to one read into a link's own buffer, which only a reply
+/// begun in an earlier read uses. Just under 1 KB on purpose: glibc serves a request of
+/// 1 KB or more from its large bins, and each such request first merges every small
+/// chunk freed since (`malloc_consolidate`).
+const READ_SIZE: usize = 1000;
 
-/// One read of a link's stream into `buf`, with room for at least [`room_for_rest`].
+/// Room of the read buffer that all links of the thread share.
+const SHARED_READ_SIZE: usize = 16 * 1024;
+
+thread_local! {
+    /// One read buffer for every link of the thread. A link with nothing left over
+    /// reads into it and takes its whole replies out in the same poll; only an
+    /// unfinished reply moves to a buffer of the link's own. Reads into a buffer of
+    /// each link's own, taken per read and given back once empty (so that idle links
+    /// hold none), cost a `malloc` and a `free` per read: thousands a second at a few
+    /// hundred masters.
+    static SHARED_READ: RefCell<BytesMut> = RefCell::new(BytesMut::new());
+}
+
+/// One read of a link's stream into `buf`.
 trait ReadSome {
-    /// Reads what has arrived into `buf`; `Ok(0)` at the end of the stream.
+    /// Reads what has arrived into `buf`, with at least `room` free in it; `Ok(0)` at
+    /// the end of the stream.
     fn poll_read_some(
         &mut self,
         cx: &mut Context<'_>,
         buf: &mut BytesMut,
+        room: usize,
     ) -> Poll<std::io::Result<usize>>;
 }
 
@@ -228,9 +263,10 @@ impl ReadSome for TcpStream {
         &mut self,
         cx: &mut Context<'_>,
         buf: &mut BytesMut,
+        room: usize,
     ) -> Poll<std::io::Result<usize>> {
         ready!(self.poll_read_ready(cx))?;
-        buf.reserve(room_for_rest(buf));
+        buf.reserve(room);
         tokio_util::io::poll_read_buf(Pin::new(self), cx, buf)
     }
 }
@@ -241,8 +277,9 @@ impl ReadSome for TlsStream<TcpStream> {
         &mut self,
         cx: &mut Context<'_>,
         buf: &mut BytesMut,
+        room: usize,
     ) -> Poll<std::io::Result<usize>> {
-        buf.reserve(room_for_rest(buf));
+        buf.reserve(room);
         tokio_util::io::poll_read_buf(Pin::new(self), cx, buf)
     }
 }
@@ -298,7 +335,7 @@ pub fn open(
     host: String,
     port: u16,
     bound: ReplyBound,
-    events: mpsc::UnboundedSender<LinkEvent>,
+    events: EventSender,
     tls: Option<TlsConnector>,
     hosts: Hosts,
 ) -> Result<LinkHandle, String> {
@@ -376,7 +413,7 @@ async fn run(connect: Connect, tls: Option<TlsConnector>, commands: Rc<Queue>, l
 /// What the pump of one connection needs besides the stream and the commands.
 struct Pump {
     id: ConnNumber,
-    events: mpsc::UnboundedSender<LinkEvent>,
+    events: EventSender,
     decoder: ReplyDecoder,
     hosts: Hosts,
 }
@@ -451,7 +488,18 @@ impl Pump {
                 if commands.poll_woken(cx).is_ready() {
                     return Poll::Ready(None);
                 }
-                stream.poll_read_some(cx, &mut inbuf).map(Some)
+                // `resolve-hostnames` looks names up between replies, across awaits:
+                // its replies cannot stay in the shared buffer meanwhile.
+                if inbuf.is_empty() && !self.hosts.enabled() {
+                    return SHARED_READ.with_borrow_mut(|shared| {
+                        self.poll_read_shared(cx, stream, shared, &mut inbuf)
+                            .map(Some)
+                    });
+                }
+                let room = room_for_rest(&inbuf);
+                stream
+                    .poll_read_some(cx, &mut inbuf, room)
+                    .map(|r| Some(r.map_err(|e| e.to_string())))
             })
             .await;
             match read {
@@ -459,20 +507,8 @@ impl Pump {
                     if commands.close.get() {
                         return "closed".into();
                     }
-                    // Everything already queued goes in the same write, into room
-                    // taken once (growing it as it filled cost three reallocations
-                    // for a PING with a hello).
-                    let queued = commands.take();
-                    let size = queued
-                        .iter()
-                        .flatten()
-                        .map(|a| a.len() + ARG_OVERHEAD)
-                        .sum::<usize>()
-                        + queued.len() * ARG_OVERHEAD;
-                    let mut out = BytesMut::with_capacity(size);
-                    for args in queued {
-                        encode_command(&args, &mut out);
-                    }
+                    // Everything already queued goes in the same write.
+                    let out = commands.take();
                     if out.is_empty() {
                         continue;
                     }
@@ -484,7 +520,10 @@ impl Pump {
                     }
                 }
                 Some(Ok(0)) => return "connection closed by peer".into(),
-                Some(Err(e)) => return e.to_string(),
+                Some(Err(why)) => return why,
+                // Read into the shared buffer: its whole replies are reported, and an
+                // unfinished one waits in `inbuf` for the next read.
+                Some(Ok(_)) if inbuf.is_empty() => {}
                 Some(Ok(_)) => {
                     let reported = if self.hosts.enabled() {
                         // Boxed: only `resolve-hostnames` looks names up, and inline the
@@ -502,6 +541,36 @@ impl Pump {
                 }
             }
         }
+    }
+
+    /// One read into the thread's shared buffer (empty between polls), whose whole
+    /// replies are reported at once; the rest of it, an unfinished reply, moves into
+    /// `own`. `Err` ends the link.
+    fn poll_read_shared<S: ReadSome>(
+        &mut self,
+        cx: &mut Context<'_>,
+        stream: &mut S,
+        shared: &mut BytesMut,
+        own: &mut BytesMut,
+    ) -> Poll<Result<usize, String>> {
+        let n = match ready!(stream.poll_read_some(cx, shared, SHARED_READ_SIZE)) {
+            Ok(n) => n,
+            Err(e) => return Poll::Ready(Err(e.to_string())),
+        };
+        let mut reported = Ok(n);
+        while let Some(frame) = self.decode_copied(shared).transpose() {
+            if let Err(why) = frame.and_then(|f| self.report(f)) {
+                reported = Err(why);
+                break;
+            }
+        }
+        if reported.is_ok() && !shared.is_empty() {
+            let mut rest = BytesMut::with_capacity(shared.len() + room_for_rest(shared));
+            rest.extend_from_slice(shared);
+            *own = rest;
+        }
+        shared.clear();
+        Poll::Ready(reported)
     }
 
     /// Reports every whole reply in `inbuf`, in order; `Err` ends the link.
@@ -528,11 +597,21 @@ impl Pump {
     /// The next whole reply in `inbuf`; a malformed or oversized one is reported
     /// refused and ends the link.
     fn decode(&mut self, inbuf: &mut BytesMut) -> Result<Option<Frame>, String> {
-        self.decoder.decode(inbuf).map_err(|e| {
-            let why = e.to_string();
-            let _ = self.events.send(LinkEvent::Refused(self.id, why.clone()));
-            why
-        })
+        let decoded = self.decoder.decode(inbuf);
+        decoded.map_err(|e| self.refused(e))
+    }
+
+    /// [`Pump::decode`] from the shared buffer, copying each reply out.
+    fn decode_copied(&mut self, shared: &mut BytesMut) -> Result<Option<Frame>, String> {
+        let decoded = self.decoder.decode_copied(shared);
+        decoded.map_err(|e| self.refused(e))
+    }
+
+    /// Reports the link refused for `e`; the reason ends the link.
+    fn refused(&self, e: rsentinel_resp::ReplyError) -> String {
+        let why = e.to_string();
+        let _ = self.events.send(LinkEvent::Refused(self.id, why.clone()));
+        why
     }
 
     fn report(&self, frame: Frame) -> Result<(), String> {
@@ -580,7 +659,7 @@ mod size_tests {
     #[test]
     fn a_link_task_is_small() {
         let rx = std::rc::Rc::new(super::Queue::default());
-        let (events, _erx) = tokio::sync::mpsc::unbounded_channel();
+        let (events, _erx) = crate::link_events::channel();
         let link = Box::new(super::Pump {
             id: 1,
             events,

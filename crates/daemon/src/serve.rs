@@ -85,7 +85,7 @@ pub(crate) async fn serve(
     let pubsub_limits = crate::clients::OutputLimits::pubsub(&config.server);
     let wake = Wakeups::default();
     let shutdown_notify = wake.shutdown();
-    let (link_events, link_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (link_events, link_rx) = crate::link_events::channel();
     let identity = Identity::new(config_path, random_hex40(), endpoints.shown_port, systemd);
     let daemon = Rc::new(RefCell::new(Daemon {
         identity,

@@ -4,11 +4,11 @@
 
 use bytes::Bytes;
 use rsentinel_core::ReplyBound;
+use rsentinel_daemon::link_events::{self, EventReceiver};
 use rsentinel_daemon::links::{self, LinkEvent};
 use rsentinel_resp::Frame;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-use tokio::sync::mpsc;
 
 struct Redis(Child);
 
@@ -59,7 +59,7 @@ fn args(words: &[&str]) -> Vec<Bytes> {
         .collect()
 }
 
-async fn next(rx: &mut mpsc::UnboundedReceiver<LinkEvent>) -> LinkEvent {
+async fn next(rx: &mut EventReceiver) -> LinkEvent {
     tokio::time::timeout(Duration::from_secs(10), rx.recv())
         .await
         .expect("an event within 10 s")
@@ -80,7 +80,7 @@ fn replies_messages_and_disconnection() {
     let port = free_port();
     let redis = start_redis(port);
     on_local_set(async move {
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, mut rx) = link_events::channel();
         let cmd = links::open(
             1,
             "127.0.0.1".into(),
@@ -200,7 +200,7 @@ fn a_reply_over_the_bound_closes_the_link() {
         let _ = s.read(&mut buf);
     });
     on_local_set(async move {
-        let (tx, mut rx) = mpsc::unbounded_channel();
+        let (tx, mut rx) = link_events::channel();
         let link = links::open(
             1,
             "127.0.0.1".into(),
@@ -221,6 +221,88 @@ fn a_reply_over_the_bound_closes_the_link() {
             other => panic!("unexpected {other:?}"),
         }
         assert!(matches!(next(&mut rx).await, LinkEvent::Closed(1, _)));
+    });
+    let _ = peer.join();
+}
+
+/// Links read into one buffer they share, and a reply cut by a read moves to the
+/// link's own: replies split anywhere, or longer than the shared buffer, interleaved
+/// over two links, still come out whole and in each link's order.
+#[test]
+fn replies_split_across_reads_come_out_whole_on_each_link() {
+    use std::io::{Read, Write};
+    let big = "x".repeat(40_000);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let payload = big.clone();
+    let peer = std::thread::spawn(move || {
+        let (mut a, _) = listener.accept().expect("accept a");
+        let (mut b, _) = listener.accept().expect("accept b");
+        let mut buf = [0u8; 64];
+        let _ = a.read(&mut buf);
+        let _ = b.read(&mut buf);
+        let bulk = format!("${}\r\n{payload}\r\n:7\r\n", payload.len());
+        // (link, bytes): 0 is `a`, 1 is `b`.
+        let pieces: [(usize, &[u8]); 6] = [
+            (0, b"+PONG\r\n$5\r\nhel"),
+            (1, &bulk.as_bytes()[..3]),
+            (0, b"lo\r\n*2\r\n$1\r\na\r"),
+            (1, &bulk.as_bytes()[3..20_000]),
+            (0, b"\n:2\r\n"),
+            (1, &bulk.as_bytes()[20_000..]),
+        ];
+        for (which, bytes) in pieces {
+            let s = if which == 0 { &mut a } else { &mut b };
+            s.write_all(bytes).expect("write");
+            s.flush().expect("flush");
+            std::thread::sleep(Duration::from_millis(30));
+        }
+        let _ = a.read(&mut buf);
+        let _ = b.read(&mut buf);
+    });
+    on_local_set(async move {
+        let (tx, mut rx) = link_events::channel();
+        let open = |id| {
+            links::open(
+                id,
+                "127.0.0.1".into(),
+                port,
+                ReplyBound::INSTANCE_COMMANDS,
+                tx.clone(),
+                None,
+                Default::default(),
+            )
+            .expect("connect starts")
+        };
+        let a = open(1);
+        assert_eq!(
+            next(&mut rx).await,
+            LinkEvent::Connected(1, "127.0.0.1".into())
+        );
+        let b = open(2);
+        assert_eq!(
+            next(&mut rx).await,
+            LinkEvent::Connected(2, "127.0.0.1".into())
+        );
+        a.send(args(&["PING"]));
+        b.send(args(&["PING"]));
+        let (mut on_a, mut on_b) = (Vec::new(), Vec::new());
+        while on_a.len() < 3 || on_b.len() < 2 {
+            match next(&mut rx).await {
+                LinkEvent::Reply(1, f) => on_a.push(f),
+                LinkEvent::Reply(2, f) => on_b.push(f),
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert_eq!(
+            on_a,
+            vec![
+                Frame::Simple("PONG".into()),
+                Frame::bulk_str("hello"),
+                Frame::Array(vec![Frame::bulk_str("a"), Frame::Integer(2)]),
+            ]
+        );
+        assert_eq!(on_b, vec![Frame::bulk_str(&big), Frame::Integer(7)]);
     });
     let _ = peer.join();
 }

@@ -111,6 +111,23 @@ impl ReplyDecoder {
     /// Takes the next whole reply off the front of `src`; `Ok(None)` until one is
     /// complete. An error means the stream cannot be decoded any further.
     pub fn decode(&mut self, src: &mut bytes::BytesMut) -> Result<Option<Frame>, ReplyError> {
+        self.decode_from(src, true)
+    }
+
+    /// [`ReplyDecoder::decode`] from a buffer that is reused for other streams: the
+    /// reply is always copied out, never takes the buffer's room with it.
+    pub fn decode_copied(
+        &mut self,
+        src: &mut bytes::BytesMut,
+    ) -> Result<Option<Frame>, ReplyError> {
+        self.decode_from(src, false)
+    }
+
+    fn decode_from(
+        &mut self,
+        src: &mut bytes::BytesMut,
+        may_take: bool,
+    ) -> Result<Option<Frame>, ReplyError> {
         let scanned = self
             .scanner
             .scan(src, self.proto, self.max, self.max_elements)
@@ -135,7 +152,7 @@ impl ReplyDecoder {
         // buffer, and each link would keep a buffer as large as its longest reply.
         // A reply that is all the buffer holds (an INFO reply read into room sized for
         // it) takes the buffer itself: nothing is left to pin, and 5 KB is not copied.
-        let data = if len == src.len() {
+        let data = if may_take && len == src.len() {
             std::mem::take(src).freeze()
         } else {
             let data = Bytes::copy_from_slice(&src[..len]);

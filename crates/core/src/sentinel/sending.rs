@@ -15,6 +15,22 @@ use crate::link_id::LinkId;
 use crate::master::InstRef;
 use crate::sentinel::Sentinel;
 use bytes::Bytes;
+use rsentinel_gossip::HELLO_CHANNEL;
+
+/// The most words of a command [`Sentinel::send`] passes on without a vector.
+const MAX_WORDS: usize = 8;
+
+/// The words of the periodic commands: each PING, INFO and hello would otherwise copy
+/// them into buffers of their own, thousands of times a second at a few hundred masters.
+static COMMON_WORDS: [&str; 5] = ["PING", "INFO", "PUBLISH", HELLO_CHANNEL, "ROLE"];
+
+/// `w` as [`Bytes`]: one of [`COMMON_WORDS`] shared, anything else copied.
+fn shared_word(w: &[u8]) -> Bytes {
+    match COMMON_WORDS.iter().find(|c| c.as_bytes() == w) {
+        Some(c) => Bytes::from_static(c.as_bytes()),
+        None => Bytes::copy_from_slice(w),
+    }
+}
 
 impl Sentinel {
     /// The link an instance uses.
@@ -62,8 +78,17 @@ impl Sentinel {
         callback: Callback,
         args: &[&str],
     ) -> bool {
-        let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-        self.send_bytes(r, kind, callback, &args)
+        // Every command the core sends has a handful of words: they go through an array
+        // on the stack rather than a vector per command.
+        let mut words: [&[u8]; MAX_WORDS] = [&[]; MAX_WORDS];
+        if args.len() > MAX_WORDS {
+            let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+            return self.send_bytes(r, kind, callback, &args);
+        }
+        for (w, a) in words.iter_mut().zip(args) {
+            *w = a.as_bytes();
+        }
+        self.send_bytes(r, kind, callback, &words[..args.len()])
     }
 
     /// [`Sentinel::send`] for arguments that are bytes (credentials, announce-ip).
@@ -84,7 +109,7 @@ impl Sentinel {
                 Ok(name) if i == 0 => self.masters[m].map_command(name).as_bytes(),
                 _ => a,
             };
-            words.push(Bytes::copy_from_slice(w));
+            words.push(shared_word(w));
         }
         let Some(l) = self.links.get_mut(link) else {
             return false;
@@ -142,5 +167,23 @@ impl Sentinel {
     pub(crate) fn local_ip_of(&self, r: InstRef) -> Option<String> {
         let link = self.link_of(r)?;
         self.links.get(link)?.cc.as_ref()?.local_ip.clone()
+    }
+}
+
+#[cfg(test)]
+mod word_tests {
+    use super::*;
+
+    #[test]
+    fn common_words_are_shared_and_others_copied_alike() {
+        for w in &COMMON_WORDS {
+            let b = shared_word(w.as_bytes());
+            assert_eq!(b, w.as_bytes());
+            assert_eq!(b.as_ptr(), w.as_ptr(), "{w} is shared");
+        }
+        for w in [&b"PIN"[..], b"PINGS", b"ping", b"", b"CLIENT"] {
+            let b = shared_word(w);
+            assert_eq!(&b[..], w);
+        }
     }
 }

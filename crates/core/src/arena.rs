@@ -222,6 +222,19 @@ impl<T> Arena<T> {
     /// list as it is at each step, when what the walk does may change it.
     #[inline]
     pub fn key_at(&self, pos: usize) -> Option<Key<T>> {
+        // Most arenas never lost a value, and then the value at `pos` is in slot `pos`:
+        // its key comes from the slot, which the caller reads next anyway, rather than
+        // from the order list. That list is an allocation of its own, cold on each timer
+        // run's walk, and reading it was most of the walk's own time at 500 masters.
+        if let Some(s) = self.slots.get(pos) {
+            if s.pos as usize == pos && s.value.is_some() {
+                return Some(Key {
+                    slot: s.pos,
+                    generation: s.generation,
+                    _of: PhantomData,
+                });
+            }
+        }
         self.order.get(pos).copied()
     }
 

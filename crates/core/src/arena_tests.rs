@@ -147,7 +147,10 @@ proptest! {
                 prop_assert_eq!(a.get(*key), at.map(|p| &model[p].1));
             }
             let keys: Vec<Key<u32>> = model.iter().map(|(i, _)| handed[*i]).collect();
-            prop_assert_eq!(a.keys().collect::<Vec<_>>(), keys);
+            prop_assert_eq!(a.keys().collect::<Vec<_>>(), keys.clone());
+            for pos in 0..=keys.len() {
+                prop_assert_eq!(a.key_at(pos), keys.get(pos).copied());
+            }
         }
     }
 }

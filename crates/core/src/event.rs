@@ -8,6 +8,11 @@ pub use rsentinel_config::LogLevel;
 
 use crate::conn::ConnId;
 use bytes::Bytes;
+
+/// The words of one command sent to an instance. Up to three live inline: a timer run
+/// queues a PING and a hello for many instances before any is written, and a vector
+/// per command was a heap allocation each, thousands a second at a few hundred masters.
+pub type Words = smallvec::SmallVec<[Bytes; 3]>;
 use std::collections::VecDeque;
 
 /// A Sentinel event, as redis' `sentinelEvent`: published on channel `kind` with message
@@ -81,7 +86,7 @@ pub enum Output {
     /// Write one command on a connection; its reply goes to `conn_frame`.
     Send {
         conn: ConnId,
-        args: Vec<Bytes>,
+        args: Words,
     },
     /// Close a connection; no further events are expected for it.
     Close(ConnId),

@@ -32,7 +32,7 @@ mod timer_schedule;
 pub use addr::{Addr, AddrError};
 pub use arena::{Arena, Key};
 pub use conn::{Callback, Conn, ConnId, ConnKind, Pending};
-pub use event::{Event, LogLevel, Output, ReplyBound};
+pub use event::{Event, LogLevel, Output, ReplyBound, Words};
 pub use info_text::{InfoStore, InfoText};
 pub use instance::{Flags, InstKey, Instance, Kind, Role};
 pub use instance_reply::{flags_string, instance_frame};

@@ -86,7 +86,7 @@ impl Daemon {
                         self.sentinel.conn_down(conn);
                     }
                 }
-                Output::Send { conn, args } => self.links.send(conn, args),
+                Output::Send { conn, args } => self.links.send(conn, &args),
                 Output::RunScript { id, path, args } => {
                     match self.scripts.start(id, &path, &args) {
                         Ok(pid) => self.sentinel.script_started(id, pid),

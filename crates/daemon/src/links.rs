@@ -131,7 +131,7 @@ pub struct LinkHandle {
 
 impl LinkHandle {
     /// Queues a command; false if the link task has already ended.
-    pub fn send(&self, args: Vec<Bytes>) -> bool {
+    pub fn send(&self, args: &[Bytes]) -> bool {
         if self.queue.ended.get() {
             return false;
         }
@@ -144,7 +144,7 @@ impl LinkHandle {
         } else {
             queued.reserve(size);
         }
-        encode_command(&args, &mut queued);
+        encode_command(args, &mut queued);
         drop(queued);
         self.queue.wake();
         true
@@ -196,7 +196,7 @@ impl Links {
     }
 
     /// Queues a command on `conn`, if it is open.
-    pub fn send(&self, conn: ConnId, args: Vec<Bytes>) {
+    pub fn send(&self, conn: ConnId, args: &[Bytes]) {
         if let Some(h) = self.handles.get(&conn) {
             h.send(args);
         }

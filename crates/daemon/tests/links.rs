@@ -111,8 +111,8 @@ fn replies_messages_and_disconnection() {
         );
 
         // Replies come back in order, one event each, even when pipelined.
-        cmd.send(args(&["PING"]));
-        cmd.send(args(&["ECHO", "second"]));
+        cmd.send(&args(&["PING"]));
+        cmd.send(&args(&["ECHO", "second"]));
         assert_eq!(
             next(&mut rx).await,
             LinkEvent::Reply(1, Frame::Simple("PONG".into()))
@@ -123,14 +123,14 @@ fn replies_messages_and_disconnection() {
         );
 
         // A subscription's confirmation and messages arrive on the pub/sub link.
-        sub.send(args(&["SUBSCRIBE", "__sentinel__:hello"]));
+        sub.send(&args(&["SUBSCRIBE", "__sentinel__:hello"]));
         match next(&mut rx).await {
             LinkEvent::Reply(2, Frame::Array(items)) => {
                 assert_eq!(items[0], Frame::bulk_str("subscribe"))
             }
             other => panic!("unexpected {other:?}"),
         }
-        cmd.send(args(&["PUBLISH", "__sentinel__:hello", "hi"]));
+        cmd.send(&args(&["PUBLISH", "__sentinel__:hello", "hi"]));
         let mut seen_count = false;
         let mut seen_message = false;
         while !(seen_count && seen_message) {
@@ -215,7 +215,7 @@ fn a_reply_over_the_bound_closes_the_link() {
             next(&mut rx).await,
             LinkEvent::Connected(1, "127.0.0.1".into())
         );
-        link.send(args(&["PING"]));
+        link.send(&args(&["PING"]));
         match next(&mut rx).await {
             LinkEvent::Refused(1, why) => assert!(why.contains("elements"), "{why}"),
             other => panic!("unexpected {other:?}"),
@@ -284,8 +284,8 @@ fn replies_split_across_reads_come_out_whole_on_each_link() {
             next(&mut rx).await,
             LinkEvent::Connected(2, "127.0.0.1".into())
         );
-        a.send(args(&["PING"]));
-        b.send(args(&["PING"]));
+        a.send(&args(&["PING"]));
+        b.send(&args(&["PING"]));
         let (mut on_a, mut on_b) = (Vec::new(), Vec::new());
         while on_a.len() < 3 || on_b.len() < 2 {
             match next(&mut rx).await {

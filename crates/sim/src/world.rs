@@ -508,7 +508,7 @@ impl World {
                 Output::Connect {
                     conn, host, port, ..
                 } => self.connect(s, conn, &host, port),
-                Output::Send { conn, args } => self.client_send(s, conn, args),
+                Output::Send { conn, args } => self.client_send(s, conn, args.into_vec()),
                 Output::Close(conn) => self.client_close(s, conn),
                 // Scripts (none are configured here) succeed after a short while.
                 Output::RunScript { id, .. } => {

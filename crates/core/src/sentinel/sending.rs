@@ -103,7 +103,7 @@ impl Sentinel {
             return false;
         };
         let m = r.master();
-        let mut words: Vec<Bytes> = Vec::with_capacity(args.len());
+        let mut words = crate::event::Words::with_capacity(args.len());
         for (i, a) in args.iter().enumerate() {
             let w = match std::str::from_utf8(a) {
                 Ok(name) if i == 0 => self.masters[m].map_command(name).as_bytes(),

@@ -8,12 +8,12 @@ pub use rsentinel_config::LogLevel;
 
 use crate::conn::ConnId;
 use bytes::Bytes;
+use std::collections::VecDeque;
 
 /// The words of one command sent to an instance. Up to three live inline: a timer run
 /// queues a PING and a hello for many instances before any is written, and a vector
 /// per command was a heap allocation each, thousands a second at a few hundred masters.
 pub type Words = smallvec::SmallVec<[Bytes; 3]>;
-use std::collections::VecDeque;
 
 /// A Sentinel event, as redis' `sentinelEvent`: published on channel `kind` with message
 /// `text` (unless the level is `Debug`), and logged as `<kind> <text>` at `level`.

@@ -43,23 +43,12 @@ pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: EventReceiver) {
             }
             ev = events.recv() => {
                 let Some(ev) = ev else { return };
-                let mut d = daemon.borrow_mut();
-                let now = Daemon::now_ms();
-                d.link_event(ev, now);
-                // Whatever else the links already reported is handled in the same turn,
-                // and the outputs of all of it carried out once: a burst of INFO replies
-                // that each discovered a replica rewrites the config once, not per reply.
-                for _ in 1..EVENT_BATCH {
-                    match events.try_recv() {
-                        Some(ev) => d.link_event(ev, now),
-                        None => break,
-                    }
+                let handled = daemon.borrow_mut().link_events(ev, &mut events, &mut next);
+                // The queue is always ready while it holds events: after a full batch
+                // the other tasks get their turn before the next one.
+                if handled == EVENT_BATCH {
+                    tokio::task::yield_now().await;
                 }
-                d.after_command();
-                // A reply or a lost link may move the next timer run earlier (fast
-                // failover's deadlines); never later than already planned.
-                let delay = d.sentinel.next_tick().saturating_sub(now);
-                next = next.min(Instant::now() + Duration::from_millis(delay));
             }
         }
     }
@@ -70,6 +59,34 @@ pub async fn run(daemon: Rc<RefCell<Daemon>>, mut events: EventReceiver) {
 const EVENT_BATCH: usize = 4096;
 
 impl Daemon {
+    /// Carries `first` and whatever else the links already reported (up to
+    /// [`EVENT_BATCH`] in all) into the core, in one turn: the outputs of all of it are
+    /// carried out once, so a burst of INFO replies that each discovered a replica
+    /// rewrites the config once, not per reply. Returns how many were handled.
+    fn link_events(
+        &mut self,
+        first: LinkEvent,
+        events: &mut EventReceiver,
+        next: &mut Instant,
+    ) -> usize {
+        let now = Daemon::now_ms();
+        self.link_event(first, now);
+        let mut handled = 1;
+        while handled < EVENT_BATCH {
+            match events.try_recv() {
+                Some(ev) => self.link_event(ev, now),
+                None => break,
+            }
+            handled += 1;
+        }
+        self.after_command();
+        // A reply or a lost link may move the next timer run earlier (fast failover's
+        // deadlines); never later than already planned.
+        let delay = self.sentinel.next_tick().saturating_sub(now);
+        *next = (*next).min(Instant::now() + Duration::from_millis(delay));
+        handled
+    }
+
     /// Carries one link report into the core.
     fn link_event(&mut self, ev: LinkEvent, now: u64) {
         match ev {

@@ -115,9 +115,11 @@ impl EventReceiver {
 }
 
 impl Drop for EventReceiver {
+    /// Nothing queued would be read: the queue, its room and the driver's waker go.
     fn drop(&mut self) {
         self.0.closed.set(true);
-        self.0.queue.borrow_mut().clear();
+        *self.0.queue.borrow_mut() = VecDeque::new();
+        drop(self.0.waker.take());
     }
 }
 

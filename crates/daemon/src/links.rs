@@ -220,10 +220,10 @@ impl Links {
     }
 }
 
-/// The least room offered to one read into a link's own buffer, which only a reply
-/// begun in an earlier read uses. Just under 1 KB on purpose: glibc serves a request of
-/// 1 KB or more from its large bins, and each such request first merges every small
-/// chunk freed since (`malloc_consolidate`).
+/// The least room offered to one read into a link's own buffer (a reply begun in an
+/// earlier read, or every read under `resolve-hostnames`). Just under 1 KB on purpose:
+/// glibc serves a request of 1 KB or more from its large bins, and each such request
+/// first merges every small chunk freed since (`malloc_consolidate`).
 const READ_SIZE: usize = 1000;
 
 /// Room of the read buffer that all links of the thread share.
@@ -232,10 +232,10 @@ const SHARED_READ_SIZE: usize = 16 * 1024;
 thread_local! {
     /// One read buffer for every link of the thread. A link with nothing left over
     /// reads into it and takes its whole replies out in the same poll; only an
-    /// unfinished reply moves to a buffer of the link's own. Reads into a buffer of
-    /// each link's own, taken per read and given back once empty (so that idle links
-    /// hold none), cost a `malloc` and a `free` per read: thousands a second at a few
-    /// hundred masters.
+    /// unfinished reply moves to a buffer of the link's own. Before, every read went
+    /// into a buffer of the link's own, taken per read and given back once empty (so
+    /// that idle links hold none): a `malloc` and a `free` per read, thousands a second
+    /// at a few hundred masters.
     static SHARED_READ: RefCell<BytesMut> = RefCell::new(BytesMut::new());
 }
 
@@ -410,6 +410,21 @@ async fn run(connect: Connect, tls: Option<TlsConnector>, commands: Rc<Queue>, l
     serve(link, stream, tls, commands).await;
 }
 
+/// Why a link ends when its peer closed the connection.
+const PEER_CLOSED: &str = "connection closed by peer";
+
+/// What one poll of a link found.
+enum Turn {
+    /// Commands were queued, or the link was asked to close.
+    Commands,
+    /// Bytes were read into the link's own buffer: its whole replies are to be reported.
+    Read,
+    /// Bytes were read into the shared buffer, and its whole replies reported.
+    Reported,
+    /// The connection ended or failed, or a reply was refused; why.
+    Ended(String),
+}
+
 /// What the pump of one connection needs besides the stream and the commands.
 struct Pump {
     id: ConnNumber,
@@ -472,8 +487,9 @@ impl Pump {
     /// Moves commands out and replies in until the connection ends; returns why.
     ///
     /// Thousands of links mostly carry PONGs and hellos, so an idle link holds no
-    /// buffer: the read buffer is taken when bytes are there (see [`ReadSome`]) and
-    /// given back once its replies are out, and the write buffer once written.
+    /// buffer: replies are read into the thread's shared buffer ([`SHARED_READ`]), a
+    /// buffer of the link's own is held only while a reply is unfinished, and the
+    /// write buffer only until written.
     async fn pump<S: ReadSome + AsyncWrite + Unpin>(
         &mut self,
         stream: &mut S,
@@ -484,26 +500,31 @@ impl Pump {
             // Commands first, then replies; polled by hand rather than with `select!`,
             // whose futures (a `Notify` waiter, a readiness waiter) every link task
             // carried while idle.
-            let read = std::future::poll_fn(|cx| {
+            let turn = std::future::poll_fn(|cx| {
                 if commands.poll_woken(cx).is_ready() {
-                    return Poll::Ready(None);
+                    return Poll::Ready(Turn::Commands);
                 }
                 // `resolve-hostnames` looks names up between replies, across awaits:
                 // its replies cannot stay in the shared buffer meanwhile.
                 if inbuf.is_empty() && !self.hosts.enabled() {
-                    return SHARED_READ.with_borrow_mut(|shared| {
-                        self.poll_read_shared(cx, stream, shared, &mut inbuf)
-                            .map(Some)
-                    });
+                    return SHARED_READ
+                        .with_borrow_mut(|shared| {
+                            self.poll_read_shared(cx, stream, shared, &mut inbuf)
+                        })
+                        .map(|r| r.map_or_else(Turn::Ended, |()| Turn::Reported));
                 }
                 let room = room_for_rest(&inbuf);
                 stream
                     .poll_read_some(cx, &mut inbuf, room)
-                    .map(|r| Some(r.map_err(|e| e.to_string())))
+                    .map(|r| match r {
+                        Ok(0) => Turn::Ended(PEER_CLOSED.into()),
+                        Ok(_) => Turn::Read,
+                        Err(e) => Turn::Ended(e.to_string()),
+                    })
             })
             .await;
-            match read {
-                None => {
+            match turn {
+                Turn::Commands => {
                     if commands.close.get() {
                         return "closed".into();
                     }
@@ -519,12 +540,9 @@ impl Pump {
                         return e.to_string();
                     }
                 }
-                Some(Ok(0)) => return "connection closed by peer".into(),
-                Some(Err(why)) => return why,
-                // Read into the shared buffer: its whole replies are reported, and an
-                // unfinished one waits in `inbuf` for the next read.
-                Some(Ok(_)) if inbuf.is_empty() => {}
-                Some(Ok(_)) => {
+                Turn::Ended(why) => return why,
+                Turn::Reported => {}
+                Turn::Read => {
                     let reported = if self.hosts.enabled() {
                         // Boxed: only `resolve-hostnames` looks names up, and inline the
                         // lookup's state made every link task larger.
@@ -552,12 +570,16 @@ impl Pump {
         stream: &mut S,
         shared: &mut BytesMut,
         own: &mut BytesMut,
-    ) -> Poll<Result<usize, String>> {
-        let n = match ready!(stream.poll_read_some(cx, shared, SHARED_READ_SIZE)) {
-            Ok(n) => n,
+    ) -> Poll<Result<(), String>> {
+        // Empty already, unless a poll before this one panicked halfway (a panic ends
+        // only its own task): another link's bytes must never be read as this one's.
+        shared.clear();
+        match ready!(stream.poll_read_some(cx, shared, SHARED_READ_SIZE)) {
+            Ok(0) => return Poll::Ready(Err(PEER_CLOSED.into())),
+            Ok(_) => {}
             Err(e) => return Poll::Ready(Err(e.to_string())),
-        };
-        let mut reported = Ok(n);
+        }
+        let mut reported = Ok(());
         while let Some(frame) = self.decode_copied(shared).transpose() {
             if let Err(why) = frame.and_then(|f| self.report(f)) {
                 reported = Err(why);
@@ -673,5 +695,66 @@ mod size_tests {
         // 1192 bytes before the connect and the pump's parts were boxed and the pump
         // polled by hand (384 after).
         assert!(size < 512, "a link task's future is {size} bytes");
+    }
+}
+
+#[cfg(test)]
+mod shared_read_tests {
+    use super::*;
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    /// A stream that has `data` ready, once.
+    struct Ready(Option<Vec<u8>>);
+
+    impl ReadSome for Ready {
+        fn poll_read_some(
+            &mut self,
+            _cx: &mut Context<'_>,
+            buf: &mut BytesMut,
+            room: usize,
+        ) -> Poll<std::io::Result<usize>> {
+            buf.reserve(room);
+            let data = self.0.take().unwrap_or_default();
+            buf.extend_from_slice(&data);
+            Poll::Ready(Ok(data.len()))
+        }
+    }
+
+    struct NoWake;
+    impl Wake for NoWake {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    /// Bytes a panicking poll left in the shared buffer are not read as the next
+    /// link's; whole replies are reported and the unfinished one moves to the link.
+    #[test]
+    fn a_read_reports_only_its_own_bytes_and_keeps_the_unfinished_reply() {
+        let (events, mut rx) = crate::link_events::channel();
+        let mut pump = Pump {
+            id: 9,
+            events,
+            decoder: rsentinel_resp::ReplyDecoder::new(),
+            hosts: Hosts::default(),
+        };
+        let waker = std::task::Waker::from(Arc::new(NoWake));
+        let mut cx = Context::from_waker(&waker);
+        let mut shared = BytesMut::from(&b"+LEFT-BY-ANOTHER-LINK\r\n"[..]);
+        let mut own = BytesMut::new();
+        let mut stream = Ready(Some(b"+PONG\r\n:1\r\n$5\r\nhe".to_vec()));
+        let polled = pump.poll_read_shared(&mut cx, &mut stream, &mut shared, &mut own);
+        assert_eq!(polled, Poll::Ready(Ok(())));
+        assert!(shared.is_empty());
+        assert_eq!(&own[..], b"$5\r\nhe");
+        assert_eq!(
+            rx.try_recv(),
+            Some(LinkEvent::Reply(9, Frame::Simple("PONG".into())))
+        );
+        assert_eq!(rx.try_recv(), Some(LinkEvent::Reply(9, Frame::Integer(1))));
+        assert_eq!(rx.try_recv(), None);
+        // The end of the stream ends the link.
+        let mut ended = Ready(Some(Vec::new()));
+        let polled = pump.poll_read_shared(&mut cx, &mut ended, &mut shared, &mut own);
+        assert_eq!(polled, Poll::Ready(Err(PEER_CLOSED.into())));
     }
 }

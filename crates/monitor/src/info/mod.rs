@@ -123,6 +123,11 @@ fn field<'a>(l: &'a [u8], prefix: &[u8], min_len: usize) -> Option<&'a [u8]> {
 }
 
 fn parse_line(r: &mut InfoReport, l: &[u8]) {
+    // Every field below starts with one of these letters; most of a reply's 150 lines
+    // (memory, clients, stats, ...) are passed over here.
+    if !matches!(l.first(), Some(b'r' | b's' | b'm')) {
+        return;
+    }
     if let Some(v) = field(l, b"run_id:", 47) {
         r.run_id = Some(lossy(&v[..40]));
     }

@@ -4,8 +4,8 @@
 
 use bytes::Bytes;
 use rsentinel_core::ReplyBound;
-use rsentinel_daemon::link_events::{self, EventReceiver};
-use rsentinel_daemon::links::{self, LinkEvent};
+use rsentinel_daemon::link_events::{self, EventReceiver, EventSender};
+use rsentinel_daemon::links::{self, LinkEvent, LinkHandle};
 use rsentinel_resp::Frame;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
@@ -66,6 +66,22 @@ async fn next(rx: &mut EventReceiver) -> LinkEvent {
         .expect("the channel stays open")
 }
 
+/// Opens link `id` to a loopback port and waits until it reports connected.
+async fn connect(id: u64, port: u16, tx: &EventSender, rx: &mut EventReceiver) -> LinkHandle {
+    let link = links::open(
+        id,
+        "127.0.0.1".into(),
+        port,
+        ReplyBound::INSTANCE_COMMANDS,
+        tx.clone(),
+        None,
+        Default::default(),
+    )
+    .expect("connect starts");
+    assert_eq!(next(rx).await, LinkEvent::Connected(id, "127.0.0.1".into()));
+    link
+}
+
 /// Runs `f` on a single-threaded runtime's `LocalSet`, as the daemon runs its links.
 fn on_local_set(f: impl std::future::Future<Output = ()>) {
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -81,34 +97,8 @@ fn replies_messages_and_disconnection() {
     let redis = start_redis(port);
     on_local_set(async move {
         let (tx, mut rx) = link_events::channel();
-        let cmd = links::open(
-            1,
-            "127.0.0.1".into(),
-            port,
-            ReplyBound::INSTANCE_COMMANDS,
-            tx.clone(),
-            None,
-            Default::default(),
-        )
-        .expect("connect starts");
-        assert_eq!(
-            next(&mut rx).await,
-            LinkEvent::Connected(1, "127.0.0.1".into())
-        );
-        let sub = links::open(
-            2,
-            "127.0.0.1".into(),
-            port,
-            ReplyBound::INSTANCE_COMMANDS,
-            tx.clone(),
-            None,
-            Default::default(),
-        )
-        .expect("connect starts");
-        assert_eq!(
-            next(&mut rx).await,
-            LinkEvent::Connected(2, "127.0.0.1".into())
-        );
+        let cmd = connect(1, port, &tx, &mut rx).await;
+        let sub = connect(2, port, &tx, &mut rx).await;
 
         // Replies come back in order, one event each, even when pipelined.
         cmd.send(&args(&["PING"]));
@@ -262,28 +252,8 @@ fn replies_split_across_reads_come_out_whole_on_each_link() {
     });
     on_local_set(async move {
         let (tx, mut rx) = link_events::channel();
-        let open = |id| {
-            links::open(
-                id,
-                "127.0.0.1".into(),
-                port,
-                ReplyBound::INSTANCE_COMMANDS,
-                tx.clone(),
-                None,
-                Default::default(),
-            )
-            .expect("connect starts")
-        };
-        let a = open(1);
-        assert_eq!(
-            next(&mut rx).await,
-            LinkEvent::Connected(1, "127.0.0.1".into())
-        );
-        let b = open(2);
-        assert_eq!(
-            next(&mut rx).await,
-            LinkEvent::Connected(2, "127.0.0.1".into())
-        );
+        let a = connect(1, port, &tx, &mut rx).await;
+        let b = connect(2, port, &tx, &mut rx).await;
         a.send(&args(&["PING"]));
         b.send(&args(&["PING"]));
         let (mut on_a, mut on_b) = (Vec::new(), Vec::new());

@@ -17,6 +17,7 @@ mod heap;
 pub mod hosts;
 mod info;
 pub mod link_events;
+mod link_read;
 pub mod links;
 pub mod logger;
 mod metrics;

@@ -8,6 +8,7 @@
 
 use crate::hosts::Hosts;
 use crate::link_events::EventSender;
+use crate::link_read::{room_for_rest, ReadSome, SHARED_READ, SHARED_READ_SIZE};
 use bytes::{Bytes, BytesMut};
 use rsentinel_core::{ConnId, ReplyBound};
 use rsentinel_resp::{encode_command, Frame, ReplyDecoder};
@@ -22,7 +23,6 @@ use std::task::{ready, Context, Poll, Waker};
 use std::time::Duration;
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
 /// The core's connection id (`ConnId`) a task was opened with. It names one TCP
@@ -220,100 +220,9 @@ impl Links {
     }
 }
 
-/// The least room offered to one read into a link's own buffer (a reply begun in an
-/// earlier read, or every read under `resolve-hostnames`). Just under 1 KB on purpose:
-/// glibc serves a request of 1 KB or more from its large bins, and each such request
-/// first merges every small chunk freed since (`malloc_consolidate`).
-const READ_SIZE: usize = 1000;
-
-/// Room of the read buffer that all links of the thread share.
-const SHARED_READ_SIZE: usize = 16 * 1024;
-
-thread_local! {
-    /// One read buffer for every link of the thread. A link with nothing left over
-    /// reads into it and takes its whole replies out in the same poll; only an
-    /// unfinished reply moves to a buffer of the link's own. Before, every read went
-    /// into a buffer of the link's own, taken per read and given back once empty (so
-    /// that idle links hold none): a `malloc` and a `free` per read, thousands a second
-    /// at a few hundred masters.
-    static SHARED_READ: RefCell<BytesMut> = RefCell::new(BytesMut::new());
-}
-
-/// One read of a link's stream into `buf`.
-trait ReadSome {
-    /// Reads what has arrived into `buf`, with at least `room` free in it; `Ok(0)` at
-    /// the end of the stream.
-    fn poll_read_some(
-        &mut self,
-        cx: &mut Context<'_>,
-        buf: &mut BytesMut,
-        room: usize,
-    ) -> Poll<std::io::Result<usize>>;
-}
-
-impl ReadSome for TcpStream {
-    /// Waits for the socket to be readable before taking room in `buf`, so that a link
-    /// waiting for its next reply holds no buffer. The readiness is polled, not awaited
-    /// as `readable()`: that future holds a waiter (152 bytes in every link task).
-    /// The read goes through `AsyncRead`, which, on a read that does not fill the room,
-    /// knows the socket drained and forgets the readiness: with `try_read_buf` every
-    /// reply cost a second `recv` that found nothing (53k `recv` calls in 10 s at 500
-    /// masters against redis-sentinel's 29k).
-    fn poll_read_some(
-        &mut self,
-        cx: &mut Context<'_>,
-        buf: &mut BytesMut,
-        room: usize,
-    ) -> Poll<std::io::Result<usize>> {
-        ready!(self.poll_read_ready(cx))?;
-        buf.reserve(room);
-        tokio_util::io::poll_read_buf(Pin::new(self), cx, buf)
-    }
-}
-
-impl ReadSome for TlsStream<TcpStream> {
-    /// rustls keeps buffers of its own per connection; ours is taken up front.
-    fn poll_read_some(
-        &mut self,
-        cx: &mut Context<'_>,
-        buf: &mut BytesMut,
-        room: usize,
-    ) -> Poll<std::io::Result<usize>> {
-        buf.reserve(room);
-        tokio_util::io::poll_read_buf(Pin::new(self), cx, buf)
-    }
-}
-
 /// Room for the RESP framing of one argument (`$<len>\r\n` and `\r\n`) or of one
 /// command's `*<n>\r\n`, with lengths below ten million.
 const ARG_OVERHEAD: usize = 12;
-
-/// The most room reserved at once for the rest of a bulk reply whose header says how
-/// long it is; a longer one (only a hostile peer sends one) grows as it arrives.
-const MAX_RESERVE: usize = 64 * 1024;
-
-/// Room for the next read: the rest of a bulk reply already begun (an INFO reply, about
-/// 5 KB, then takes one read instead of one per [`READ_SIZE`]), else [`READ_SIZE`].
-fn room_for_rest(inbuf: &[u8]) -> usize {
-    let Some(rest) = inbuf.strip_prefix(b"$") else {
-        return READ_SIZE;
-    };
-    let Some(end) = rest.iter().position(|&b| b == b'\r') else {
-        return READ_SIZE;
-    };
-    let len = std::str::from_utf8(&rest[..end])
-        .ok()
-        .and_then(|s| s.parse::<usize>().ok());
-    match len {
-        // `$`, the digits, CRLF, the payload and its CRLF.
-        Some(len) => (1 + end + 2)
-            .saturating_add(len)
-            .saturating_add(2)
-            .saturating_sub(inbuf.len())
-            .clamp(READ_SIZE, MAX_RESERVE),
-        None => READ_SIZE,
-    }
-}
 
 /// How long a connection attempt may take before it counts as failed.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_millis(1000);
@@ -640,38 +549,6 @@ impl Pump {
         self.events
             .send(LinkEvent::Reply(self.id, frame))
             .map_err(|_| "driver gone".to_string())
-    }
-}
-
-#[cfg(test)]
-mod room_tests {
-    use super::{room_for_rest, MAX_RESERVE, READ_SIZE};
-
-    #[test]
-    fn a_begun_bulk_reply_gets_room_for_all_of_it() {
-        // 5000 bytes of payload, 1024 already in: the rest of the header (7), the
-        // payload and its CRLF.
-        let mut buf = b"$5000\r\n".to_vec();
-        buf.resize(1024, b'x');
-        assert_eq!(room_for_rest(&buf), 7 + 5000 + 2 - 1024);
-        // Nearly complete: at least a normal read.
-        buf.resize(5000, b'x');
-        assert_eq!(room_for_rest(&buf), READ_SIZE);
-    }
-
-    #[test]
-    fn anything_else_gets_a_normal_read_and_a_huge_header_no_more_than_the_cap() {
-        for buf in [
-            &b""[..],
-            b"+PONG",
-            b"$12",
-            b"$x\r\n",
-            b"*3\r\n$7\r\nmessage",
-        ] {
-            assert_eq!(room_for_rest(buf), READ_SIZE, "{buf:?}");
-        }
-        assert_eq!(room_for_rest(b"$999999999999\r\n"), MAX_RESERVE);
-        assert_eq!(room_for_rest(b"$99999999999999999999999\r\n"), READ_SIZE);
     }
 }
 

@@ -17,9 +17,6 @@ use crate::sentinel::Sentinel;
 use bytes::Bytes;
 use rsentinel_gossip::HELLO_CHANNEL;
 
-/// The most words of a command [`Sentinel::send`] passes on without a vector.
-const MAX_WORDS: usize = 8;
-
 /// The words of the periodic commands: each PING, INFO and hello would otherwise copy
 /// them into buffers of their own, thousands of times a second at a few hundred masters.
 static COMMON_WORDS: [&str; 5] = ["PING", "INFO", "PUBLISH", HELLO_CHANNEL, "ROLE"];
@@ -78,17 +75,10 @@ impl Sentinel {
         callback: Callback,
         args: &[&str],
     ) -> bool {
-        // Every command the core sends has a handful of words: they go through an array
-        // on the stack rather than a vector per command.
-        let mut words: [&[u8]; MAX_WORDS] = [&[]; MAX_WORDS];
-        if args.len() > MAX_WORDS {
-            let args: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
-            return self.send_bytes(r, kind, callback, &args);
-        }
-        for (w, a) in words.iter_mut().zip(args) {
-            *w = a.as_bytes();
-        }
-        self.send_bytes(r, kind, callback, &words[..args.len()])
+        // Every command the core sends has a handful of words: they stay on the stack
+        // rather than in a vector per command.
+        let words: smallvec::SmallVec<[&[u8]; 8]> = args.iter().map(|a| a.as_bytes()).collect();
+        self.send_bytes(r, kind, callback, &words)
     }
 
     /// [`Sentinel::send`] for arguments that are bytes (credentials, announce-ip).

@@ -138,13 +138,16 @@ fn scale_rows(o: &Opts, bins: &[(&'static str, String)]) {
             if !wanted {
                 continue;
             }
-            let (mut cpu, mut rss, mut peak, mut disc) = Default::default();
+            let (mut cpu, mut kernel, mut switched, mut rss, mut peak, mut disc) =
+                Default::default();
             for r in 0..o.rounds {
                 for (which, path) in order(bins, r) {
                     std::env::set_var("SENTINEL_BIN", &path);
                     eprintln!("  K={k} x{n} round {r}: {path}");
                     if let Some(f) = fleet::measure(&fleet, n, o.window) {
                         push(&mut cpu, which, f.cpu_pct);
+                        push(&mut kernel, which, f.kernel_pct);
+                        push(&mut switched, which, f.switches_per_s);
                         push(&mut rss, which, f.rss_mb);
                         push(&mut peak, which, f.peak_rss_mb);
                         push(&mut disc, which, f.discovery_s);
@@ -157,6 +160,8 @@ fn scale_rows(o: &Opts, bins: &[(&'static str, String)]) {
                 format!("K = {k}, {n} sentinels (each)")
             };
             report(&format!("{label}: CPU"), "%", &cpu);
+            report(&format!("{label}: of it in the kernel"), "%", &kernel);
+            report(&format!("{label}: context switches"), "/s", &switched);
             report(&format!("{label}: RSS"), "MB", &rss);
             report(&format!("{label}: peak RSS"), "MB", &peak);
             report(&format!("{label}: discovery"), "s", &disc);
@@ -206,7 +211,7 @@ fn throughput_rows(o: &Opts, bins: &[(&'static str, String)]) {
         })
         .collect();
     for (_, c, p, n, cmd) in picked {
-        let (mut rps, mut p99, mut cpu, mut per_req, mut client) = Default::default();
+        let (mut rps, mut p99, mut cpu, mut per_req, mut kernel, mut client) = Default::default();
         for r in 0..o.rounds {
             for (which, _) in order(bins, r) {
                 let t = clients::bench(&sentinels[which], *c, *p, *n, cmd);
@@ -214,6 +219,7 @@ fn throughput_rows(o: &Opts, bins: &[(&'static str, String)]) {
                 push(&mut p99, which, t.p99_ms);
                 push(&mut cpu, which, t.cpu_pct);
                 push(&mut per_req, which, t.cpu_us_per_req);
+                push(&mut kernel, which, t.kernel_us_per_req);
                 push(&mut client, which, t.client_cpu_pct);
             }
         }
@@ -222,6 +228,7 @@ fn throughput_rows(o: &Opts, bins: &[(&'static str, String)]) {
         report(&format!("{what}: p99"), "ms", &p99);
         report(&format!("{what}: sentinel CPU"), "%", &cpu);
         report(&format!("{what}: sentinel CPU per request"), "us", &per_req);
+        report(&format!("{what}: of it in the kernel"), "us", &kernel);
         report(&format!("{what}: client CPU"), "%", &client);
     }
 }

@@ -2,7 +2,7 @@
 //! how long a `+switch-master` takes to reach 2000 subscribers.
 
 use super::common::*;
-use super::fleet::cpu_ns;
+use super::fleet::{cpu_ns, kernel_share, user_sys_ticks};
 use std::os::fd::AsRawFd;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -16,6 +16,9 @@ pub struct Throughput {
     /// The Sentinel's CPU per request, in microseconds: what it would serve per core
     /// if the client were not the limit.
     pub cpu_us_per_req: f64,
+    /// The part of it spent in the kernel (reading requests, writing replies): what
+    /// any server pays for the same reads and writes.
+    pub kernel_us_per_req: f64,
     /// CPU redis-benchmark itself used, in percent of one core: near 100 % the client,
     /// not the Sentinel, sets the throughput.
     pub client_cpu_pct: f64,
@@ -37,6 +40,7 @@ fn children_cpu_ns() -> u64 {
 /// `redis-benchmark -c clients -P pipeline -n requests --csv <command...>` against `s`.
 pub fn bench(s: &Sentinel, clients: u32, pipeline: u32, requests: u64, cmd: &[&str]) -> Throughput {
     let before = cpu_ns(s.pid());
+    let ticks_before = user_sys_ticks(s.pid());
     let client_before = children_cpu_ns();
     let t = Instant::now();
     let out = Command::new("redis-benchmark")
@@ -48,6 +52,7 @@ pub fn bench(s: &Sentinel, clients: u32, pipeline: u32, requests: u64, cmd: &[&s
         .expect("run redis-benchmark");
     let wall = t.elapsed().as_nanos() as f64;
     let used = cpu_ns(s.pid()).saturating_sub(before) as f64;
+    let share = kernel_share(std::iter::once((ticks_before, user_sys_ticks(s.pid()))));
     let cpu_pct = 100.0 * used / wall;
     let client_cpu_pct = 100.0 * children_cpu_ns().saturating_sub(client_before) as f64 / wall;
     // "test","rps","avg_latency_ms","min_latency_ms","p50_latency_ms","p95_latency_ms",
@@ -66,6 +71,7 @@ pub fn bench(s: &Sentinel, clients: u32, pipeline: u32, requests: u64, cmd: &[&s
         p99_ms: row.get(5).copied().unwrap_or(0.0),
         cpu_pct,
         cpu_us_per_req: used / 1000.0 / requests as f64,
+        kernel_us_per_req: share * used / 1000.0 / requests as f64,
         client_cpu_pct,
     }
 }

@@ -118,6 +118,61 @@ pub fn cpu_ns(pid: u32) -> u64 {
         .sum()
 }
 
+/// Clock ticks the whole process `pid` spent in user space and in the kernel so far
+/// (/proc/<pid>/stat's utime and stime): only their shares are used, the total comes
+/// from [`cpu_ns`].
+pub fn user_sys_ticks(pid: u32) -> (u64, u64) {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return (0, 0);
+    };
+    // Fields after the command name (which may hold spaces): state is the first, utime
+    // and stime the 12th and 13th.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let f: Vec<u64> = rest
+        .split_whitespace()
+        .skip(11)
+        .take(2)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    match f[..] {
+        [u, s] => (u, s),
+        _ => (0, 0),
+    }
+}
+
+/// The share of the CPU time between each `(before, after)` pair of
+/// [`user_sys_ticks`] readings that was spent in the kernel; NaN without any tick.
+pub fn kernel_share(readings: impl Iterator<Item = ((u64, u64), (u64, u64))>) -> f64 {
+    let (mut user, mut sys) = (0u64, 0u64);
+    for ((u0, s0), (u1, s1)) in readings {
+        user += u1.saturating_sub(u0);
+        sys += s1.saturating_sub(s0);
+    }
+    if user + sys == 0 {
+        f64::NAN
+    } else {
+        sys as f64 / (user + sys) as f64
+    }
+}
+
+/// Context switches of every thread of `pid` so far, voluntary (waiting for input) and
+/// not (preempted): each costs a trip through the scheduler.
+fn switches(pid: u32) -> u64 {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return 0;
+    };
+    tasks
+        .filter_map(|t| t.ok())
+        .filter_map(|t| std::fs::read_to_string(t.path().join("status")).ok())
+        .flat_map(|s| {
+            s.lines()
+                .filter(|l| l.contains("ctxt_switches:"))
+                .filter_map(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
 /// Whether every master a Sentinel monitors shows `replicas` replicas and `others` other
 /// Sentinels (one SENTINEL MASTERS call).
 fn discovered(c: &mut Client, k: usize, replicas: usize, others: usize) -> bool {
@@ -143,6 +198,12 @@ fn discovered(c: &mut Client, k: usize, replicas: usize, others: usize) -> bool 
 pub struct ScaleFigures {
     /// Mean CPU per Sentinel over the window, in percent of one core.
     pub cpu_pct: f64,
+    /// The part of it spent in the kernel (sends, receives, waits): most of it is the
+    /// same for any Sentinel that exchanges the same messages, so it bounds how far
+    /// below redis-sentinel the total can go.
+    pub kernel_pct: f64,
+    /// Context switches per second per Sentinel over the window.
+    pub switches_per_s: f64,
     /// Mean RSS per Sentinel at the end of the window, in MB.
     pub rss_mb: f64,
     /// Mean peak RSS (VmHWM) per Sentinel over its whole life, in MB: the resident
@@ -179,6 +240,8 @@ pub fn measure(fleet: &Fleet, n: usize, window: Duration) -> Option<ScaleFigures
     drop(clients);
     std::thread::sleep(Duration::from_secs(2));
     let before: Vec<u64> = sentinels.iter().map(|s| cpu_ns(s.pid())).collect();
+    let ticks_before: Vec<(u64, u64)> = sentinels.iter().map(|s| user_sys_ticks(s.pid())).collect();
+    let switches_before: Vec<u64> = sentinels.iter().map(|s| switches(s.pid())).collect();
     let t = Instant::now();
     std::thread::sleep(window);
     let wall = t.elapsed().as_nanos() as f64;
@@ -187,10 +250,20 @@ pub fn measure(fleet: &Fleet, n: usize, window: Duration) -> Option<ScaleFigures
         .zip(&before)
         .map(|(s, b)| cpu_ns(s.pid()).saturating_sub(*b) as f64)
         .sum();
+    let ticks_after = sentinels.iter().map(|s| user_sys_ticks(s.pid()));
+    let kernel_share = kernel_share(ticks_before.into_iter().zip(ticks_after));
+    let switched: u64 = sentinels
+        .iter()
+        .zip(&switches_before)
+        .map(|(s, b)| switches(s.pid()).saturating_sub(*b))
+        .sum();
     let rss: u64 = sentinels.iter().map(|s| rss_kib(s.pid())).sum();
     let peak: u64 = sentinels.iter().map(|s| peak_rss_kib(s.pid())).sum();
+    let cpu_pct = 100.0 * used / wall / n as f64;
     Some(ScaleFigures {
-        cpu_pct: 100.0 * used / wall / n as f64,
+        cpu_pct,
+        kernel_pct: cpu_pct * kernel_share,
+        switches_per_s: switched as f64 / (wall / 1e9) / n as f64,
         rss_mb: rss as f64 / 1024.0 / n as f64,
         peak_rss_mb: peak as f64 / 1024.0 / n as f64,
         discovery_s,

@@ -71,7 +71,7 @@ impl PartialEq for InfoText {
 
 /// The lines of `text`, each with its `\n` (the last may lack one).
 fn lines(text: &[u8]) -> impl Iterator<Item = &[u8]> {
-    text.split_inclusive(|&b| b == b'\n')
+    rsentinel_monitor::info::lines_inclusive(text)
 }
 
 /// What a line is matched on: up to and with its first `:`, or all of it.
@@ -144,8 +144,22 @@ impl Reference {
             }
         };
         for line in lines(text) {
+            // Most lines equal the reference line expected next: one comparison settles
+            // them, before any search for the key.
+            let expected = self.line(next);
+            if expected == Some(line) {
+                run = match run {
+                    Some((first, count)) if first + count == next => Some((first, count + 1)),
+                    _ => {
+                        flush(&mut out, &mut run);
+                        Some((next, 1))
+                    }
+                };
+                next += 1;
+                continue;
+            }
             let k = key(line);
-            let at = match self.line(next) {
+            let at = match expected {
                 Some(r) if key(r) == k => Some(next),
                 _ => self.by_key.get(k).map(|&i| i as usize),
             };

@@ -8,6 +8,7 @@
 //! `role:slave` line. Nothing here panics on garbage; memory is bounded by the input.
 
 mod apply;
+mod hits;
 mod num;
 
 pub use apply::{
@@ -16,6 +17,8 @@ pub use apply::{
 };
 
 use crate::Role;
+pub use hits::lines_inclusive;
+use hits::{find_byte, ByteHits};
 use num::{atoi, strtoll, strtoull};
 
 /// One `slaveN:` line of a master's INFO: a replica the master knows about.
@@ -77,7 +80,7 @@ pub fn parse_info(text: &str) -> InfoReport {
 /// Parse an INFO reply as sentinel.c does (it sees a C string, so text after a NUL byte
 /// is ignored). Values that are not UTF-8 are converted lossily.
 pub fn parse_info_bytes(bytes: &[u8]) -> InfoReport {
-    let text = match bytes.iter().position(|&b| b == 0) {
+    let text = match find_byte(bytes, 0) {
         Some(nul) => &bytes[..nul],
         None => bytes,
     };
@@ -91,21 +94,19 @@ pub fn parse_info_bytes(bytes: &[u8]) -> InfoReport {
 /// Split on the two-byte separator CRLF only (a bare LF stays inside the line), as
 /// `sdssplitlen(info, len, "\r\n", 2, ...)`.
 fn split_crlf(text: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let mut rest = Some(text);
+    let mut crs = ByteHits::new(text, b'\r');
+    let mut start = Some(0);
     std::iter::from_fn(move || {
-        let t = rest?;
-        // A search for the CR alone, which the compiler turns into a wide scan, then a
-        // look at the byte after it.
-        let mut from = 0;
-        while let Some(i) = t[from..].iter().position(|&b| b == b'\r').map(|i| from + i) {
-            if t.get(i + 1) == Some(&b'\n') {
-                rest = Some(&t[i + 2..]);
-                return Some(&t[..i]);
+        let from = start?;
+        // A CR not followed by LF stays inside the line.
+        for i in crs.by_ref() {
+            if text.get(i + 1) == Some(&b'\n') {
+                start = Some(i + 2);
+                return text.get(from..i);
             }
-            from = i + 1;
         }
-        rest = None;
-        Some(t)
+        start = None;
+        text.get(from..)
     })
 }
 

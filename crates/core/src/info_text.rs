@@ -145,25 +145,20 @@ impl Reference {
         };
         for line in lines(text) {
             // Most lines equal the reference line expected next: one comparison settles
-            // them, before any search for the key.
+            // them, before any search for the key. Otherwise the line is matched on its
+            // key, and keeps the length of that key when its value differs.
             let expected = self.line(next);
-            if expected == Some(line) {
-                run = match run {
-                    Some((first, count)) if first + count == next => Some((first, count + 1)),
-                    _ => {
-                        flush(&mut out, &mut run);
-                        Some((next, 1))
-                    }
+            let matched = if expected == Some(line) {
+                Some((next, None))
+            } else {
+                let k = key(line);
+                let at = match expected {
+                    Some(r) if key(r) == k => Some(next),
+                    _ => self.by_key.get(k).map(|&i| i as usize),
                 };
-                next += 1;
-                continue;
-            }
-            let k = key(line);
-            let at = match expected {
-                Some(r) if key(r) == k => Some(next),
-                _ => self.by_key.get(k).map(|&i| i as usize),
+                at.map(|at| (at, (self.line(at) != Some(line)).then_some(k.len())))
             };
-            let Some(at) = at else {
+            let Some((at, changed)) = matched else {
                 flush(&mut out, &mut run);
                 out.push(LITERAL);
                 push_varint(&mut out, line.len());
@@ -171,21 +166,24 @@ impl Reference {
                 continue;
             };
             next = at + 1;
-            if self.line(at) == Some(line) {
-                run = match run {
-                    Some((first, count)) if first + count == at => Some((first, count + 1)),
-                    _ => {
-                        flush(&mut out, &mut run);
-                        Some((at, 1))
-                    }
-                };
-            } else {
-                flush(&mut out, &mut run);
-                let value = &line[k.len()..];
-                out.push(KEY_VALUE);
-                push_varint(&mut out, at);
-                push_varint(&mut out, value.len());
-                out.extend_from_slice(value);
+            match changed {
+                None => {
+                    run = match run {
+                        Some((first, count)) if first + count == at => Some((first, count + 1)),
+                        _ => {
+                            flush(&mut out, &mut run);
+                            Some((at, 1))
+                        }
+                    };
+                }
+                Some(key_len) => {
+                    flush(&mut out, &mut run);
+                    let value = &line[key_len..];
+                    out.push(KEY_VALUE);
+                    push_varint(&mut out, at);
+                    push_varint(&mut out, value.len());
+                    out.extend_from_slice(value);
+                }
             }
         }
         flush(&mut out, &mut run);
